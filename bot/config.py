@@ -1,0 +1,40 @@
+"""Settings, read once at start-up from the environment and the command line."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+from flows.policy import Policy, PolicyError, load_policy
+from storage.store import database_url
+
+
+class SettingsError(ValueError):
+    """A setting cannot be used; the message says which and why."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    policy: Policy
+    database_url: str
+
+
+def load_settings(
+    env: Mapping[str, str], policy: Path | None = None, database: str | None = None
+) -> Settings:
+    """Validate the settings; command-line values win over the environment."""
+    policy_path = policy or (Path(env["SPORTELLO_POLICY"]) if env.get("SPORTELLO_POLICY") else None)
+    try:
+        loaded = load_policy(policy_path)
+    except PolicyError as exc:
+        raise SettingsError(str(exc)) from exc
+    url = database_url(database or env.get("DATABASE_URL") or None)
+    try:
+        make_url(url)
+    except ArgumentError as exc:
+        raise SettingsError(f"DATABASE_URL {url!r} is not a database URL: {exc}") from exc
+    return Settings(policy=loaded, database_url=url)

@@ -1,0 +1,126 @@
+"""Putting the flows' texts into words, in each conversation's own language.
+
+Catalogs live in `locales/<lang>/LC_MESSAGES/messages.po`. The compiled
+`.mo` is used when it is newer than the `.po`; otherwise the `.po` is compiled
+in memory, so a fresh clone works before `sportello i18n compile` has run.
+There is no process-wide `gettext.install()`: every render names its language.
+"""
+
+from __future__ import annotations
+
+import gettext
+import io
+from datetime import datetime
+from functools import lru_cache
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from babel import Locale
+from babel.dates import format_datetime, get_day_names
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+
+from flows.text import Bubble, Days, Lines, T, Turn
+
+LOCALES = Path(__file__).resolve().parent.parent / "locales"
+LANGUAGES = ("en", "it", "es")
+DOMAIN = "messages"
+
+
+def normalize_language(code: str | None) -> str:
+    """Map a language tag (`it-IT`, `es-419`, `EN`) to one we speak; English otherwise."""
+    base = (code or "").replace("_", "-").split("-", 1)[0].lower()
+    return base if base in LANGUAGES else "en"
+
+
+def _paths(lang: str) -> tuple[Path, Path]:
+    folder = LOCALES / lang / "LC_MESSAGES"
+    return folder / f"{DOMAIN}.po", folder / f"{DOMAIN}.mo"
+
+
+@lru_cache(maxsize=None)
+def translations(lang: str) -> gettext.NullTranslations:
+    """Return the catalog of `lang` (English falls back to the message ids)."""
+    po, mo = _paths(lang)
+    if mo.exists() and (not po.exists() or mo.stat().st_mtime >= po.stat().st_mtime):
+        with mo.open("rb") as fp:
+            return gettext.GNUTranslations(fp)
+    if po.exists():
+        with po.open("rb") as fp:
+            catalog = read_po(fp, locale=lang)
+        buf = io.BytesIO()
+        write_mo(buf, catalog)
+        buf.seek(0)
+        return gettext.GNUTranslations(buf)
+    return gettext.NullTranslations()
+
+
+def compile_catalogs() -> list[Path]:
+    """Write the `.mo` file of every language; return the files written."""
+    written = []
+    for lang in LANGUAGES:
+        po, mo = _paths(lang)
+        with po.open("rb") as fp:
+            catalog = read_po(fp, locale=lang)
+        with mo.open("wb") as fp:
+            write_mo(fp, catalog)
+        written.append(mo)
+    translations.cache_clear()
+    return written
+
+
+class Renderer:
+    """Turns `T` values into text in a language, dates in the provider's time zone."""
+
+    def __init__(self, zone: ZoneInfo) -> None:
+        self.zone = zone
+
+    def text(self, lang: str, value: T | Lines | Days | str | int | datetime) -> str:
+        if isinstance(value, T):
+            tr = translations(lang)
+            if value.plural is not None and value.n is not None:
+                pattern = tr.ngettext(value.msgid, value.plural, value.n)
+            else:
+                pattern = tr.gettext(value.msgid)
+            if not value.args:
+                return pattern
+            args = {
+                k: ", ".join(self.text(lang, i) for i in v.items)
+                if isinstance(v, Lines)
+                else self.text(lang, v)
+                for k, v in value.args.items()
+            }
+            return pattern.format(**args)
+        if isinstance(value, Lines):
+            return "\n".join(self.text(lang, item) for item in value.items)
+        if isinstance(value, Days):
+            return self.days(lang, value.days)
+        if isinstance(value, datetime):
+            return format_datetime(
+                value.astimezone(self.zone), "EEEE d MMMM y, HH:mm", locale=Locale.parse(lang)
+            )
+        return str(value)
+
+    def label(self, lang: str, value: T | str) -> str:
+        return self.text(lang, value)
+
+    def days(self, lang: str, days: tuple[int, ...]) -> str:
+        """Name weekdays, folding runs: Monday–Friday."""
+        names = get_day_names("wide", locale=Locale.parse(lang))
+        runs: list[list[int]] = []
+        for d in sorted(days):
+            if runs and d == runs[-1][-1] + 1:
+                runs[-1].append(d)
+            else:
+                runs.append([d])
+        parts = [
+            f"{names[r[0]]}\u2013{names[r[-1]]}" if len(r) > 2 else ", ".join(names[d] for d in r)
+            for r in runs
+        ]
+        return ", ".join(parts)
+
+    def bubble(self, lang: str, bubble: Bubble) -> str:
+        return "\n\n".join(self.text(lang, part) for part in bubble.parts)
+
+    def turn_text(self, turn: Turn) -> str:
+        return "\n\n".join(self.bubble(turn.language, b) for b in turn.bubbles)

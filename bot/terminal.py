@@ -1,0 +1,77 @@
+"""The terminal channel: a person at a prompt, or a program speaking JSON lines."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import TextIO
+
+from bot.service import Desk
+from flows.model import Event
+from flows.text import Turn
+
+CHANNEL = "terminal"
+
+
+def event_for(line: str, turn: Turn | None) -> Event:
+    """Read one input line: a choice number, a command, or text."""
+    stripped = line.strip()
+    if turn is not None and stripped.isdigit() and 1 <= int(stripped) <= len(turn.choices):
+        return Event("choice", turn.choices[int(stripped) - 1].id)
+    return Event.from_input(line.rstrip("\n"))
+
+
+def as_json(desk: Desk, turn: Turn) -> str:
+    """Encode a turn as the one-line JSON object of `--jsonl`."""
+    render = desk.renderer
+    return json.dumps(
+        {
+            "state": turn.state,
+            "asking": turn.asking,
+            "text": render.turn_text(turn),
+            "choices": [
+                {"id": c.id, "label": render.label(turn.language, c.label)} for c in turn.choices
+            ],
+            "ticket": turn.ticket,
+        },
+        ensure_ascii=False,
+    )
+
+
+def as_text(desk: Desk, turn: Turn) -> str:
+    """Show a turn to a person: the messages, then the numbered choices."""
+    lines = [desk.render(turn)]
+    for i, choice in enumerate(turn.choices, 1):
+        lines.append(f"  {i}) {desk.renderer.label(turn.language, choice.label)}")
+    return "\n".join(lines)
+
+
+def run(
+    desk: Desk,
+    user: str,
+    language: str | None,
+    jsonl: bool,
+    stdin: TextIO = sys.stdin,
+    stdout: TextIO = sys.stdout,
+) -> int:
+    """Chat until the input ends; every turn is saved before it is shown."""
+    show = as_json if jsonl else as_text
+    turn = desk.handle(CHANNEL, user, Event("start"), language)
+    print(show(desk, turn), file=stdout, flush=True)
+    interactive = not jsonl and stdin.isatty()
+    while True:
+        if interactive:
+            print("> ", end="", file=stdout, flush=True)
+        try:
+            line = stdin.readline()
+        except KeyboardInterrupt:
+            break
+        if not line:
+            break
+        if not line.strip():
+            continue
+        turn = desk.handle(CHANNEL, user, event_for(line, turn), language)
+        print(show(desk, turn), file=stdout, flush=True)
+        if not jsonl:
+            print(file=stdout, flush=True)
+    return 0

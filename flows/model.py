@@ -1,0 +1,121 @@
+"""The typed state of a conversation, and the port the flows use to reach tickets."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Literal, Protocol
+
+from pydantic import BaseModel, Field
+
+Direction = Literal["send", "receive"]
+ClientWhere = Literal["webmail", "both"]
+Action = Literal["create", "delete"]
+
+
+class Example(BaseModel):
+    """One message that went wrong, as the technician needs it."""
+
+    sender: str = ""
+    recipient: str = ""
+    subject: str = ""
+    sent_at: str = ""  # ISO 8601 with the provider's UTC offset
+
+
+class Case(BaseModel):
+    """Everything the customer has told us about one problem."""
+
+    topic: str | None = None
+    mailbox: str | None = None
+    domain: str | None = None
+    direction: Direction | None = None
+    smtp_is_provider: bool | None = None
+    webmail_fails: bool | None = None
+    addresses_limited: bool | None = None
+    addresses: str | None = None
+    client: ClientWhere | None = None
+    client_name: str | None = None
+    error_text: str | None = None  # "" means: there is no error message
+    examples: list[Example] = Field(default_factory=list)
+    draft: Example | None = None  # the example being collected
+    replace_examples: bool = False  # collecting examples anew from the summary
+    action: Action | None = None
+    other_topic: str | None = None
+    description: str | None = None  # "" means: nothing to add
+
+
+class TicketRef(BaseModel):
+    """What the conversation remembers of a ticket it opened or added to."""
+
+    code: str
+    category: str
+    priority: str
+    mailbox: str | None = None
+    direction: Direction | None = None
+    appended: bool = False
+
+
+class Conversation(BaseModel):
+    """A customer's conversation: where it stands and what it has collected."""
+
+    channel: str
+    user: str
+    state: str = "new"
+    language: str = "en"
+    case: Case = Field(default_factory=Case)
+    editing: bool = False
+    resume: str | None = None  # the state to go back to after choosing a language
+    out_reason: str | None = None
+    last_ticket: TicketRef | None = None
+    duplicate_of: TicketRef | None = None
+
+
+@dataclass(frozen=True)
+class Event:
+    """One thing the customer did: typed text, pressed a choice, or a command."""
+
+    kind: Literal["text", "choice", "command", "start"]
+    value: str = ""
+
+    @classmethod
+    def from_input(cls, raw: str) -> Event:
+        """Read a line typed by the customer: `/word` is a command, else text."""
+        stripped = raw.strip()
+        if stripped.startswith("/") and len(stripped) > 1 and " " not in stripped:
+            return cls("command", stripped[1:].split("@", 1)[0].lower())
+        return cls("text", raw)
+
+
+@dataclass(frozen=True)
+class TicketDraft:
+    """A ticket as the flow wants it opened; the desk gives it a code."""
+
+    category: str
+    team: str
+    priority: str
+    language: str
+    channel: str
+    user: str
+    topic: str
+    fields: dict[str, Any]
+
+
+class Desk(Protocol):
+    """Where tickets live, as the flows see it."""
+
+    def find_open(self, channel: str, user: str, draft: TicketDraft) -> TicketRef | None:
+        """Return an open ticket of this customer for the same problem, if any."""
+
+    def open_ticket(self, draft: TicketDraft) -> TicketRef:
+        """Open a ticket with a new unique code."""
+
+    def add_details(self, code: str, draft: TicketDraft) -> TicketRef:
+        """Add the draft's details to the open ticket `code`."""
+
+
+@dataclass(frozen=True)
+class Context:
+    """What one turn may use besides the conversation itself."""
+
+    now: datetime
+    desk: Desk

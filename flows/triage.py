@@ -1,0 +1,1011 @@
+"""The triage conversation: its states and transitions as data, and the engine.
+
+`TRANSITIONS` is the whole conversation as a pytransitions table. Each
+question state (see `flows.questions`) reads the customer's answer, stores it
+on the case with `take_<state>`, then fires a trigger (`advance` unless the
+answer says otherwise); the first transition of that trigger whose conditions
+hold decides where the conversation goes. Conditions and actions are methods
+of `Dialog`, named in the table.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from transitions import Machine
+
+from flows.dates import DateProblem, parse_sent_at
+from flows.model import Case, Context, Conversation, Event, Example, TicketDraft, TicketRef
+from flows.policy import TOPICS, Policy
+from flows.questions import QUESTIONS, Question
+from flows.text import N_, Bubble, Choice, Days, Lines, T, Turn, t, tn
+from flows.understand import clean, match_intent, normalize
+
+MAX_TEXT = 8000
+MAX_SHORT = 300
+
+# What the summary lets the customer change, per topic: (field, state, label).
+EDITABLE: dict[str, tuple[tuple[str, str, str], ...]] = {
+    "email": (
+        ("mailbox", "email_mailbox", N_("Change the mailbox")),
+        ("direction", "email_direction", N_("Change sending or receiving")),
+        ("smtp", "email_smtp", N_("Change the SMTP server answer")),
+        ("webmail", "email_webmail", N_("Change the webmail answer")),
+        ("addresses", "email_scope", N_("Change the addresses")),
+        ("client", "email_client", N_("Change where you read your mail")),
+        ("error", "email_error", N_("Change the error message")),
+        ("examples", "ex_sender", N_("Give the example messages again")),
+    ),
+    "mailbox_admin": (
+        ("action", "admin_action", N_("Change create or delete")),
+        ("mailbox", "admin_mailbox", N_("Change the mailbox")),
+        ("details", "details", N_("Change the details")),
+    ),
+    "password": (
+        ("mailbox", "password_mailbox", N_("Change the mailbox")),
+        ("details", "details", N_("Change the details")),
+    ),
+    "dns_check": (
+        ("domain", "dns_domain", N_("Change the domain")),
+        ("details", "details", N_("Change the details")),
+    ),
+    "domain": (
+        ("domain", "domain_name", N_("Change the domain")),
+        ("details", "details", N_("Change the details")),
+    ),
+    "hosting": (
+        ("domain", "hosting_domain", N_("Change the domain")),
+        ("details", "details", N_("Change the details")),
+    ),
+    "sales": (("description", "description", N_("Change the description")),),
+    "other": (("description", "description", N_("Change the description")),),
+}
+
+CATEGORY_LABELS = {
+    "email_sending": N_("E-mail: sending"),
+    "email_receiving": N_("E-mail: receiving"),
+    "dns_configuration": N_("DNS configuration"),
+    "mailbox_administration": N_("Mailbox administration"),
+    "domain_registration": N_("Domain registration"),
+    "hosting": N_("Hosting"),
+    "sales_administration": N_("Sales and administration"),
+    "general": N_("General request"),
+}
+PRIORITY_LABELS = {"low": N_("low"), "normal": N_("normal")}
+TEAM_LABELS = {"technical": N_("technical helpdesk"), "sales": N_("sales and administration")}
+OUT_OF_SCOPE_LABELS = {
+    "firewall": N_("Firewall settings"),
+    "antivirus": N_("Antivirus settings"),
+    "internet_connection": N_("My own Internet connection"),
+    "mail_client": N_("Installing or learning a mail program"),
+    "other_provider": N_("A mail account at another provider"),
+}
+IN_SCOPE_LABELS = {
+    "connectivity": N_("the connection details of your mailboxes"),
+    "config_portal": N_("the configuration portal"),
+    "mailboxes": N_("creating and deleting mailboxes"),
+    "passwords": N_("changing mailbox passwords"),
+    "domain_auth": N_("your domain's mail authentication (SPF, DKIM, DMARC)"),
+    "webmail_advice": N_("advice on using webmail"),
+}
+SCOPE_REASONS = {
+    "firewall": N_(
+        "Firewalls, whether software or a device, belong to your own network: "
+        "we can't configure them."
+    ),
+    "antivirus": N_(
+        "Antivirus programs (Avast, ESET, Norton and the like) run on your computer: "
+        "we can't configure them."
+    ),
+    "internet_connection": N_(
+        "Your Internet connection is looked after by your connectivity provider, not by us."
+    ),
+    "mail_client": N_(
+        "Installing mail programs and training on how to use them is not part of our service."
+    ),
+    "other_provider": N_(
+        "We can only help with mailboxes on the domains we host. "
+        "For other accounts, please contact the provider that hosts them."
+    ),
+}
+
+_EMAIL = re.compile(r"^[^\s@<>()\[\],;:\"]{1,64}@([^\s@<>()\[\],;:\"]{1,253})$")
+_LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
+
+
+class Invalid(Exception):
+    """A typed answer that does not fit; `hint` says what would."""
+
+    def __init__(self, hint: T) -> None:
+        super().__init__(hint.msgid)
+        self.hint = hint
+
+
+def _states() -> list[Any]:
+    names = ["new", "closed", *QUESTIONS]
+    return [{"name": "summary", "on_enter": "stop_editing"} if n == "summary" else n for n in names]
+
+
+def _edits() -> list[dict[str, Any]]:
+    seen: dict[str, dict[str, Any]] = {}
+    for fields in EDITABLE.values():
+        for _, state, _ in fields:
+            seen[state] = {
+                "trigger": f"revise_{state}",
+                "source": "summary",
+                "dest": state,
+                "after": "start_editing",
+            }
+    return list(seen.values())
+
+
+ALL = "*"
+_E = "editing_complete"
+TRANSITIONS: list[dict[str, Any]] = [
+    # Anywhere.
+    {"trigger": "restart", "source": ALL, "dest": "menu", "after": "reset"},
+    {"trigger": "cancel", "source": ALL, "dest": "closed", "after": "reset"},
+    {"trigger": "wake", "source": ["new", "closed"], "dest": "menu", "after": "reset"},
+    # The main menu.
+    {"trigger": "advance", "source": "menu", "dest": "email_mailbox", "conditions": "topic_email"},
+    {"trigger": "advance", "source": "menu", "dest": "admin_action",
+     "conditions": "topic_mailbox_admin"},
+    {"trigger": "advance", "source": "menu", "dest": "password_mailbox",
+     "conditions": "topic_password"},
+    {"trigger": "advance", "source": "menu", "dest": "dns_domain", "conditions": "topic_dns_check"},
+    {"trigger": "advance", "source": "menu", "dest": "description", "conditions": "topic_sales"},
+    {"trigger": "advance", "source": "menu", "dest": "domain_name", "conditions": "topic_domain"},
+    {"trigger": "advance", "source": "menu", "dest": "hosting_domain",
+     "conditions": "topic_hosting"},
+    {"trigger": "advance", "source": "menu", "dest": "other_topic"},
+    # E-mail problem (seed 004, with the webmail-first check of seeds 001 and 004).
+    {"trigger": "advance", "source": "email_mailbox", "dest": "out_of_scope",
+     "conditions": "not_hosted", "after": "explain_other_provider"},
+    {"trigger": "advance", "source": "email_mailbox", "dest": "summary", "conditions": _E},
+    {"trigger": "advance", "source": "email_mailbox", "dest": "email_smtp",
+     "conditions": "sending"},
+    {"trigger": "advance", "source": "email_mailbox", "dest": "email_webmail",
+     "conditions": "receiving"},
+    {"trigger": "advance", "source": "email_mailbox", "dest": "email_direction"},
+    {"trigger": "advance", "source": "email_direction", "dest": "summary", "conditions": _E},
+    {"trigger": "advance", "source": "email_direction", "dest": "email_smtp",
+     "conditions": "sending"},
+    {"trigger": "advance", "source": "email_direction", "dest": "email_webmail"},
+    {"trigger": "advance", "source": "email_smtp", "dest": "email_smtp",
+     "conditions": "said_unsure", "after": "explain_smtp_check"},
+    {"trigger": "advance", "source": "email_smtp", "dest": "out_of_scope",
+     "conditions": "smtp_elsewhere", "after": "explain_smtp_elsewhere"},
+    {"trigger": "advance", "source": "email_smtp", "dest": "summary", "conditions": _E},
+    {"trigger": "advance", "source": "email_smtp", "dest": "email_webmail"},
+    {"trigger": "advance", "source": "email_webmail", "dest": "email_webmail",
+     "conditions": "said_not_tried", "after": "explain_webmail_try"},
+    {"trigger": "advance", "source": "email_webmail", "dest": "out_of_scope",
+     "conditions": "webmail_works", "after": "explain_client_side"},
+    {"trigger": "advance", "source": "email_webmail", "dest": "summary", "conditions": _E},
+    {"trigger": "advance", "source": "email_webmail", "dest": "email_scope"},
+    {"trigger": "advance", "source": "email_scope", "dest": "email_addresses",
+     "conditions": "said_yes"},
+    {"trigger": "advance", "source": "email_scope", "dest": "summary", "conditions": _E},
+    {"trigger": "advance", "source": "email_scope", "dest": "email_client"},
+    {"trigger": "advance", "source": "email_addresses", "dest": "summary", "conditions": _E},
+    {"trigger": "advance", "source": "email_addresses", "dest": "email_client"},
+    {"trigger": "advance", "source": "email_client", "dest": "email_client_name",
+     "conditions": "said_both"},
+    {"trigger": "advance", "source": "email_client", "dest": "summary", "conditions": _E},
+    {"trigger": "advance", "source": "email_client", "dest": "email_error"},
+    {"trigger": "advance", "source": "email_client_name", "dest": "summary", "conditions": _E},
+    {"trigger": "advance", "source": "email_client_name", "dest": "email_error"},
+    {"trigger": "advance", "source": "email_error", "dest": "summary", "conditions": _E},
+    {"trigger": "advance", "source": "email_error", "dest": "ex_sender"},
+    {"trigger": "advance", "source": "ex_sender", "dest": "ex_recipient"},
+    {"trigger": "advance", "source": "ex_recipient", "dest": "ex_subject"},
+    {"trigger": "advance", "source": "ex_subject", "dest": "ex_sent_at"},
+    {"trigger": "advance", "source": "ex_sent_at", "dest": "ex_more",
+     "conditions": "room_for_more"},
+    {"trigger": "advance", "source": "ex_sent_at", "dest": "summary"},
+    {"trigger": "advance", "source": "ex_more", "dest": "ex_sender", "conditions": "said_yes"},
+    {"trigger": "advance", "source": "ex_more", "dest": "summary"},
+    # Mailbox administration and passwords (seed 000: in scope).
+    {"trigger": "advance", "source": "admin_action", "dest": "summary", "conditions": _E},
+    {"trigger": "advance", "source": "admin_action", "dest": "admin_mailbox"},
+    {"trigger": "advance", "source": ["admin_mailbox", "password_mailbox", "dns_domain"],
+     "dest": "out_of_scope", "conditions": "not_hosted", "after": "explain_other_provider"},
+    {"trigger": "advance", "source": ["admin_mailbox", "password_mailbox", "dns_domain",
+                                      "domain_name", "hosting_domain"],
+     "dest": "summary", "conditions": _E},
+    {"trigger": "advance", "source": ["admin_mailbox", "password_mailbox", "dns_domain",
+                                      "domain_name", "hosting_domain"],
+     "dest": "details"},
+    {"trigger": "advance", "source": ["details", "description"], "dest": "summary"},
+    # Something else: the out-of-scope topics of seed 000, or a general request.
+    {"trigger": "advance", "source": "other_topic", "dest": "description",
+     "conditions": "said_something_else"},
+    {"trigger": "advance", "source": "other_topic", "dest": "out_of_scope",
+     "after": "explain_topic"},
+    # The summary, the duplicate check and the ticket.
+    *_edits(),
+    {"trigger": "confirm", "source": "summary", "dest": "duplicate", "conditions": "has_duplicate"},
+    {"trigger": "confirm", "source": "summary", "dest": "done", "after": "open_ticket"},
+    {"trigger": "advance", "source": "duplicate", "dest": "done", "conditions": "said_yes",
+     "after": "add_to_ticket"},
+    {"trigger": "advance", "source": "duplicate", "dest": "done", "after": "open_ticket"},
+    {"trigger": "advance", "source": ["done", "out_of_scope"], "dest": "menu",
+     "conditions": "said_yes", "after": "reset"},
+    {"trigger": "advance", "source": ["done", "out_of_scope"], "dest": "closed"},
+]
+
+
+class Dialog:
+    """The pytransitions model for one turn of one conversation."""
+
+    state: str
+
+    def __init__(self, conv: Conversation, ctx: Context, policy: Policy) -> None:
+        self.conv = conv
+        self.ctx = ctx
+        self.policy = policy
+        self.answer: str | None = None
+        self.said: list[Bubble] = []
+        self.ticket: str | None = None
+
+    # The state lives on the conversation, so saving the conversation saves it.
+    @property  # type: ignore[no-redef]
+    def state(self) -> str:
+        return self.conv.state
+
+    @state.setter
+    def state(self, value: str) -> None:
+        self.conv.state = value
+
+    @property
+    def case(self) -> Case:
+        return self.conv.case
+
+    def say(self, *parts: T | Lines) -> None:
+        self.said.append(Bubble(parts))
+
+    # Conditions --------------------------------------------------------------
+    def said_yes(self) -> bool:
+        return self.answer == "yes"
+
+    def said_both(self) -> bool:
+        return self.answer == "both"
+
+    def said_unsure(self) -> bool:
+        return self.answer == "unsure"
+
+    def said_not_tried(self) -> bool:
+        return self.answer == "not_tried"
+
+    def said_something_else(self) -> bool:
+        return self.answer == "something_else"
+
+    def sending(self) -> bool:
+        return self.case.direction == "send"
+
+    def receiving(self) -> bool:
+        return self.case.direction == "receive"
+
+    def smtp_elsewhere(self) -> bool:
+        return self.case.smtp_is_provider is False
+
+    def webmail_works(self) -> bool:
+        return self.case.webmail_fails is False
+
+    def not_hosted(self) -> bool:
+        domain = self.case.domain if self.case.mailbox is None else _domain_of(self.case.mailbox)
+        return domain is not None and not self.policy.hosts(_ascii(domain))
+
+    def room_for_more(self) -> bool:
+        return len(self.case.examples) < self.policy.tickets.max_examples
+
+    def editing_complete(self) -> bool:
+        return self.conv.editing and self.complete()
+
+    def has_duplicate(self) -> bool:
+        found = self.ctx.desk.find_open(self.conv.channel, self.conv.user, self.draft())
+        self.conv.duplicate_of = found
+        return found is not None
+
+    def complete(self) -> bool:
+        """Tell whether the case holds everything its topic's ticket needs."""
+        c = self.case
+        if c.topic == "email":
+            return (
+                c.mailbox is not None
+                and c.direction is not None
+                and (c.direction == "receive" or c.smtp_is_provider is True)
+                and c.webmail_fails is True
+                and c.addresses_limited is not None
+                and (not c.addresses_limited or bool(c.addresses))
+                and c.client is not None
+                and (c.client == "webmail" or bool(c.client_name))
+                and c.error_text is not None
+                and bool(c.examples)
+                and c.draft is None
+            )
+        if c.topic == "mailbox_admin":
+            return c.action is not None and c.mailbox is not None and c.description is not None
+        if c.topic == "password":
+            return c.mailbox is not None and c.description is not None
+        if c.topic in ("dns_check", "domain", "hosting"):
+            return c.domain is not None and c.description is not None
+        return c.description is not None
+
+    # Actions -----------------------------------------------------------------
+    def reset(self) -> None:
+        self.conv.case = Case()
+        self.conv.editing = False
+        self.conv.out_reason = None
+        self.conv.duplicate_of = None
+
+    def start_editing(self) -> None:
+        self.conv.editing = True
+        if self.state == "ex_sender":
+            self.case.replace_examples = True
+            self.case.draft = None
+
+    def stop_editing(self) -> None:
+        self.conv.editing = False
+
+    def explain_other_provider(self) -> None:
+        self.conv.out_reason = "other_provider"
+
+    def explain_smtp_elsewhere(self) -> None:
+        self.conv.out_reason = "smtp_elsewhere"
+
+    def explain_client_side(self) -> None:
+        self.conv.out_reason = "client_side"
+
+    def explain_topic(self) -> None:
+        self.conv.out_reason = self.case.other_topic
+
+    def explain_smtp_check(self) -> None:
+        p = self.policy.provider
+        self.say(
+            t(
+                "In your mail program, open the account settings and look at the outgoing "
+                "server (SMTP). If it says {smtp_host}, the answer is yes.",
+                smtp_host=p.smtp_host,
+            )
+        )
+
+    def explain_webmail_try(self) -> None:
+        self.say(
+            t(
+                "Webmail is your mailbox in the browser: open {webmail_url} and log in with the "
+                "mailbox address and its password. It tells us whether the problem is in our "
+                "service or in your computer.",
+                webmail_url=self.policy.provider.webmail_url,
+            )
+        )
+
+    def open_ticket(self) -> None:
+        ref = self.ctx.desk.open_ticket(self.draft())
+        self.conv.last_ticket = ref
+        self.ticket = ref.code
+
+    def add_to_ticket(self) -> None:
+        assert self.conv.duplicate_of is not None
+        ref = self.ctx.desk.add_details(self.conv.duplicate_of.code, self.draft())
+        self.conv.last_ticket = ref
+        self.ticket = ref.code
+
+    # The ticket ----------------------------------------------------------------
+    def category(self) -> str:
+        c = self.case
+        return {
+            "email": "email_sending" if c.direction == "send" else "email_receiving",
+            "mailbox_admin": "mailbox_administration",
+            "password": "mailbox_administration",
+            "dns_check": "dns_configuration",
+            "sales": "sales_administration",
+            "domain": "domain_registration",
+            "hosting": "hosting",
+        }.get(c.topic or "", "general")
+
+    def draft(self) -> TicketDraft:
+        c, conv = self.case, self.conv
+        category = self.category()
+        fields: dict[str, Any] = {
+            "topic": c.topic,
+            "mailbox": c.mailbox,
+            "domain": c.domain or (_domain_of(c.mailbox) if c.mailbox else None),
+            "direction": c.direction,
+            "smtp_is_provider": c.smtp_is_provider if c.direction == "send" else None,
+            "webmail_fails": c.webmail_fails,
+            "addresses": c.addresses if c.addresses_limited else None,
+            "client": c.client,
+            "client_name": c.client_name if c.client == "both" else None,
+            "error_text": c.error_text,
+            "examples": [e.model_dump() for e in c.examples],
+            "action": c.action,
+            "other_topic": c.other_topic,
+            "description": c.description,
+        }
+        return TicketDraft(
+            category=category,
+            team=self.policy.teams[category],
+            priority=self.policy.priority_for(
+                category, conv.channel, c.topic or "other", c.webmail_fails
+            ),
+            language=conv.language,
+            channel=conv.channel,
+            user=conv.user,
+            topic=c.topic or "other",
+            fields=fields,
+        )
+
+    # Answers -----------------------------------------------------------------
+    def take_menu(self, value: str) -> None:
+        self.case.topic = value
+
+    def take_email_mailbox(self, value: str) -> None:
+        self.case.mailbox = value
+
+    take_admin_mailbox = take_email_mailbox
+    take_password_mailbox = take_email_mailbox
+
+    def take_email_direction(self, value: str) -> None:
+        if value != self.case.direction:
+            self.case.smtp_is_provider = None
+        self.case.direction = "send" if value == "send" else "receive"
+
+    def take_email_smtp(self, value: str) -> None:
+        if value in ("yes", "no"):
+            self.case.smtp_is_provider = value == "yes"
+
+    def take_email_webmail(self, value: str) -> None:
+        if value in ("yes", "no"):
+            self.case.webmail_fails = value == "yes"
+
+    def take_email_scope(self, value: str) -> None:
+        self.case.addresses_limited = value == "yes"
+        if value == "no":
+            self.case.addresses = None
+
+    def take_email_addresses(self, value: str) -> None:
+        self.case.addresses = value
+
+    def take_email_client(self, value: str) -> None:
+        self.case.client = "both" if value == "both" else "webmail"
+        if value == "webmail":
+            self.case.client_name = None
+
+    def take_email_client_name(self, value: str) -> None:
+        self.case.client_name = value
+
+    def take_email_error(self, value: str) -> None:
+        self.case.error_text = "" if self.answer == "none" else value
+
+    def take_ex_sender(self, value: str) -> None:
+        self.case.draft = Example(sender=value)
+
+    def take_ex_recipient(self, value: str) -> None:
+        self.case.draft = (self.case.draft or Example()).model_copy(update={"recipient": value})
+
+    def take_ex_subject(self, value: str) -> None:
+        subject = "" if self.answer == "none" else value
+        self.case.draft = (self.case.draft or Example()).model_copy(update={"subject": subject})
+
+    def take_ex_sent_at(self, value: str) -> None:
+        done = (self.case.draft or Example()).model_copy(update={"sent_at": value})
+        if self.case.replace_examples:
+            self.case.examples = [done]
+            self.case.replace_examples = False
+        else:
+            self.case.examples.append(done)
+        self.case.draft = None
+
+    def take_ex_more(self, value: str) -> None:
+        pass
+
+    def take_admin_action(self, value: str) -> None:
+        self.case.action = "create" if value == "create" else "delete"
+
+    def take_dns_domain(self, value: str) -> None:
+        self.case.domain = value
+
+    take_domain_name = take_dns_domain
+    take_hosting_domain = take_dns_domain
+
+    def take_details(self, value: str) -> None:
+        self.case.description = "" if self.answer == "none" else value
+
+    def take_description(self, value: str) -> None:
+        self.case.description = value
+
+    def take_other_topic(self, value: str) -> None:
+        self.case.other_topic = value
+
+    def take_summary(self, value: str) -> str:
+        if value == "yes":
+            return "confirm"
+        for _, state, _ in EDITABLE.get(self.case.topic or "", ()):
+            if value == f"edit_{state}":
+                return f"revise_{state}"
+        return "advance"
+
+    def take_duplicate(self, value: str) -> None:
+        pass
+
+    take_done = take_duplicate
+    take_out_of_scope = take_duplicate
+
+    # Readers of free text ------------------------------------------------------
+    def read_text(self, text: str) -> str:
+        value = clean(text)
+        if not value:
+            raise Invalid(t(QUESTIONS[self.state].hint))
+        if len(value) > MAX_TEXT:
+            raise Invalid(too_long(MAX_TEXT, len(value)))
+        return value
+
+    def read_short_text(self, text: str) -> str:
+        value = self.read_text(text)
+        if len(value) > MAX_SHORT:
+            raise Invalid(too_long(MAX_SHORT, len(value)))
+        return value
+
+    def read_address(self, text: str) -> str:
+        address = clean(text).strip("<>.,;: ").replace(" ", "")
+        if address.lower().startswith("mailto:"):
+            address = address[7:]
+        m = _EMAIL.match(address)
+        if not m or _ascii(m[1]) is None or "." not in m[1]:
+            raise Invalid(t(QUESTIONS[self.state].hint))
+        local, domain = address.rsplit("@", 1)
+        return f"{local}@{domain.lower().rstrip('.')}"
+
+    def read_mailbox(self, text: str) -> str:
+        return self.read_address(text)
+
+    def read_domain(self, text: str) -> str:
+        value = clean(text).lower().strip(" .")
+        value = re.sub(r"^(https?://)?(www\.)?", "", value).split("/", 1)[0]
+        if "@" in value:
+            value = value.rsplit("@", 1)[1]
+        if _ascii(value) is None or "." not in value:
+            raise Invalid(t(QUESTIONS[self.state].hint))
+        return value
+
+    read_hosted_domain = read_domain
+
+    def read_sent_at(self, text: str) -> str:
+        try:
+            moment = parse_sent_at(clean(text), self.ctx.now, self.policy.office_hours.zone)
+        except DateProblem as problem:
+            if problem.reason == "no_time":
+                raise Invalid(
+                    t("Please add the time too, even roughly, for example: yesterday 15:30.")
+                ) from None
+            if problem.reason == "future":
+                raise Invalid(t("That moment is still to come. When was the message sent?")) from None
+            raise Invalid(t(QUESTIONS[self.state].hint)) from None
+        return moment.isoformat(timespec="minutes")
+
+    # Texts ---------------------------------------------------------------------
+    def host_args(self) -> dict[str, Any]:
+        p = self.policy.provider
+        return {"smtp_host": p.smtp_host, "webmail_url": p.webmail_url}
+
+    def duplicate_args(self) -> dict[str, Any]:
+        return {"code": self.conv.duplicate_of.code if self.conv.duplicate_of else ""}
+
+    def greeting(self) -> list[T | Lines]:
+        return [
+            t(
+                "Hello! I'm the support assistant of {provider}. I can help with e-mail "
+                "problems, mailboxes, domains and hosting, and open a ticket for our "
+                "technicians when needed.",
+                provider=self.policy.provider.name,
+            )
+        ]
+
+    def example_intro(self) -> list[T | Lines]:
+        n = len(self.case.examples) + 1
+        if n == 1 or self.case.replace_examples:
+            return [
+                t(
+                    "To find your message on our servers, the technician needs at least one "
+                    "example: sender, recipient, subject, and date and time it was sent."
+                )
+            ]
+        return [tn("Example number {n}.", "Example number {n}.", n)]
+
+    def password_intro(self) -> list[T | Lines]:
+        return [
+            t(
+                "For your security, a technician will check that you are the holder of the "
+                "account before changing any password."
+            ),
+            t(
+                "Please remember: any program that sends mail through this mailbox (management "
+                "software, phones, printers) will stop sending until you enter the new "
+                "password in it."
+            ),
+        ]
+
+    def other_topic_choices(self) -> list[Choice]:
+        items = [Choice(k, t(OUT_OF_SCOPE_LABELS[k])) for k in self.policy.scope.out_of_scope]
+        return [*items, Choice("something_else", t("Something else"))]
+
+    def summary_choices(self) -> list[Choice]:
+        items = [Choice("yes", t("Open the ticket"))]
+        for field, state, label in EDITABLE.get(self.case.topic or "", ()):
+            if field == "smtp" and self.case.direction != "send":
+                continue
+            items.append(Choice(f"edit_{state}", t(label)))
+        return items
+
+    def summary_intro(self) -> list[T | Lines]:
+        c = self.case
+        lines: list[T | str] = []
+        yes, no = t("yes"), t("no")
+        lines.append(
+            t("Request: {topic}", topic=t(dict(QUESTIONS["menu"].choices)[c.topic or "other"]))
+        )
+        if c.action:
+            lines.append(
+                t("What to do: {action}", action=t("create") if c.action == "create" else t("delete"))
+            )
+        if c.mailbox:
+            lines.append(t("Mailbox: {mailbox}", mailbox=c.mailbox))
+        if c.domain:
+            lines.append(t("Domain: {domain}", domain=c.domain))
+        if c.direction:
+            lines.append(
+                t("Problem in: {direction}",
+                  direction=t("sending") if c.direction == "send" else t("receiving"))
+            )
+        if c.direction == "send" and c.smtp_is_provider is not None:
+            lines.append(
+                t("Sends through {smtp_host}: {answer}", smtp_host=self.policy.provider.smtp_host,
+                  answer=yes if c.smtp_is_provider else no)
+            )
+        if c.webmail_fails is not None:
+            lines.append(
+                t("Fails in webmail too: {answer}", answer=yes if c.webmail_fails else no)
+            )
+        if c.addresses_limited is not None:
+            lines.append(
+                t("Only with these addresses: {addresses}", addresses=c.addresses or "")
+                if c.addresses_limited
+                else t("Addresses: all of them")
+            )
+        if c.client == "webmail":
+            lines.append(t("Where: only in webmail"))
+        elif c.client == "both":
+            lines.append(t("Where: {client} and webmail", client=c.client_name or ""))
+        if c.error_text is not None:
+            lines.append(
+                t("Error message: {error}", error=c.error_text)
+                if c.error_text
+                else t("Error message: none")
+            )
+        for i, ex in enumerate(c.examples, 1):
+            lines.append(
+                t(
+                    "Example {n}: from {sender} to {recipient}, subject \u201c{subject}\u201d, "
+                    "sent {sent_at}",
+                    n=i,
+                    sender=ex.sender,
+                    recipient=ex.recipient,
+                    subject=ex.subject or t("(no subject)"),
+                    sent_at=datetime.fromisoformat(ex.sent_at),
+                )
+            )
+        if c.other_topic and c.other_topic != "something_else":
+            lines.append(t(OUT_OF_SCOPE_LABELS[c.other_topic]))
+        if c.description:
+            lines.append(t("Details: {description}", description=c.description))
+        draft = self.draft()
+        lines.append(
+            t(
+                "Category: {category} (to our {team}), priority {priority}",
+                category=t(CATEGORY_LABELS[draft.category]),
+                team=t(TEAM_LABELS[draft.team]),
+                priority=t(PRIORITY_LABELS[draft.priority]),
+            )
+        )
+        return [t("Here is what I will send to our technicians:"), Lines(tuple(lines))]
+
+    def office_hours_text(self) -> T:
+        hours = self.policy.office_hours
+        when = hours.next_examination(self.ctx.now)
+        days = Days(tuple(i for i, d in enumerate(("mon", "tue", "wed", "thu", "fri", "sat", "sun"))
+                          if d in hours.days))
+        schedule = t(
+            "Our technicians work {days}, {open}\u2013{close} ({zone}).",
+            days=days,
+            open=hours.open.strftime("%H:%M"),
+            close=hours.close.strftime("%H:%M"),
+            zone=hours.timezone,
+        )
+        if when is None:
+            return t("{schedule} They are in now: your ticket will be examined today.",
+                     schedule=schedule)
+        return t("{schedule} Your ticket will be examined from {when}.", schedule=schedule,
+                 when=when)
+
+    def ticket_intro(self) -> list[T | Lines]:
+        ref = self.conv.last_ticket
+        if ref is None:
+            return []
+        if ref.appended:
+            head = t("I added the new details to ticket {code}.", code=ref.code)
+        else:
+            head = t(
+                "Your ticket {code} is open: {category}, priority {priority}.",
+                code=ref.code,
+                category=t(CATEGORY_LABELS.get(ref.category, ref.category)),
+                priority=t(PRIORITY_LABELS.get(ref.priority, ref.priority)),
+            )
+        return [
+            head,
+            self.office_hours_text(),
+            t("You will be told of every change of its status. Please quote {code} whenever "
+              "you write to us about this problem.", code=ref.code),
+        ]
+
+    def scope_intro(self) -> list[T | Lines]:
+        reason = self.conv.out_reason or "other_provider"
+        p = self.policy.provider
+        parts: list[T | Lines] = []
+        if reason == "other_provider" and (self.case.mailbox or self.case.domain):
+            domain = self.case.domain or _domain_of(self.case.mailbox or "")
+            parts.append(
+                t(
+                    "{domain} is not hosted with {provider}, so its mail is looked after by "
+                    "another provider. Please contact the provider that hosts {domain}.",
+                    domain=domain,
+                    provider=p.name,
+                )
+            )
+            return parts
+        if reason == "smtp_elsewhere":
+            parts.append(
+                t(
+                    "Your mail program sends through a server that is not ours. Sending "
+                    "problems there are handled by whoever runs that SMTP server, usually your "
+                    "Internet connection provider: please contact them. Or set {smtp_host} as "
+                    "the outgoing server; the settings are at {portal}.",
+                    smtp_host=p.smtp_host,
+                    portal=p.config_portal_url,
+                )
+            )
+            return parts
+        if reason == "client_side":
+            parts.append(
+                t(
+                    "Since webmail works, our mail service is working: the problem is in your "
+                    "computer or in your mail program. Try another mail program (or install "
+                    "yours again); if the problem stays, please call your IT technician."
+                )
+            )
+        else:
+            parts.append(t(SCOPE_REASONS.get(reason, SCOPE_REASONS["other_provider"])))
+        parts.append(
+            t(
+                "Think of our mail service as a toll road: we keep the road in good order "
+                "({covered}). Your computer and mail program are the car, and looking after "
+                "the car is a job for your IT technician.",
+                covered=Lines(tuple(t(IN_SCOPE_LABELS[k]) for k in self.policy.scope.in_scope)),
+            )
+        )
+        if self.policy.partners:
+            parts.append(t("IT technicians we work with:"))
+            parts.append(Lines(tuple(f"\u2022 {x.name} \u2014 {x.contact}"
+                                     for x in self.policy.partners)))
+        if p.remote_support_url and reason in ("client_side", "mail_client"):
+            parts.append(
+                t(
+                    "If you like, we can also have a quick look on a best-effort basis in a "
+                    "remote session: {url}",
+                    url=p.remote_support_url,
+                )
+            )
+        return parts
+
+
+def _topic_condition(topic: str) -> Callable[[Dialog], bool]:
+    def condition(self: Dialog) -> bool:
+        return self.case.topic == topic
+
+    condition.__name__ = f"topic_{topic}"
+    return condition
+
+
+for _topic in TOPICS:  # the conditions topic_email, topic_password, ... of the table
+    setattr(Dialog, f"topic_{_topic}", _topic_condition(_topic))
+
+
+def too_long(limit: int, length: int) -> T:
+    """Say that a text is over `limit` characters."""
+    return tn(
+        "That is {length} characters; the limit is {n} character. Please shorten it.",
+        "That is {length} characters; the limit is {n} characters. Please shorten it.",
+        limit,
+        length=length,
+    )
+
+
+def _domain_of(address: str) -> str:
+    return address.rsplit("@", 1)[-1]
+
+
+def _ascii(domain: str) -> str | None:
+    """Return the ASCII (IDNA) form of a domain, or None when it is not a valid name."""
+    try:
+        name = domain.rstrip(".").encode("idna").decode("ascii").lower()
+    except UnicodeError:
+        return None
+    labels = name.split(".")
+    if len(name) > 253 or not all(_LABEL.match(label) for label in labels):
+        return None
+    return name
+
+
+class Engine:
+    """Runs customer events through the triage flow: one machine, many conversations."""
+
+    def __init__(self, policy: Policy, translate: Callable[[str, T | str], str]) -> None:
+        self.policy = policy
+        self.translate = translate
+        self.machine = Machine(
+            model=None,
+            states=_states(),
+            transitions=TRANSITIONS,
+            initial="new",
+            auto_transitions=False,
+            model_attribute="state",
+        )
+
+    def handle(self, conv: Conversation, event: Event, ctx: Context) -> Turn:
+        """Apply one customer event to `conv` (changing it) and say what to answer."""
+        d = Dialog(conv, ctx, self.policy)
+        if conv.state not in self.machine.states:
+            conv.state = "menu"
+        self.machine.add_model(d, initial=conv.state)
+        try:
+            return self._handle(d, event)
+        finally:
+            self.machine.remove_model(d)
+
+    def _handle(self, d: Dialog, event: Event) -> Turn:
+        conv = d.conv
+        if event.kind == "start":
+            if conv.state in ("new", "closed"):
+                d.trigger("wake")
+                return self._turn(d)
+            d.say(t("Welcome back! Let's continue where we left off."))
+            return self._turn(d)
+        if event.kind == "command":
+            return self._command(d, event.value)
+        if conv.state in ("new", "closed"):
+            d.trigger("wake")
+            if not (event.kind == "text" and self._resolve(d, QUESTIONS["menu"], event.value)):
+                return self._turn(d)
+        question = QUESTIONS[conv.state]
+        try:
+            value = self._read(d, question, event)
+        except Invalid as bad:
+            return self._turn(d, hint=bad.hint, intro=False)
+        if conv.state == "language":
+            conv.language = value
+            conv.state = conv.resume or "menu"
+            conv.resume = None
+            d.say(t("From now on I will write in English."))
+            return self._turn(d)
+        trigger = getattr(d, f"take_{conv.state}")(value) or "advance"
+        d.trigger(trigger)
+        return self._turn(d)
+
+    def _command(self, d: Dialog, name: str) -> Turn:
+        if name == "help":
+            d.say(
+                t(
+                    "Answer with the buttons or type your answer in your own words. Commands: "
+                    "/help shows this help, /cancel drops the current request, /restart starts "
+                    "over, /lang changes the language."
+                )
+            )
+            return self._turn(d, intro=False)
+        if name == "cancel":
+            d.trigger("cancel")
+            d.say(t("Request cancelled: nothing was sent. Write to me whenever you need help."))
+            return self._turn(d)
+        if name in ("restart", "start", "menu"):
+            if name == "start" and d.state not in ("new", "closed"):
+                d.say(t("Welcome back! Let's continue where we left off."))
+                return self._turn(d)
+            d.trigger("restart")
+            return self._turn(d)
+        if name in ("lang", "language"):
+            if d.state != "language":
+                d.conv.resume = d.state if d.state not in ("new", "closed") else "menu"
+                d.state = "language"
+            return self._turn(d)
+        d.say(t("I don't know that command. Type /help to see what I can do."))
+        return self._turn(d, intro=False)
+
+    def _read(self, d: Dialog, q: Question, event: Event) -> str:
+        choices = self.choices(d, q)
+        ids = {c.id for c in choices}
+        if event.kind == "choice":
+            if event.value in ids:
+                d.answer = event.value
+                return event.value
+            raise Invalid(t("That option is not available any more. Here is the current question."))
+        resolved = self._resolve(d, q, event.value)
+        if resolved is not None:
+            d.answer = resolved
+            return self._value_of_choice(q, resolved)
+        if q.reader is None:
+            raise Invalid(t(q.hint))
+        d.answer = None
+        value: str = getattr(d, q.reader)(event.value)
+        return value
+
+    def _resolve(self, d: Dialog, q: Question, text: str) -> str | None:
+        """Find which choice typed text means, or None."""
+        choices = self.choices(d, q)
+        said = normalize(text)
+        if not said:
+            return None
+        for c in choices:
+            if said == normalize(c.id) or said == normalize(self.translate(d.conv.language, c.label)):
+                return c.id
+        if not q.intents:
+            return None
+        if q.reader is not None:  # free text wins unless an intent is said exactly
+            intent = match_intent(text, [i for i in q.intents if said in _exact(i)])
+        else:
+            intent = match_intent(text, list(q.intents))
+        if d.conv.state == "menu" and intent in ("send", "receive"):
+            d.case.direction = "send" if intent == "send" else "receive"
+        choice = q.intents.get(intent or "")
+        return choice if choice in {c.id for c in choices} else None
+
+    @staticmethod
+    def _value_of_choice(q: Question, choice: str) -> str:
+        return choice
+
+    def choices(self, d: Dialog, q: Question) -> list[Choice]:
+        if q.choices_from:
+            result: list[Choice] = getattr(d, q.choices_from)()
+            return result
+        return [Choice(cid, t(label) if label not in LITERAL_LABELS else label)
+                for cid, label in q.choices]
+
+    def _turn(self, d: Dialog, hint: T | None = None, intro: bool = True) -> Turn:
+        conv = d.conv
+        bubbles = list(d.said)
+        q = QUESTIONS.get(conv.state)
+        choices: list[Choice] = []
+        asking = None
+        if q is not None:
+            if intro and q.intro:
+                parts = getattr(d, q.intro)()
+                if parts:
+                    bubbles.append(Bubble(tuple(parts)))
+            args = getattr(d, q.prompt_args)() if q.prompt_args else {}
+            prompt = T(q.prompt, args)
+            bubbles.append(Bubble((hint, prompt) if hint else (prompt,)))
+            choices = self.choices(d, q)
+            asking = q.asking
+        elif conv.state == "closed" and not bubbles:
+            bubbles.append(Bubble((t("Thank you, and goodbye! Write to me whenever you need help."),)))
+        return Turn(bubbles, choices, conv.state, asking, conv.language, d.ticket)
+
+
+LITERAL_LABELS = frozenset({"English", "Italiano", "Español"})
+
+
+def _exact(intent: str) -> set[str]:
+    from flows.understand import INTENTS
+
+    return {normalize(p) for p in INTENTS.get(intent, ())}

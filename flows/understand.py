@@ -1,0 +1,168 @@
+"""Understanding typed answers: cleaning customer text and matching phrasings.
+
+The phrase lists are data: each intent lists phrasings that mean it. A phrase
+matches when it appears as whole words in the normalized answer. When more
+than one intent of a question matches, the longest phrase wins (so "it doesn't
+work in webmail either" is about webmail failing, though it also contains
+"work"); a tie means the answer is unclear and is asked again.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping
+
+MAX_TEXT = 8000
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]")
+_SPACES = re.compile(r"[ \t]+")
+
+INTENTS: dict[str, tuple[str, ...]] = {
+    "yes": (
+        "yes", "y", "yeah", "yep", "yup", "sure", "of course", "correct", "right", "indeed",
+        "ok", "okay", "affirmative", "it does", "i do", "it is", "true", "absolutely",
+    ),
+    "no": (
+        "no", "n", "nope", "nah", "not really", "no way", "negative", "it doesn't", "it does not",
+        "i don't", "i do not", "false", "never",
+    ),
+    "unsure": (
+        "not sure", "i don't know", "i do not know", "dunno", "no idea", "unsure", "don't know",
+        "maybe", "how do i check", "how can i check",
+    ),
+    "send": (
+        "send", "sending", "sent", "outgoing", "can't send", "cannot send", "unable to send",
+        "won't send", "doesn't send", "not sending", "smtp", "send mail", "sending mail",
+        "outbox", "my mails don't go out", "don't go out", "bounce", "bounces",
+    ),
+    "receive": (
+        "receive", "receiving", "received", "incoming", "can't receive", "cannot receive",
+        "not receiving", "don't receive", "doesn't arrive", "don't arrive", "not arriving",
+        "no mail arrives", "inbox", "get mail", "getting mail", "can't get", "imap", "pop",
+        "pop3",
+    ),
+    "webmail_fails": (
+        "webmail too", "in webmail too", "also in webmail", "webmail either",
+        "doesn't work in webmail", "does not work in webmail", "not in webmail either",
+        "webmail doesn't work", "webmail does not work", "webmail fails", "webmail is broken",
+        "webmail also", "same in webmail", "it fails in webmail", "fails in webmail too",
+        "yes", "yep", "yeah", "it does", "it fails",
+    ),
+    "webmail_works": (
+        "webmail works", "works in webmail", "webmail is fine", "webmail ok", "fine in webmail",
+        "webmail is ok", "webmail works fine", "only in my client", "only in outlook",
+        "only in the client", "not in webmail", "no", "nope", "it works",
+    ),
+    "not_tried": (
+        "not tried", "haven't tried", "have not tried", "didn't try", "did not try",
+        "never tried", "don't use webmail", "what is webmail", "how do i try",
+    ),
+    "only_webmail": (
+        "webmail", "only webmail", "just webmail", "browser", "webmail only",
+        "no client", "i don't use a client", "i only use webmail",
+    ),
+    "both": (
+        "both", "client", "mail program", "app", "outlook", "thunderbird", "apple mail",
+        "mail app", "phone", "iphone", "android", "both of them", "everywhere", "client too",
+    ),
+    "no_error": (
+        "no error", "no message", "none", "no error message", "there is no error", "nothing",
+        "no errors", "it just doesn't arrive", "no error shown",
+    ),
+    "no_subject": ("no subject", "without subject", "empty subject", "none", "blank"),
+    "nothing_to_add": ("nothing", "nothing to add", "no", "none", "that's all", "nope", "skip"),
+    "create": ("create", "new", "add", "new mailbox", "open", "make"),
+    "topic_email": (
+        "email", "e-mail", "mail", "mails", "emails", "e-mails", "my mail", "mail problem",
+        "email problem", "email doesn't work", "mail doesn't work", "messages",
+    ),
+    "topic_mailbox_admin": (
+        "new mailbox", "create a mailbox", "create mailbox", "delete mailbox",
+        "delete a mailbox", "remove mailbox", "add a mailbox", "another mailbox", "mailbox",
+        "mailboxes", "new address", "new email address", "email account", "new account",
+    ),
+    "topic_password": (
+        "password", "change password", "change my password", "forgot password",
+        "forgotten password", "reset password", "lost password", "new password",
+    ),
+    "topic_dns_check": (
+        "dns", "spf", "dkim", "dmarc", "authentication", "mail authentication", "check my domain",
+        "domain check", "spam", "mx", "mx record",
+    ),
+    "topic_sales": (
+        "billing", "bill", "invoice", "invoices", "payment", "pay", "price", "prices", "renewal",
+        "renew", "contract", "commercial", "sales", "quote", "subscription", "plan", "upgrade",
+    ),
+    "topic_domain": (
+        "domain", "domain registration", "register a domain", "register domain",
+        "transfer domain", "domain transfer", "domain name", "buy a domain",
+    ),
+    "topic_hosting": ("hosting", "website", "web site", "site", "wordpress", "ftp", "web space"),
+    "topic_other": ("something else", "other", "else", "none of these"),
+    "firewall": ("firewall", "router", "port", "ports blocked", "blocked port"),
+    "antivirus": ("antivirus", "anti-virus", "avast", "eset", "norton", "kaspersky", "mcafee"),
+    "internet_connection": (
+        "internet", "internet connection", "connection", "wifi", "wi-fi", "adsl", "fiber",
+        "fibre", "modem", "dsl", "my connection", "no internet",
+    ),
+    "mail_client": (
+        "mail client", "mail program", "install outlook", "install thunderbird", "outlook",
+        "thunderbird", "apple mail", "configure outlook", "learn", "training", "how to use",
+        "set up my client", "setup outlook", "install",
+    ),
+    "other_provider": (
+        "other provider", "another provider", "gmail", "hotmail", "yahoo", "outlook.com",
+        "libero", "virgilio", "icloud", "another account", "other account",
+    ),
+    "something_else": ("something else", "other", "else", "none of these", "none"),
+    "lang_en": ("english", "en", "inglese", "ingles"),
+    "lang_it": ("italiano", "italian", "it", "italiana"),
+    "lang_es": ("espanol", "spanish", "es", "castellano", "spagnolo"),
+    "delete": ("delete", "remove", "close", "cancel", "drop", "deactivate"),
+}
+
+
+def clean(text: str) -> str:
+    """Return the customer's text without control or invisible characters."""
+    text = unicodedata.normalize("NFC", text).replace("\r\n", "\n").replace("\r", "\n")
+    text = _CONTROL.sub("", text)
+    lines = [_SPACES.sub(" ", line).strip() for line in text.split("\n")]
+    return "\n".join(lines).strip()
+
+
+def normalize(text: str, keep: str = "") -> str:
+    """Fold an answer for matching: lower case, no accents, single spaces.
+
+    Punctuation other than ``@ . ' + -`` and the characters in `keep` becomes
+    a space.
+    """
+    text = unicodedata.normalize("NFKD", text.casefold())
+    text = "".join(c for c in text if not unicodedata.combining(c))
+    text = text.replace("\u2019", "'")
+    text = re.sub(rf"[^\w@.'+{re.escape(keep)}-]+", " ", text)
+    return " ".join(text.strip(" .!?").split())
+
+
+def _contains(haystack: str, phrase: str) -> bool:
+    return re.search(rf"(?<![\w'])({re.escape(phrase)})(?![\w'])", haystack) is not None
+
+
+def match_intent(text: str, intents: Iterable[str], extra: Mapping[str, Iterable[str]] = {}) -> str | None:
+    """Return the one intent `text` expresses among `intents`, or None."""
+    said = normalize(text)
+    if not said:
+        return None
+    best: dict[str, int] = {}
+    for intent in intents:
+        phrases = (*INTENTS.get(intent, ()), *extra.get(intent, ()))
+        for phrase in phrases:
+            folded = normalize(phrase)
+            if folded and (said == folded or _contains(said, folded)):
+                best[intent] = max(best.get(intent, 0), len(folded) + (1000 if said == folded else 0))
+    if not best:
+        return None
+    ranked = sorted(best.items(), key=lambda item: -item[1])
+    if len(ranked) > 1 and ranked[0][1] == ranked[1][1]:
+        return None
+    return ranked[0][0]

@@ -1,0 +1,64 @@
+"""The tables: conversations, tickets and what happens to tickets afterwards."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Column, DateTime, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class ConversationRow(SQLModel, table=True):
+    """One customer's conversation on one channel, saved after every turn."""
+
+    __tablename__ = "conversation"
+    __table_args__ = (UniqueConstraint("channel", "user_id", name="uq_conversation_user"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    channel: str = Field(max_length=32)
+    user_id: str = Field(max_length=128)
+    state: str = Field(max_length=64)
+    language: str = Field(max_length=8)
+    data: str = Field(sa_column=Column(Text, nullable=False))
+    updated_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+
+
+class TicketRow(SQLModel, table=True):
+    """A ticket: one problem of one service, with everything collected for it."""
+
+    __tablename__ = "ticket"
+
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(max_length=32, unique=True)
+    category: str = Field(max_length=32)
+    team: str = Field(max_length=16)
+    priority: str = Field(max_length=8)
+    status: str = Field(max_length=16, index=True)
+    language: str = Field(max_length=8)
+    channel: str = Field(max_length=32)
+    user_id: str = Field(max_length=128, index=True)
+    topic: str = Field(max_length=32)
+    mailbox: str | None = Field(default=None, max_length=320)
+    domain: str | None = Field(default=None, max_length=253)
+    direction: str | None = Field(default=None, max_length=8)
+    fields: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    dns: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    created_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    updated_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+
+
+class TicketNoteRow(SQLModel, table=True):
+    """Something added to a ticket after it was opened: details, a status change."""
+
+    __tablename__ = "ticket_note"
+
+    id: int | None = Field(default=None, primary_key=True)
+    ticket_id: int = Field(foreign_key="ticket.id", index=True)
+    kind: str = Field(max_length=16)
+    body: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    created_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))

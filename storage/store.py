@@ -1,0 +1,285 @@
+"""Storage behind a narrow port: conversations and tickets, in one transaction per turn."""
+
+from __future__ import annotations
+
+import random
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, SQLModel, create_engine, select
+
+from flows.model import Conversation, TicketDraft, TicketRef
+from storage.models import ConversationRow, TicketNoteRow, TicketRow, utcnow
+
+DEFAULT_DB = Path.home() / ".local" / "share" / "sportello" / "sportello.db"
+
+OPEN_STATUSES = ("open", "in_progress", "waiting")
+
+
+class Tx(ABC):
+    """One unit of work: what a turn reads and writes, committed together."""
+
+    @abstractmethod
+    def load_conversation(self, channel: str, user: str) -> Conversation | None: ...
+
+    @abstractmethod
+    def save_conversation(self, conv: Conversation) -> None: ...
+
+    @abstractmethod
+    def find_open_ticket(self, channel: str, user: str, draft: TicketDraft) -> TicketRef | None: ...
+
+    @abstractmethod
+    def create_ticket(self, draft: TicketDraft, new_code: Callable[[], str]) -> TicketRef: ...
+
+    @abstractmethod
+    def add_ticket_details(self, code: str, draft: TicketDraft) -> TicketRef: ...
+
+
+class Store(ABC):
+    """Opens units of work and answers read-only questions about tickets."""
+
+    @abstractmethod
+    def transaction(self) -> AbstractContextManager[Tx]: ...
+
+    @abstractmethod
+    def ticket(self, code: str) -> dict[str, Any] | None: ...
+
+    @abstractmethod
+    def tickets(self, user: str | None = None) -> list[dict[str, Any]]: ...
+
+
+def database_url(url: str | None) -> str:
+    """Return `url`, or the default SQLite file (creating its folder)."""
+    if url:
+        return url
+    DEFAULT_DB.parent.mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{DEFAULT_DB}"
+
+
+def make_engine(url: str) -> Engine:
+    """Create the SQLAlchemy engine; SQLite gets WAL and foreign keys."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        if parsed.database and parsed.database != ":memory:":
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={"check_same_thread": False})
+
+        @event.listens_for(engine, "connect")
+        def _pragmas(dbapi_conn: Any, _record: Any) -> None:
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA synchronous=NORMAL")
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.execute("PRAGMA busy_timeout=5000")
+            cur.close()
+
+        return engine
+    return create_engine(url, pool_pre_ping=True)
+
+
+class SqlStore(Store):
+    """The real store: SQLite by default, PostgreSQL (or any SQLAlchemy URL) by URL."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.engine = make_engine(url)
+        SQLModel.metadata.create_all(self.engine)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    @contextmanager
+    def transaction(self) -> Iterator[Tx]:
+        with Session(self.engine, expire_on_commit=False) as session:
+            try:
+                yield _SqlTx(session)
+                session.commit()
+            except BaseException:
+                session.rollback()
+                raise
+
+    def ticket(self, code: str) -> dict[str, Any] | None:
+        with Session(self.engine) as session:
+            row = session.exec(select(TicketRow).where(TicketRow.code == code.upper())).first()
+            return None if row is None else _ticket_json(session, row)
+
+    def tickets(self, user: str | None = None) -> list[dict[str, Any]]:
+        with Session(self.engine) as session:
+            query = select(TicketRow).order_by(TicketRow.id)  # type: ignore[arg-type]
+            if user is not None:
+                query = query.where(TicketRow.user_id == user)
+            return [_ticket_json(session, row) for row in session.exec(query)]
+
+
+class _SqlTx(Tx):
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def _conv_row(self, channel: str, user: str) -> ConversationRow | None:
+        query = (
+            select(ConversationRow)
+            .where(ConversationRow.channel == channel, ConversationRow.user_id == user)
+            .with_for_update()
+        )
+        return self.session.exec(query).first()
+
+    def load_conversation(self, channel: str, user: str) -> Conversation | None:
+        row = self._conv_row(channel, user)
+        return None if row is None else Conversation.model_validate_json(row.data)
+
+    def save_conversation(self, conv: Conversation) -> None:
+        row = self._conv_row(conv.channel, conv.user)
+        data = conv.model_dump_json()
+        if row is None:
+            row = ConversationRow(
+                channel=conv.channel,
+                user_id=conv.user,
+                state=conv.state,
+                language=conv.language,
+                data=data,
+                updated_at=utcnow(),
+            )
+        else:
+            row.state, row.language, row.data, row.updated_at = (
+                conv.state,
+                conv.language,
+                data,
+                utcnow(),
+            )
+        self.session.add(row)
+        self.session.flush()
+
+    def find_open_ticket(self, channel: str, user: str, draft: TicketDraft) -> TicketRef | None:
+        query = select(TicketRow).where(
+            TicketRow.channel == channel,
+            TicketRow.user_id == user,
+            TicketRow.category == draft.category,
+            TicketRow.status.in_(OPEN_STATUSES),  # type: ignore[attr-defined]
+            TicketRow.mailbox == draft.fields.get("mailbox"),
+            TicketRow.domain == draft.fields.get("domain"),
+        )
+        row = self.session.exec(query.order_by(TicketRow.id.desc())).first()  # type: ignore[union-attr]
+        return None if row is None else _ref(row)
+
+    def create_ticket(self, draft: TicketDraft, new_code: Callable[[], str]) -> TicketRef:
+        now = utcnow()
+        for _ in range(50):
+            code = new_code()
+            if self.session.exec(select(TicketRow.id).where(TicketRow.code == code)).first():
+                continue
+            row = TicketRow(
+                code=code,
+                category=draft.category,
+                team=draft.team,
+                priority=draft.priority,
+                status="open",
+                language=draft.language,
+                channel=draft.channel,
+                user_id=draft.user,
+                topic=draft.topic,
+                mailbox=draft.fields.get("mailbox"),
+                domain=draft.fields.get("domain"),
+                direction=draft.fields.get("direction"),
+                fields=draft.fields,
+                dns=draft.fields.get("dns"),
+                created_at=now,
+                updated_at=now,
+            )
+            try:
+                with self.session.begin_nested():
+                    self.session.add(row)
+            except IntegrityError:
+                continue  # drawn by a concurrent turn in the meantime
+            return _ref(row)
+        raise RuntimeError("could not draw a free ticket code in 50 attempts")
+
+    def add_ticket_details(self, code: str, draft: TicketDraft) -> TicketRef:
+        row = self.session.exec(
+            select(TicketRow).where(TicketRow.code == code).with_for_update()
+        ).one()
+        examples = list(row.fields.get("examples", []))
+        for ex in draft.fields.get("examples", []):
+            if ex not in examples:
+                examples.append(ex)
+        row.fields = {**row.fields, "examples": examples}
+        row.updated_at = utcnow()
+        assert row.id is not None
+        self.session.add(row)
+        self.session.add(
+            TicketNoteRow(
+                ticket_id=row.id,
+                kind="details",
+                body={"language": draft.language, "fields": draft.fields},
+                created_at=row.updated_at,
+            )
+        )
+        self.session.flush()
+        return _ref(row, appended=True)
+
+
+def _ref(row: TicketRow, appended: bool = False) -> TicketRef:
+    direction = row.direction if row.direction in ("send", "receive") else None
+    return TicketRef(
+        code=row.code,
+        category=row.category,
+        priority=row.priority,
+        mailbox=row.mailbox,
+        direction=direction,  # type: ignore[arg-type]
+        appended=appended,
+    )
+
+
+def _iso(moment: datetime) -> str:
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).isoformat(timespec="seconds")
+
+
+def _ticket_json(session: Session, row: TicketRow) -> dict[str, Any]:
+    f = row.fields
+    notes = session.exec(
+        select(TicketNoteRow).where(TicketNoteRow.ticket_id == row.id).order_by(TicketNoteRow.id)  # type: ignore[arg-type]
+    )
+    return {
+        "code": row.code,
+        "category": row.category,
+        "team": row.team,
+        "priority": row.priority,
+        "status": row.status,
+        "language": row.language,
+        "channel": row.channel,
+        "user": row.user_id,
+        "topic": row.topic,
+        "mailbox": f.get("mailbox"),
+        "domain": f.get("domain"),
+        "direction": f.get("direction"),
+        "smtp_is_provider": f.get("smtp_is_provider"),
+        "webmail_fails": f.get("webmail_fails"),
+        "addresses": f.get("addresses"),
+        "client": f.get("client"),
+        "client_name": f.get("client_name"),
+        "error_text": f.get("error_text"),
+        "examples": f.get("examples", []),
+        "action": f.get("action"),
+        "other_topic": f.get("other_topic"),
+        "description": f.get("description"),
+        "dns": row.dns,
+        "created_at": _iso(row.created_at),
+        "updated_at": _iso(row.updated_at),
+        "notes": [
+            {"kind": n.kind, "at": _iso(n.created_at), **n.body} for n in notes
+        ],
+    }
+
+
+def code_factory(draw: Callable[[random.Random], str]) -> Callable[[], str]:
+    """Bind a code drawer to a system-random source."""
+    rng = random.SystemRandom()
+    return lambda: draw(rng)
