@@ -13,7 +13,7 @@ from typing import Any
 
 from bot import terminal
 from bot.config import Settings, SettingsError, load_settings
-from bot.i18n import LANGUAGES, compile_catalogs
+from bot.i18n import LANGUAGES, compile_catalogs, update_catalogs
 from bot.service import Desk
 from storage.store import DEFAULT_DB, SqlStore
 
@@ -61,6 +61,7 @@ def _parser() -> argparse.ArgumentParser:
     i18n = sub.add_parser("i18n", help="translation catalogs")
     isub = i18n.add_subparsers(dest="i18n_command", required=True)
     isub.add_parser("compile", help="build the .mo files from locales/*/LC_MESSAGES/*.po")
+    isub.add_parser("update", help="extract messages.pot from the code and merge it into the .po files")
     return parser
 
 
@@ -68,7 +69,7 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     logging.basicConfig(level=os.environ.get("SPORTELLO_LOG", "WARNING").upper())
     if args.command == "i18n":
-        for path in compile_catalogs():
+        for path in compile_catalogs() if args.i18n_command == "compile" else update_catalogs():
             print(path)
         return 0
     try:

@@ -17,8 +17,11 @@ from zoneinfo import ZoneInfo
 
 from babel import Locale
 from babel.dates import format_datetime, get_day_names
+from babel.messages.catalog import Catalog
+from babel.messages.extract import extract_from_dir
+from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po
+from babel.messages.pofile import read_po, write_po
 
 from flows.text import Bubble, Days, Lines, T, Turn
 
@@ -124,3 +127,56 @@ class Renderer:
 
     def turn_text(self, turn: Turn) -> str:
         return "\n\n".join(self.bubble(turn.language, b) for b in turn.bubbles)
+
+
+KEYWORDS = {"t": None, "tn": (1, 2), "N_": None}
+ROOT = LOCALES.parent
+
+
+def extract() -> Catalog:
+    """Collect every message id used in the code (keywords `t`, `tn`, `N_`)."""
+    with (ROOT / "babel.cfg").open(encoding="utf-8") as fp:
+        method_map, options_map = parse_mapping_cfg(fp)
+    catalog = Catalog(project="sportello", charset="utf-8")
+    for filename, lineno, message, comments, context in extract_from_dir(
+        str(ROOT), method_map, options_map, keywords=KEYWORDS, comment_tags=("TRANSLATORS:",)
+    ):
+        catalog.add(message, None, [(filename, lineno)], auto_comments=comments, context=context)
+    return catalog
+
+
+def update_catalogs() -> list[Path]:
+    """Write `messages.pot` from the code and merge it into every `.po`.
+
+    English is the source language: its entries are filled with the message
+    ids themselves, so its catalog is always complete.
+    """
+    template = extract()
+    pot = LOCALES / f"{DOMAIN}.pot"
+    pot.parent.mkdir(parents=True, exist_ok=True)
+    with pot.open("wb") as fp:
+        write_po(fp, template, width=100, omit_header=False, sort_output=True)
+    written = [pot]
+    for lang in LANGUAGES:
+        po, _ = _paths(lang)
+        if po.exists():
+            with po.open("rb") as fp:
+                catalog = read_po(fp, locale=lang)
+        else:
+            catalog = Catalog(locale=lang, project="sportello", charset="utf-8")
+        catalog.update(template, update_header_comment=False, no_fuzzy_matching=True)
+        if lang == "en":
+            for message in catalog:
+                if not message.id:
+                    continue
+                if message.pluralizable and not any(message.string):
+                    message.string = tuple(message.id)
+                elif not message.pluralizable and not message.string:
+                    message.string = message.id
+                message.flags.discard("fuzzy")
+        po.parent.mkdir(parents=True, exist_ok=True)
+        with po.open("wb") as fp:
+            write_po(fp, catalog, width=100, sort_output=True, ignore_obsolete=True)
+        written.append(po)
+    translations.cache_clear()
+    return written

@@ -614,7 +614,7 @@ class Dialog:
                     "example: sender, recipient, subject, and date and time it was sent."
                 )
             ]
-        return [tn("Example number {n}.", "Example number {n}.", n)]
+        return [t("Example number {n}.", n=n)]
 
     def password_intro(self) -> list[T | Lines]:
         return [

@@ -1,0 +1,67 @@
+"""Shared fixtures: the policy, a clock, and stores on SQLite and on a real PostgreSQL."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from bot.service import Desk
+from flows.policy import Policy, load_policy
+from storage.store import SqlStore
+from tests.support import pgserver
+from tests.support.chat import Chat, Clock
+
+ROME = ZoneInfo("Europe/Rome")
+_db_names = itertools.count()
+
+
+@pytest.fixture(scope="session")
+def policy() -> Policy:
+    return load_policy()
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[pgserver.PostgresServer]:
+    server = pgserver.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A fresh, empty database of each kind."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'sportello.db'}"
+    server: pgserver.PostgresServer = request.getfixturevalue("postgres")
+    return server.create_database(f"t{next(_db_names)}")
+
+
+@pytest.fixture
+def store(db_url: str) -> Iterator[SqlStore]:
+    s = SqlStore(db_url)
+    yield s
+    s.close()
+
+
+@pytest.fixture
+def clock() -> Clock:
+    """Friday 20 November 2026, 11:00 in Rome: inside office hours."""
+    return Clock(datetime(2026, 11, 20, 11, 0, tzinfo=ROME))
+
+
+@pytest.fixture
+def desk(store: SqlStore, policy: Policy, clock: Clock) -> Desk:
+    return Desk(store, policy, clock=clock)
+
+
+@pytest.fixture
+def chat(desk: Desk) -> Chat:
+    """A customer on the terminal channel, already greeted."""
+    c = Chat(desk, user="customer-1")
+    c.start()
+    return c
