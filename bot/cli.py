@@ -15,6 +15,7 @@ from bot import terminal
 from bot.config import Settings, SettingsError, load_settings
 from bot.i18n import LANGUAGES, compile_catalogs, update_catalogs
 from bot.service import Desk
+from flows.diagram import mermaid
 from storage.store import DEFAULT_DB, SqlStore
 
 
@@ -58,16 +59,23 @@ def _parser() -> argparse.ArgumentParser:
     tshow.add_argument("code")
     tshow.add_argument("--json", action="store_true")
 
+    sub.add_parser("diagram", help="print the conversation as a Mermaid state diagram")
+
     i18n = sub.add_parser("i18n", help="translation catalogs")
     isub = i18n.add_subparsers(dest="i18n_command", required=True)
     isub.add_parser("compile", help="build the .mo files from locales/*/LC_MESSAGES/*.po")
-    isub.add_parser("update", help="extract messages.pot from the code and merge it into the .po files")
+    isub.add_parser(
+        "update", help="extract messages.pot from the code and merge it into the .po files"
+    )
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     logging.basicConfig(level=os.environ.get("SPORTELLO_LOG", "WARNING").upper())
+    if args.command == "diagram":
+        print(mermaid(), end="")
+        return 0
     if args.command == "i18n":
         for path in compile_catalogs() if args.i18n_command == "compile" else update_catalogs():
             print(path)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import gettext
 import io
 from datetime import datetime
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -41,7 +41,7 @@ def _paths(lang: str) -> tuple[Path, Path]:
     return folder / f"{DOMAIN}.po", folder / f"{DOMAIN}.mo"
 
 
-@lru_cache(maxsize=None)
+@cache
 def translations(lang: str) -> gettext.NullTranslations:
     """Return the catalog of `lang` (English falls back to the message ids)."""
     po, mo = _paths(lang)
@@ -108,7 +108,7 @@ class Renderer:
         return self.text(lang, value)
 
     def days(self, lang: str, days: tuple[int, ...]) -> str:
-        """Name weekdays, folding runs: Monday–Friday."""
+        """Name weekdays, folding runs of three or more into first-last."""
         names = get_day_names("wide", locale=Locale.parse(lang))
         runs: list[list[int]] = []
         for d in sorted(days):
@@ -136,7 +136,7 @@ ROOT = LOCALES.parent
 def extract() -> Catalog:
     """Collect every message id used in the code (keywords `t`, `tn`, `N_`)."""
     with (ROOT / "babel.cfg").open(encoding="utf-8") as fp:
-        method_map, options_map = parse_mapping_cfg(fp)
+        method_map, options_map = parse_mapping_cfg(fp)  # type: ignore[no-untyped-call]
     catalog = Catalog(project="sportello", charset="utf-8")
     for filename, lineno, message, comments, context in extract_from_dir(
         str(ROOT), method_map, options_map, keywords=KEYWORDS, comment_tags=("TRANSLATORS:",)
@@ -169,7 +169,7 @@ def update_catalogs() -> list[Path]:
             for message in catalog:
                 if not message.id:
                     continue
-                if message.pluralizable and not any(message.string):
+                if message.pluralizable and not any(message.string or ()):
                     message.string = tuple(message.id)
                 elif not message.pluralizable and not message.string:
                     message.string = message.id

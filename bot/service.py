@@ -63,7 +63,9 @@ class Desk:
                     conv = Conversation(
                         channel=channel, user=user, language=normalize_language(language)
                     )
-                turn = self.engine.handle(conv, event, Context(self.clock(), TxDesk(tx, self.policy)))
+                turn = self.engine.handle(
+                    conv, event, Context(self.clock(), TxDesk(tx, self.policy))
+                )
                 tx.save_conversation(conv)
             return turn
         except SQLAlchemyError:

@@ -20,9 +20,20 @@ RELATIVE_DAYS: dict[str, int] = {
     "this evening": 0,
 }
 WEEKDAY_NAMES: dict[str, int] = {
-    "monday": 0, "mon": 0, "tuesday": 1, "tue": 1, "wednesday": 2, "wed": 2,
-    "thursday": 3, "thu": 3, "friday": 4, "fri": 4, "saturday": 5, "sat": 5,
-    "sunday": 6, "sun": 6,
+    "monday": 0,
+    "mon": 0,
+    "tuesday": 1,
+    "tue": 1,
+    "wednesday": 2,
+    "wed": 2,
+    "thursday": 3,
+    "thu": 3,
+    "friday": 4,
+    "fri": 4,
+    "saturday": 5,
+    "sat": 5,
+    "sunday": 6,
+    "sun": 6,
 }
 _FILLER = ("last", "on", "at", "around", "about", "approximately", "approx", "circa", "ca", "h")
 

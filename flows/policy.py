@@ -186,9 +186,7 @@ class OfficeHours(_Strict):
                 else:
                     date.fromisoformat(item)
             except ValueError as exc:
-                raise ValueError(
-                    f"{item!r} is not MM-DD, YYYY-MM-DD or 'easter_monday'"
-                ) from exc
+                raise ValueError(f"{item!r} is not MM-DD, YYYY-MM-DD or 'easter_monday'") from exc
         return value
 
     @model_validator(mode="after")

@@ -18,7 +18,7 @@ from typing import Any
 from transitions import Machine
 
 from flows.dates import DateProblem, parse_sent_at
-from flows.model import Case, Context, Conversation, Event, Example, TicketDraft, TicketRef
+from flows.model import Case, Context, Conversation, Event, Example, TicketDraft
 from flows.policy import TOPICS, Policy
 from flows.questions import QUESTIONS, Question
 from flows.text import N_, Bubble, Choice, Days, Lines, T, Turn, t, tn
@@ -151,49 +151,106 @@ TRANSITIONS: list[dict[str, Any]] = [
     {"trigger": "wake", "source": ["new", "closed"], "dest": "menu", "after": "reset"},
     # The main menu.
     {"trigger": "advance", "source": "menu", "dest": "email_mailbox", "conditions": "topic_email"},
-    {"trigger": "advance", "source": "menu", "dest": "admin_action",
-     "conditions": "topic_mailbox_admin"},
-    {"trigger": "advance", "source": "menu", "dest": "password_mailbox",
-     "conditions": "topic_password"},
+    {
+        "trigger": "advance",
+        "source": "menu",
+        "dest": "admin_action",
+        "conditions": "topic_mailbox_admin",
+    },
+    {
+        "trigger": "advance",
+        "source": "menu",
+        "dest": "password_mailbox",
+        "conditions": "topic_password",
+    },
     {"trigger": "advance", "source": "menu", "dest": "dns_domain", "conditions": "topic_dns_check"},
     {"trigger": "advance", "source": "menu", "dest": "description", "conditions": "topic_sales"},
     {"trigger": "advance", "source": "menu", "dest": "domain_name", "conditions": "topic_domain"},
-    {"trigger": "advance", "source": "menu", "dest": "hosting_domain",
-     "conditions": "topic_hosting"},
+    {
+        "trigger": "advance",
+        "source": "menu",
+        "dest": "hosting_domain",
+        "conditions": "topic_hosting",
+    },
     {"trigger": "advance", "source": "menu", "dest": "other_topic"},
     # E-mail problem (seed 004, with the webmail-first check of seeds 001 and 004).
-    {"trigger": "advance", "source": "email_mailbox", "dest": "out_of_scope",
-     "conditions": "not_hosted", "after": "explain_other_provider"},
+    {
+        "trigger": "advance",
+        "source": "email_mailbox",
+        "dest": "out_of_scope",
+        "conditions": "not_hosted",
+        "after": "explain_other_provider",
+    },
     {"trigger": "advance", "source": "email_mailbox", "dest": "summary", "conditions": _E},
-    {"trigger": "advance", "source": "email_mailbox", "dest": "email_smtp",
-     "conditions": "sending"},
-    {"trigger": "advance", "source": "email_mailbox", "dest": "email_webmail",
-     "conditions": "receiving"},
+    {
+        "trigger": "advance",
+        "source": "email_mailbox",
+        "dest": "email_smtp",
+        "conditions": "sending",
+    },
+    {
+        "trigger": "advance",
+        "source": "email_mailbox",
+        "dest": "email_webmail",
+        "conditions": "receiving",
+    },
     {"trigger": "advance", "source": "email_mailbox", "dest": "email_direction"},
     {"trigger": "advance", "source": "email_direction", "dest": "summary", "conditions": _E},
-    {"trigger": "advance", "source": "email_direction", "dest": "email_smtp",
-     "conditions": "sending"},
+    {
+        "trigger": "advance",
+        "source": "email_direction",
+        "dest": "email_smtp",
+        "conditions": "sending",
+    },
     {"trigger": "advance", "source": "email_direction", "dest": "email_webmail"},
-    {"trigger": "advance", "source": "email_smtp", "dest": "email_smtp",
-     "conditions": "said_unsure", "after": "explain_smtp_check"},
-    {"trigger": "advance", "source": "email_smtp", "dest": "out_of_scope",
-     "conditions": "smtp_elsewhere", "after": "explain_smtp_elsewhere"},
+    {
+        "trigger": "advance",
+        "source": "email_smtp",
+        "dest": "email_smtp",
+        "conditions": "said_unsure",
+        "after": "explain_smtp_check",
+    },
+    {
+        "trigger": "advance",
+        "source": "email_smtp",
+        "dest": "out_of_scope",
+        "conditions": "smtp_elsewhere",
+        "after": "explain_smtp_elsewhere",
+    },
     {"trigger": "advance", "source": "email_smtp", "dest": "summary", "conditions": _E},
     {"trigger": "advance", "source": "email_smtp", "dest": "email_webmail"},
-    {"trigger": "advance", "source": "email_webmail", "dest": "email_webmail",
-     "conditions": "said_not_tried", "after": "explain_webmail_try"},
-    {"trigger": "advance", "source": "email_webmail", "dest": "out_of_scope",
-     "conditions": "webmail_works", "after": "explain_client_side"},
+    {
+        "trigger": "advance",
+        "source": "email_webmail",
+        "dest": "email_webmail",
+        "conditions": "said_not_tried",
+        "after": "explain_webmail_try",
+    },
+    {
+        "trigger": "advance",
+        "source": "email_webmail",
+        "dest": "out_of_scope",
+        "conditions": "webmail_works",
+        "after": "explain_client_side",
+    },
     {"trigger": "advance", "source": "email_webmail", "dest": "summary", "conditions": _E},
     {"trigger": "advance", "source": "email_webmail", "dest": "email_scope"},
-    {"trigger": "advance", "source": "email_scope", "dest": "email_addresses",
-     "conditions": "said_yes"},
+    {
+        "trigger": "advance",
+        "source": "email_scope",
+        "dest": "email_addresses",
+        "conditions": "said_yes",
+    },
     {"trigger": "advance", "source": "email_scope", "dest": "summary", "conditions": _E},
     {"trigger": "advance", "source": "email_scope", "dest": "email_client"},
     {"trigger": "advance", "source": "email_addresses", "dest": "summary", "conditions": _E},
     {"trigger": "advance", "source": "email_addresses", "dest": "email_client"},
-    {"trigger": "advance", "source": "email_client", "dest": "email_client_name",
-     "conditions": "said_both"},
+    {
+        "trigger": "advance",
+        "source": "email_client",
+        "dest": "email_client_name",
+        "conditions": "said_both",
+    },
     {"trigger": "advance", "source": "email_client", "dest": "summary", "conditions": _E},
     {"trigger": "advance", "source": "email_client", "dest": "email_error"},
     {"trigger": "advance", "source": "email_client_name", "dest": "summary", "conditions": _E},
@@ -203,37 +260,81 @@ TRANSITIONS: list[dict[str, Any]] = [
     {"trigger": "advance", "source": "ex_sender", "dest": "ex_recipient"},
     {"trigger": "advance", "source": "ex_recipient", "dest": "ex_subject"},
     {"trigger": "advance", "source": "ex_subject", "dest": "ex_sent_at"},
-    {"trigger": "advance", "source": "ex_sent_at", "dest": "ex_more",
-     "conditions": "room_for_more"},
+    {
+        "trigger": "advance",
+        "source": "ex_sent_at",
+        "dest": "ex_more",
+        "conditions": "room_for_more",
+    },
     {"trigger": "advance", "source": "ex_sent_at", "dest": "summary"},
     {"trigger": "advance", "source": "ex_more", "dest": "ex_sender", "conditions": "said_yes"},
     {"trigger": "advance", "source": "ex_more", "dest": "summary"},
     # Mailbox administration and passwords (seed 000: in scope).
     {"trigger": "advance", "source": "admin_action", "dest": "summary", "conditions": _E},
     {"trigger": "advance", "source": "admin_action", "dest": "admin_mailbox"},
-    {"trigger": "advance", "source": ["admin_mailbox", "password_mailbox", "dns_domain"],
-     "dest": "out_of_scope", "conditions": "not_hosted", "after": "explain_other_provider"},
-    {"trigger": "advance", "source": ["admin_mailbox", "password_mailbox", "dns_domain",
-                                      "domain_name", "hosting_domain"],
-     "dest": "summary", "conditions": _E},
-    {"trigger": "advance", "source": ["admin_mailbox", "password_mailbox", "dns_domain",
-                                      "domain_name", "hosting_domain"],
-     "dest": "details"},
+    {
+        "trigger": "advance",
+        "source": ["admin_mailbox", "password_mailbox", "dns_domain"],
+        "dest": "out_of_scope",
+        "conditions": "not_hosted",
+        "after": "explain_other_provider",
+    },
+    {
+        "trigger": "advance",
+        "source": [
+            "admin_mailbox",
+            "password_mailbox",
+            "dns_domain",
+            "domain_name",
+            "hosting_domain",
+        ],
+        "dest": "summary",
+        "conditions": _E,
+    },
+    {
+        "trigger": "advance",
+        "source": [
+            "admin_mailbox",
+            "password_mailbox",
+            "dns_domain",
+            "domain_name",
+            "hosting_domain",
+        ],
+        "dest": "details",
+    },
     {"trigger": "advance", "source": ["details", "description"], "dest": "summary"},
     # Something else: the out-of-scope topics of seed 000, or a general request.
-    {"trigger": "advance", "source": "other_topic", "dest": "description",
-     "conditions": "said_something_else"},
-    {"trigger": "advance", "source": "other_topic", "dest": "out_of_scope",
-     "after": "explain_topic"},
+    {
+        "trigger": "advance",
+        "source": "other_topic",
+        "dest": "description",
+        "conditions": "said_something_else",
+    },
+    {
+        "trigger": "advance",
+        "source": "other_topic",
+        "dest": "out_of_scope",
+        "after": "explain_topic",
+    },
     # The summary, the duplicate check and the ticket.
     *_edits(),
     {"trigger": "confirm", "source": "summary", "dest": "duplicate", "conditions": "has_duplicate"},
     {"trigger": "confirm", "source": "summary", "dest": "done", "after": "open_ticket"},
-    {"trigger": "advance", "source": "duplicate", "dest": "done", "conditions": "said_yes",
-     "after": "add_to_ticket"},
+    {
+        "trigger": "advance",
+        "source": "duplicate",
+        "dest": "done",
+        "conditions": "said_yes",
+        "after": "add_to_ticket",
+    },
     {"trigger": "advance", "source": "duplicate", "dest": "done", "after": "open_ticket"},
-    {"trigger": "advance", "source": ["done", "out_of_scope"], "dest": "menu",
-     "conditions": "said_yes", "after": "reset"},
+    {
+        "trigger": "advance",
+        "source": ["done", "out_of_scope"],
+        "dest": "menu",
+        "conditions": "said_yes",
+        "after": "reset",
+    },
     {"trigger": "advance", "source": ["done", "out_of_scope"], "dest": "closed"},
 ]
 
@@ -242,6 +343,7 @@ class Dialog:
     """The pytransitions model for one turn of one conversation."""
 
     state: str
+    trigger: Callable[..., bool]  # added by the machine in `Engine.handle`
 
     def __init__(self, conv: Conversation, ctx: Context, policy: Policy) -> None:
         self.conv = conv
@@ -297,7 +399,10 @@ class Dialog:
 
     def not_hosted(self) -> bool:
         domain = self.case.domain if self.case.mailbox is None else _domain_of(self.case.mailbox)
-        return domain is not None and not self.policy.hosts(_ascii(domain))
+        if domain is None:
+            return False
+        ascii_domain = _ascii(domain)
+        return ascii_domain is None or not self.policy.hosts(ascii_domain)
 
     def room_for_more(self) -> bool:
         return len(self.case.examples) < self.policy.tickets.max_examples
@@ -583,7 +688,9 @@ class Dialog:
                     t("Please add the time too, even roughly, for example: yesterday 15:30.")
                 ) from None
             if problem.reason == "future":
-                raise Invalid(t("That moment is still to come. When was the message sent?")) from None
+                raise Invalid(
+                    t("That moment is still to come. When was the message sent?")
+                ) from None
             raise Invalid(t(QUESTIONS[self.state].hint)) from None
         return moment.isoformat(timespec="minutes")
 
@@ -650,7 +757,10 @@ class Dialog:
         )
         if c.action:
             lines.append(
-                t("What to do: {action}", action=t("create") if c.action == "create" else t("delete"))
+                t(
+                    "What to do: {action}",
+                    action=t("create") if c.action == "create" else t("delete"),
+                )
             )
         if c.mailbox:
             lines.append(t("Mailbox: {mailbox}", mailbox=c.mailbox))
@@ -658,18 +768,21 @@ class Dialog:
             lines.append(t("Domain: {domain}", domain=c.domain))
         if c.direction:
             lines.append(
-                t("Problem in: {direction}",
-                  direction=t("sending") if c.direction == "send" else t("receiving"))
+                t(
+                    "Problem in: {direction}",
+                    direction=t("sending") if c.direction == "send" else t("receiving"),
+                )
             )
         if c.direction == "send" and c.smtp_is_provider is not None:
             lines.append(
-                t("Sends through {smtp_host}: {answer}", smtp_host=self.policy.provider.smtp_host,
-                  answer=yes if c.smtp_is_provider else no)
+                t(
+                    "Sends through {smtp_host}: {answer}",
+                    smtp_host=self.policy.provider.smtp_host,
+                    answer=yes if c.smtp_is_provider else no,
+                )
             )
         if c.webmail_fails is not None:
-            lines.append(
-                t("Fails in webmail too: {answer}", answer=yes if c.webmail_fails else no)
-            )
+            lines.append(t("Fails in webmail too: {answer}", answer=yes if c.webmail_fails else no))
         if c.addresses_limited is not None:
             lines.append(
                 t("Only with these addresses: {addresses}", addresses=c.addresses or "")
@@ -716,8 +829,13 @@ class Dialog:
     def office_hours_text(self) -> T:
         hours = self.policy.office_hours
         when = hours.next_examination(self.ctx.now)
-        days = Days(tuple(i for i, d in enumerate(("mon", "tue", "wed", "thu", "fri", "sat", "sun"))
-                          if d in hours.days))
+        days = Days(
+            tuple(
+                i
+                for i, d in enumerate(("mon", "tue", "wed", "thu", "fri", "sat", "sun"))
+                if d in hours.days
+            )
+        )
         schedule = t(
             "Our technicians work {days}, {open}\u2013{close} ({zone}).",
             days=days,
@@ -726,10 +844,12 @@ class Dialog:
             zone=hours.timezone,
         )
         if when is None:
-            return t("{schedule} They are in now: your ticket will be examined today.",
-                     schedule=schedule)
-        return t("{schedule} Your ticket will be examined from {when}.", schedule=schedule,
-                 when=when)
+            return t(
+                "{schedule} They are in now: your ticket will be examined today.", schedule=schedule
+            )
+        return t(
+            "{schedule} Your ticket will be examined from {when}.", schedule=schedule, when=when
+        )
 
     def ticket_intro(self) -> list[T | Lines]:
         ref = self.conv.last_ticket
@@ -747,8 +867,11 @@ class Dialog:
         return [
             head,
             self.office_hours_text(),
-            t("You will be told of every change of its status. Please quote {code} whenever "
-              "you write to us about this problem.", code=ref.code),
+            t(
+                "You will be told of every change of its status. Please quote {code} whenever "
+                "you write to us about this problem.",
+                code=ref.code,
+            ),
         ]
 
     def scope_intro(self) -> list[T | Lines]:
@@ -798,8 +921,9 @@ class Dialog:
         )
         if self.policy.partners:
             parts.append(t("IT technicians we work with:"))
-            parts.append(Lines(tuple(f"\u2022 {x.name} \u2014 {x.contact}"
-                                     for x in self.policy.partners)))
+            parts.append(
+                Lines(tuple(f"\u2022 {x.name} \u2014 {x.contact}" for x in self.policy.partners))
+            )
         if p.remote_support_url and reason in ("client_side", "mail_client"):
             parts.append(
                 t(
@@ -957,7 +1081,9 @@ class Engine:
         if not said:
             return None
         for c in choices:
-            if said == normalize(c.id) or said == normalize(self.translate(d.conv.language, c.label)):
+            if said == normalize(c.id) or said == normalize(
+                self.translate(d.conv.language, c.label)
+            ):
                 return c.id
         if not q.intents:
             return None
@@ -978,8 +1104,10 @@ class Engine:
         if q.choices_from:
             result: list[Choice] = getattr(d, q.choices_from)()
             return result
-        return [Choice(cid, t(label) if label not in LITERAL_LABELS else label)
-                for cid, label in q.choices]
+        return [
+            Choice(cid, t(label) if label not in LITERAL_LABELS else label)
+            for cid, label in q.choices
+        ]
 
     def _turn(self, d: Dialog, hint: T | None = None, intro: bool = True) -> Turn:
         conv = d.conv
@@ -998,7 +1126,8 @@ class Engine:
             choices = self.choices(d, q)
             asking = q.asking
         elif conv.state == "closed" and not bubbles:
-            bubbles.append(Bubble((t("Thank you, and goodbye! Write to me whenever you need help."),)))
+            goodbye = t("Thank you, and goodbye! Write to me whenever you need help.")
+            bubbles.append(Bubble((goodbye,)))
         return Turn(bubbles, choices, conv.state, asking, conv.language, d.ticket)
 
 

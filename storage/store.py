@@ -273,9 +273,7 @@ def _ticket_json(session: Session, row: TicketRow) -> dict[str, Any]:
         "dns": row.dns,
         "created_at": _iso(row.created_at),
         "updated_at": _iso(row.updated_at),
-        "notes": [
-            {"kind": n.kind, "at": _iso(n.created_at), **n.body} for n in notes
-        ],
+        "notes": [{"kind": n.kind, "at": _iso(n.created_at), **n.body} for n in notes],
     }
 
 

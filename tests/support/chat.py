@@ -25,8 +25,9 @@ class Clock:
 class Chat:
     """One customer talking to the desk; every reply is rendered as they would read it."""
 
-    def __init__(self, desk: Desk, user: str, language: str | None = None,
-                 channel: str = CHANNEL) -> None:
+    def __init__(
+        self, desk: Desk, user: str, language: str | None = None, channel: str = CHANNEL
+    ) -> None:
         self.desk, self.user, self.language, self.channel = desk, user, language, channel
         self.turn: Turn | None = None
         self.transcript: list[str] = []
@@ -80,8 +81,12 @@ class Chat:
         return [self.desk.renderer.label(self.turn.language, c.label) for c in self.turn.choices]
 
 
-def email_to_summary(chat: Chat, mailbox: str = "mario@example.com", direction: str = "receive",
-                     error: str = "550 5.1.1 User unknown") -> None:
+def email_to_summary(
+    chat: Chat,
+    mailbox: str = "mario@example.com",
+    direction: str = "receive",
+    error: str = "550 5.1.1 User unknown",
+) -> None:
     """Walk the e-mail flow with good answers up to the summary."""
     chat.choose("email")
     chat.say(mailbox)

@@ -89,12 +89,34 @@ def start() -> PostgresServer:
         "-c full_page_writes=off -c max_connections=50"
     )
     try:
-        server._run(initdb, "-D", str(server.data), "-U", "postgres", "-A", "trust",
-                    "-E", "UTF8", "--locale=C", "--no-sync")
-        server._run(pg_ctl, "-D", str(server.data), "-o", options,
-                    "-l", str(root / "server.log"), "-w", "-t", "60", "start")
+        server._run(
+            initdb,
+            "-D",
+            str(server.data),
+            "-U",
+            "postgres",
+            "-A",
+            "trust",
+            "-E",
+            "UTF8",
+            "--locale=C",
+            "--no-sync",
+        )
+        server._run(
+            pg_ctl,
+            "-D",
+            str(server.data),
+            "-o",
+            options,
+            "-l",
+            str(root / "server.log"),
+            "-w",
+            "-t",
+            "60",
+            "start",
+        )
     except subprocess.CalledProcessError as exc:
-        log = (root / "server.log")
+        log = root / "server.log"
         detail = log.read_text() if log.exists() else exc.stderr.decode(errors="replace")
         shutil.rmtree(root, ignore_errors=True)
         raise RuntimeError(f"PostgreSQL did not start: {detail}") from exc
