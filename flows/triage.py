@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from queue import Empty, SimpleQueue
 from datetime import datetime
 from typing import Any
 
@@ -343,12 +344,16 @@ class Dialog:
     """The pytransitions model for one turn of one conversation."""
 
     state: str
-    trigger: Callable[..., bool]  # added by the machine in `Engine.handle`
+    trigger: Callable[..., bool]  # added by the machine (`Machine.add_model`)
 
     def __init__(self, conv: Conversation, ctx: Context, policy: Policy) -> None:
+        self.policy = policy
+        self.bind(conv, ctx)
+
+    def bind(self, conv: Conversation, ctx: Context) -> None:
+        """Take up a conversation for one turn, forgetting the previous turn."""
         self.conv = conv
         self.ctx = ctx
-        self.policy = policy
         self.answer: str | None = None
         self.said: list[Bubble] = []
         self.ticket: str | None = None
@@ -656,7 +661,10 @@ class Dialog:
         return value
 
     def read_address(self, text: str) -> str:
-        address = clean(text).strip("<>.,;: ").replace(" ", "")
+        address = clean(text)
+        if m := re.search(r"<([^<>]+)>", address):  # "Mario Rossi <mario@example.com>"
+            address = m[1]
+        address = address.strip("<>.,;: ").replace(" ", "")
         if address.lower().startswith("mailto:"):
             address = address[7:]
         m = _EMAIL.match(address)
@@ -987,17 +995,28 @@ class Engine:
             auto_transitions=False,
             model_attribute="state",
         )
+        # Models are registered once and reused: a Dialog reads its state from
+        # the conversation it is bound to, so binding is all a turn needs.
+        self._idle: SimpleQueue[Dialog] = SimpleQueue()
+
+    def _dialog(self, conv: Conversation, ctx: Context) -> Dialog:
+        try:
+            d = self._idle.get_nowait()
+        except Empty:
+            d = Dialog(Conversation(channel="", user=""), ctx, self.policy)
+            self.machine.add_model(d)
+        d.bind(conv, ctx)
+        return d
 
     def handle(self, conv: Conversation, event: Event, ctx: Context) -> Turn:
         """Apply one customer event to `conv` (changing it) and say what to answer."""
-        d = Dialog(conv, ctx, self.policy)
         if conv.state not in self.machine.states:
             conv.state = "menu"
-        self.machine.add_model(d, initial=conv.state)
+        d = self._dialog(conv, ctx)
         try:
             return self._handle(d, event)
         finally:
-            self.machine.remove_model(d)
+            self._idle.put(d)
 
     def _handle(self, d: Dialog, event: Event) -> Turn:
         conv = d.conv

@@ -121,14 +121,20 @@ class SqlStore(Store):
 class _SqlTx(Tx):
     def __init__(self, session: Session) -> None:
         self.session = session
+        self._rows: dict[tuple[str, str], ConversationRow] = {}
 
     def _conv_row(self, channel: str, user: str) -> ConversationRow | None:
+        if (channel, user) in self._rows:
+            return self._rows[channel, user]
         query = (
             select(ConversationRow)
             .where(ConversationRow.channel == channel, ConversationRow.user_id == user)
             .with_for_update()
         )
-        return self.session.exec(query).first()
+        row = self.session.exec(query).first()
+        if row is not None:
+            self._rows[channel, user] = row
+        return row
 
     def load_conversation(self, channel: str, user: str) -> Conversation | None:
         row = self._conv_row(channel, user)
