@@ -65,6 +65,7 @@ EDITABLE: dict[str, tuple[tuple[str, str, str], ...]] = {
     "other": (("description", "description", N_("Change the description")),),
 }
 
+TOPIC_LABELS = dict(QUESTIONS["menu"].choices)
 CATEGORY_LABELS = {
     "email_sending": N_("E-mail: sending"),
     "email_receiving": N_("E-mail: receiving"),
@@ -760,9 +761,8 @@ class Dialog:
         c = self.case
         lines: list[T | str] = []
         yes, no = t("yes"), t("no")
-        lines.append(
-            t("Request: {topic}", topic=t(dict(QUESTIONS["menu"].choices)[c.topic or "other"]))
-        )
+        topic = TOPIC_LABELS[c.topic or "other"]
+        lines.append(t("Request: {topic}", topic=t(topic)))
         if c.action:
             lines.append(
                 t(
