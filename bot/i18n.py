@@ -8,6 +8,7 @@ There is no process-wide `gettext.install()`: every render names its language.
 
 from __future__ import annotations
 
+import copy
 import gettext
 import io
 from datetime import datetime
@@ -16,14 +17,14 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from babel import Locale
-from babel.dates import format_datetime, get_day_names
+from babel.dates import format_date, format_time, get_day_names, get_timezone_location
 from babel.messages.catalog import Catalog
 from babel.messages.extract import extract_from_dir
 from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po, write_po
 
-from flows.text import Bubble, Days, Lines, T, Turn
+from flows.text import Bubble, Days, Lines, T, Turn, Zone
 
 LOCALES = Path(__file__).resolve().parent.parent / "locales"
 LANGUAGES = ("en", "it", "es")
@@ -78,7 +79,7 @@ class Renderer:
     def __init__(self, zone: ZoneInfo) -> None:
         self.zone = zone
 
-    def text(self, lang: str, value: T | Lines | Days | str | int | datetime) -> str:
+    def text(self, lang: str, value: T | Lines | Days | Zone | str | int | datetime) -> str:
         if isinstance(value, T):
             tr = translations(lang)
             if value.plural is not None and value.n is not None:
@@ -98,10 +99,13 @@ class Renderer:
             return "\n".join(self.text(lang, item) for item in value.items)
         if isinstance(value, Days):
             return self.days(lang, value.days)
+        if isinstance(value, Zone):
+            return get_timezone_location(ZoneInfo(value.name), locale=Locale.parse(lang))
         if isinstance(value, datetime):
-            return format_datetime(
-                value.astimezone(self.zone), "EEEE d MMMM y, HH:mm", locale=Locale.parse(lang)
-            )
+            local = value.astimezone(self.zone)
+            locale = Locale.parse(lang)
+            day = format_date(local.date(), "full", locale=locale)
+            return f"{day}, {format_time(local.time(), 'HH:mm', locale=locale)}"
         return str(value)
 
     def label(self, lang: str, value: T | str) -> str:
@@ -164,7 +168,7 @@ def update_catalogs() -> list[Path]:
                 catalog = read_po(fp, locale=lang)
         else:
             catalog = Catalog(locale=lang, project="sportello", charset="utf-8")
-        catalog.update(template, update_header_comment=False, no_fuzzy_matching=True)
+        catalog.update(copy.deepcopy(template), update_header_comment=False, no_fuzzy_matching=True)
         if lang == "en":
             for message in catalog:
                 if not message.id:

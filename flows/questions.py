@@ -147,7 +147,10 @@ QUESTIONS: dict[str, Question] = {
     ),
     "ex_sender": Question(
         asking="examples.sender",
-        prompt=N_("Now one message that went wrong. Who was the sender? (e-mail address)"),
+        prompt=N_(
+            "Now tell me about one message that had the problem. "
+            "Who was the sender? (e-mail address)"
+        ),
         reader="read_address",
         hint=N_("That doesn't look like an e-mail address. Please type it like name@example.com."),
         intro="example_intro",

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Union
 
-Arg = Union[str, int, "T", datetime, "Lines", "Days"]
+Arg = Union[str, int, "T", datetime, "Lines", "Days", "Zone"]
 
 
 def N_(msgid: str) -> str:
@@ -41,6 +41,13 @@ class Days:
     """Weekdays (0 = Monday) to be named in the reader's language."""
 
     days: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class Zone:
+    """A time zone (IANA name) to be named in the reader's language."""
+
+    name: str
 
 
 def t(msgid: str, **args: Arg) -> T:

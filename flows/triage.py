@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from queue import Empty, SimpleQueue
 from datetime import datetime
+from queue import Empty, SimpleQueue
 from typing import Any
 
 from transitions import Machine
@@ -22,7 +22,7 @@ from flows.dates import DateProblem, parse_sent_at
 from flows.model import Case, Context, Conversation, Event, Example, TicketDraft
 from flows.policy import TOPICS, Policy
 from flows.questions import QUESTIONS, Question
-from flows.text import N_, Bubble, Choice, Days, Lines, T, Turn, t, tn
+from flows.text import N_, Bubble, Choice, Days, Lines, T, Turn, Zone, t, tn
 from flows.understand import clean, match_intent, normalize
 
 MAX_TEXT = 8000
@@ -41,7 +41,7 @@ EDITABLE: dict[str, tuple[tuple[str, str, str], ...]] = {
         ("examples", "ex_sender", N_("Give the example messages again")),
     ),
     "mailbox_admin": (
-        ("action", "admin_action", N_("Change create or delete")),
+        ("action", "admin_action", N_("Change what to do (create or delete)")),
         ("mailbox", "admin_mailbox", N_("Change the mailbox")),
         ("details", "details", N_("Change the details")),
     ),
@@ -697,9 +697,7 @@ class Dialog:
                     t("Please add the time too, even roughly, for example: yesterday 15:30.")
                 ) from None
             if problem.reason == "future":
-                raise Invalid(
-                    t("That moment is still to come. When was the message sent?")
-                ) from None
+                raise Invalid(t("That date is in the future. When was the message sent?")) from None
             raise Invalid(t(QUESTIONS[self.state].hint)) from None
         return moment.isoformat(timespec="minutes")
 
@@ -777,7 +775,7 @@ class Dialog:
         if c.direction:
             lines.append(
                 t(
-                    "Problem in: {direction}",
+                    "Problem with: {direction}",
                     direction=t("sending") if c.direction == "send" else t("receiving"),
                 )
             )
@@ -790,7 +788,9 @@ class Dialog:
                 )
             )
         if c.webmail_fails is not None:
-            lines.append(t("Fails in webmail too: {answer}", answer=yes if c.webmail_fails else no))
+            lines.append(
+                t("Problem also in webmail: {answer}", answer=yes if c.webmail_fails else no)
+            )
         if c.addresses_limited is not None:
             lines.append(
                 t("Only with these addresses: {addresses}", addresses=c.addresses or "")
@@ -849,11 +849,12 @@ class Dialog:
             days=days,
             open=hours.open.strftime("%H:%M"),
             close=hours.close.strftime("%H:%M"),
-            zone=hours.timezone,
+            zone=Zone(hours.timezone),
         )
         if when is None:
             return t(
-                "{schedule} They are in now: your ticket will be examined today.", schedule=schedule
+                "{schedule} They are working now: your ticket will be examined today.",
+                schedule=schedule,
             )
         return t(
             "{schedule} Your ticket will be examined from {when}.", schedule=schedule, when=when
@@ -921,9 +922,14 @@ class Dialog:
             parts.append(t(SCOPE_REASONS.get(reason, SCOPE_REASONS["other_provider"])))
         parts.append(
             t(
-                "Think of our mail service as a toll road: we keep the road in good order "
-                "({covered}). Your computer and mail program are the car, and looking after "
-                "the car is a job for your IT technician.",
+                "Think of our mail service as a toll road: we keep the road in good order, "
+                "your computer and mail program are the car, and looking after the car is a "
+                "job for your IT technician."
+            )
+        )
+        parts.append(
+            t(
+                "We look after: {covered}.",
                 covered=Lines(tuple(t(IN_SCOPE_LABELS[k]) for k in self.policy.scope.in_scope)),
             )
         )
