@@ -109,6 +109,8 @@ def _parse(said: str, today: date) -> _Parts:
     if m is None:
         return _Parts(None, None)
     hour, minute = int(m[1]), int(m[2] or 0)
+    if m[3] and not 1 <= hour <= 12:
+        return _Parts(None, None)  # "13pm", "0am"
     if m[3] == "pm" and hour < 12:
         hour += 12
     elif m[3] == "am" and hour == 12:

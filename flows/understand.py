@@ -17,7 +17,7 @@ MAX_TEXT = 8000
 
 _CONTROL = re.compile(
     r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f"  # C0 and C1 controls, but tab and newline
-    r"\u200b\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]"  # invisible and bidi marks
+    r"\u00ad\u200b\u200e\u200f\u2028\u2029\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]"
 )
 _SPACES = re.compile(r"[ \t]+")
 
@@ -88,6 +88,8 @@ INTENTS: dict[str, tuple[str, ...]] = {
         "don't go out",
         "bounce",
         "bounces",
+        "i can receive",
+        "can receive",
     ),
     "receive": (
         "receive",
@@ -109,6 +111,8 @@ INTENTS: dict[str, tuple[str, ...]] = {
         "imap",
         "pop",
         "pop3",
+        "i can send",
+        "can send",
     ),
     "webmail_fails": (
         "webmail too",
@@ -357,28 +361,59 @@ def normalize(text: str, keep: str = "") -> str:
     return " ".join(text.strip(" .!?").split())
 
 
-def _contains(haystack: str, phrase: str) -> bool:
-    return re.search(rf"(?<![\w'])({re.escape(phrase)})(?![\w'])", haystack) is not None
+_NEGATORS = frozenset({"not", "never", "no"})
+
+
+def _negated(said: str, start: int, end: int) -> bool:
+    """Tell whether a match is negated: "not right", "it does not", "don't ...", "isn't"."""
+    before = said[:start].split()[-1:]
+    after = said[end:].split()[:1]
+    return bool(
+        (before and (before[0] in _NEGATORS or before[0].endswith("n't")))
+        or (after and after[0] in ("not", "n't"))
+    )
+
+
+def _hits(said: str, phrase: str) -> list[tuple[int, int]]:
+    pattern = rf"(?<![\w'])({re.escape(phrase)})(?![\w'])"
+    return [m.span() for m in re.finditer(pattern, said) if not _negated(said, *m.span())]
 
 
 def match_intent(
     text: str, intents: Iterable[str], extra: Mapping[str, Iterable[str]] | None = None
 ) -> str | None:
-    """Return the one intent `text` expresses among `intents`, or None."""
+    """Return the one intent `text` expresses among `intents`, or None when unclear.
+
+    A phrase said exactly wins. Otherwise phrases found inside the answer count
+    unless negated ("not right") or inside a longer phrase found ("webmail
+    either" inside "not in webmail either"). When several intents remain, the
+    answer is unclear, unless one is said with a phrase of several words and
+    the other only with one short word ("no, it doesn't work in webmail either").
+    """
     said = normalize(text)
     if not said:
         return None
-    best: dict[str, int] = {}
+    exact: set[str] = set()
+    hits: list[tuple[int, int, str]] = []
     for intent in intents:
-        phrases = (*INTENTS.get(intent, ()), *(extra or {}).get(intent, ()))
-        for phrase in phrases:
+        for phrase in (*INTENTS.get(intent, ()), *(extra or {}).get(intent, ())):
             folded = normalize(phrase)
-            if folded and (said == folded or _contains(said, folded)):
-                score = len(folded) + (1000 if said == folded else 0)
-                best[intent] = max(best.get(intent, 0), score)
-    if not best:
-        return None
-    ranked = sorted(best.items(), key=lambda item: -item[1])
-    if len(ranked) > 1 and ranked[0][1] == ranked[1][1]:
-        return None
-    return ranked[0][0]
+            if not folded:
+                continue
+            if said == folded:
+                exact.add(intent)
+            hits.extend((a, b, intent) for a, b in _hits(said, folded))
+    if exact:
+        return exact.pop() if len(exact) == 1 else None
+    longest: dict[str, str] = {}
+    for a, b, intent in hits:
+        inside_longer = any(o[0] <= a and b <= o[1] and o[1] - o[0] > b - a for o in hits)
+        if not inside_longer and b - a > len(longest.get(intent, "")):
+            longest[intent] = said[a:b]
+    if len(longest) <= 1:
+        return next(iter(longest), None)
+    if len(longest) == 2:
+        (i1, p1), (_, p2) = sorted(longest.items(), key=lambda item: -len(item[1]))
+        if " " in p1 and " " not in p2 and len(p1) >= 2 * len(p2):
+            return i1
+    return None
