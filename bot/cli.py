@@ -11,6 +11,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
+
 from bot import terminal
 from bot.config import Settings, SettingsError, load_settings
 from bot.i18n import LANGUAGES, compile_catalogs, update_catalogs
@@ -85,7 +88,15 @@ def main(argv: list[str] | None = None) -> int:
     except SettingsError as exc:
         print(f"sportello: {exc}", file=sys.stderr)
         return 2
-    store = SqlStore(settings.database_url)
+    try:
+        store = SqlStore(settings.database_url)
+    except SQLAlchemyError as exc:
+        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+        print(
+            f"sportello: cannot use the database {_safe(settings.database_url)}: {reason}",
+            file=sys.stderr,
+        )
+        return 2
     try:
         if args.command == "chat":
             desk = Desk(store, settings.policy)
@@ -94,6 +105,11 @@ def main(argv: list[str] | None = None) -> int:
         return _tickets(args, store, settings)
     finally:
         store.close()
+
+
+def _safe(url: str) -> str:
+    """Show a database URL without its password."""
+    return make_url(url).render_as_string(hide_password=True)
 
 
 def _tickets(args: argparse.Namespace, store: SqlStore, settings: Settings) -> int:

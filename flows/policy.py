@@ -251,6 +251,10 @@ class Policy(_Strict):
 
     def hosts(self, domain: str) -> bool:
         """Tell whether the provider hosts mail for `domain` (or a parent of it)."""
+        try:
+            domain = domain.strip().rstrip(".").lower().encode("idna").decode("ascii")
+        except UnicodeError:
+            return False
         return any(
             domain == hosted or domain.endswith("." + hosted)
             for hosted in self.provider.hosted_domains
@@ -308,4 +312,6 @@ def load_policy(path: Path | None = None) -> Policy:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise PolicyError(f"{path}: cannot read the policy file: {exc.strerror}") from exc
+    except UnicodeDecodeError as exc:
+        raise PolicyError(f"{path}: the policy file must be UTF-8 text ({exc.reason})") from exc
     return parse_policy(text, str(path))

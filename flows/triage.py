@@ -23,7 +23,7 @@ from flows.model import Case, Context, Conversation, Event, Example, TicketDraft
 from flows.policy import TOPICS, Policy
 from flows.questions import QUESTIONS, Question
 from flows.text import N_, Bubble, Choice, Days, Lines, T, Turn, Zone, t, tn
-from flows.understand import clean, match_intent, normalize
+from flows.understand import INTENTS, clean, match_intent, match_phrases, normalize
 
 MAX_TEXT = 8000
 MAX_SHORT = 300
@@ -1112,14 +1112,19 @@ class Engine:
                 return c.id
         if not q.intents:
             return None
-        if q.reader is not None:  # free text wins unless an intent is said exactly
-            intent = match_intent(text, [i for i in q.intents if said in _exact(i)])
-        else:
-            intent = match_intent(text, list(q.intents))
-        if d.conv.state == "menu" and intent in ("send", "receive"):
-            d.case.direction = "send" if intent == "send" else "receive"
-        choice = q.intents.get(intent or "")
-        return choice if choice in {c.id for c in choices} else None
+        ids = {c.id for c in choices}
+        table: dict[str, list[str]] = {}
+        for intent, choice in q.intents.items():
+            if choice in ids:
+                table.setdefault(choice, []).extend(INTENTS.get(intent, ()))
+        if q.reader is not None:  # free text wins unless a phrase is said exactly
+            table = {c: [p for p in ps if normalize(p) == said] for c, ps in table.items()}
+        found = match_phrases(text, table)
+        if found is not None and d.conv.state == "menu":  # "I can't send": ask less later
+            direction = match_intent(text, ("send", "receive"))
+            if direction is not None:
+                d.case.direction = "send" if direction == "send" else "receive"
+        return found
 
     @staticmethod
     def _value_of_choice(q: Question, choice: str) -> str:
@@ -1157,9 +1162,3 @@ class Engine:
 
 
 LITERAL_LABELS = frozenset({"English", "Italiano", "Español"})
-
-
-def _exact(intent: str) -> set[str]:
-    from flows.understand import INTENTS
-
-    return {normalize(p) for p in INTENTS.get(intent, ())}

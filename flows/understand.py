@@ -382,11 +382,17 @@ def _hits(said: str, phrase: str) -> list[tuple[int, int]]:
 def match_intent(
     text: str, intents: Iterable[str], extra: Mapping[str, Iterable[str]] | None = None
 ) -> str | None:
-    """Return the one intent `text` expresses among `intents`, or None when unclear.
+    """Return the one intent `text` expresses among `intents`, or None when unclear."""
+    table = {i: (*INTENTS.get(i, ()), *(extra or {}).get(i, ())) for i in intents}
+    return match_phrases(text, table)
+
+
+def match_phrases(text: str, table: Mapping[str, Iterable[str]]) -> str | None:
+    """Return the one key of `table` whose phrases `text` expresses, or None when unclear.
 
     A phrase said exactly wins. Otherwise phrases found inside the answer count
     unless negated ("not right") or inside a longer phrase found ("webmail
-    either" inside "not in webmail either"). When several intents remain, the
+    either" inside "not in webmail either"). When several keys remain, the
     answer is unclear, unless one is said with a phrase of several words and
     the other only with one short word ("no, it doesn't work in webmail either").
     """
@@ -395,8 +401,8 @@ def match_intent(
         return None
     exact: set[str] = set()
     hits: list[tuple[int, int, str]] = []
-    for intent in intents:
-        for phrase in (*INTENTS.get(intent, ()), *(extra or {}).get(intent, ())):
+    for intent, phrases in table.items():
+        for phrase in phrases:
             folded = normalize(phrase)
             if not folded:
                 continue
