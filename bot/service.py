@@ -25,8 +25,8 @@ class TxDesk:
         self.tx = tx
         self.new_code = code_factory(policy.tickets.new_code)
 
-    def find_open(self, channel: str, user: str, draft: TicketDraft) -> TicketRef | None:
-        return self.tx.find_open_ticket(channel, user, draft)
+    def open_tickets(self, channel: str, user: str) -> list[TicketRef]:
+        return self.tx.open_tickets(channel, user)
 
     def open_ticket(self, draft: TicketDraft) -> TicketRef:
         return self.tx.create_ticket(draft, self.new_code)

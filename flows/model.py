@@ -50,8 +50,11 @@ class TicketRef(BaseModel):
     code: str
     category: str
     priority: str
+    topic: str | None = None
     mailbox: str | None = None
+    domain: str | None = None
     direction: Direction | None = None
+    action: Action | None = None
     appended: bool = False
 
 
@@ -103,14 +106,32 @@ class TicketDraft:
 class Desk(Protocol):
     """Where tickets live, as the flows see it."""
 
-    def find_open(self, channel: str, user: str, draft: TicketDraft) -> TicketRef | None:
-        """Return an open ticket of this customer for the same problem, if any."""
+    def open_tickets(self, channel: str, user: str) -> list[TicketRef]:
+        """Return the customer's tickets that are not closed yet, newest first."""
 
     def open_ticket(self, draft: TicketDraft) -> TicketRef:
         """Open a ticket with a new unique code."""
 
     def add_details(self, code: str, draft: TicketDraft) -> TicketRef:
         """Add the draft's details to the open ticket `code`."""
+
+
+def same_problem(draft: TicketDraft, ticket: TicketRef) -> bool:
+    """Tell whether `draft` reports the problem `ticket` is already about.
+
+    Only a request tied to a mailbox or a domain can be recognized: the same
+    topic, category (for e-mail, the direction) and action on the same mailbox
+    and domain. Two billing questions, say, are never taken for one.
+    """
+    mailbox, domain = draft.fields.get("mailbox"), draft.fields.get("domain")
+    return (
+        bool(mailbox or domain)
+        and draft.category == ticket.category
+        and draft.topic == ticket.topic
+        and mailbox == ticket.mailbox
+        and domain == ticket.domain
+        and draft.fields.get("action") == ticket.action
+    )
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from typing import Any
 from transitions import Machine
 
 from flows.dates import DateProblem, parse_sent_at
-from flows.model import Case, Context, Conversation, Event, Example, TicketDraft
+from flows.model import Case, Context, Conversation, Event, Example, TicketDraft, same_problem
 from flows.policy import TOPICS, Policy
 from flows.questions import QUESTIONS, Question
 from flows.text import N_, Bubble, Choice, Days, Lines, T, Turn, Zone, t, tn
@@ -77,7 +77,7 @@ CATEGORY_LABELS = {
     "general": N_("General request"),
 }
 PRIORITY_LABELS = {"low": N_("low"), "normal": N_("normal")}
-TEAM_LABELS = {"technical": N_("technical helpdesk"), "sales": N_("sales and administration")}
+TEAM_LABELS = {"technical": N_("technical helpdesk"), "sales": N_("sales office")}
 OUT_OF_SCOPE_LABELS = {
     "firewall": N_("Firewall settings"),
     "antivirus": N_("Antivirus settings"),
@@ -417,7 +417,9 @@ class Dialog:
         return self.conv.editing and self.complete()
 
     def has_duplicate(self) -> bool:
-        found = self.ctx.desk.find_open(self.conv.channel, self.conv.user, self.draft())
+        draft = self.draft()
+        tickets = self.ctx.desk.open_tickets(self.conv.channel, self.conv.user)
+        found = next((ref for ref in tickets if same_problem(draft, ref)), None)
         self.conv.duplicate_of = found
         return found is not None
 
@@ -1064,8 +1066,18 @@ class Engine:
             )
             return self._turn(d, intro=False)
         if name == "cancel":
+            ticket = d.conv.last_ticket if d.state == "done" else None
             d.trigger("cancel")
-            d.say(t("Request cancelled: nothing was sent. Write to me whenever you need help."))
+            if ticket is not None:
+                d.say(
+                    t(
+                        "All right. Your ticket {code} stays open: write to me whenever you "
+                        "need help.",
+                        code=ticket.code,
+                    )
+                )
+            else:
+                d.say(t("Request cancelled: nothing was sent. Write to me whenever you need help."))
             return self._turn(d)
         if name in ("restart", "start", "menu"):
             if name == "start" and d.state not in ("new", "closed"):

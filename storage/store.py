@@ -33,7 +33,7 @@ class Tx(ABC):
     def save_conversation(self, conv: Conversation) -> None: ...
 
     @abstractmethod
-    def find_open_ticket(self, channel: str, user: str, draft: TicketDraft) -> TicketRef | None: ...
+    def open_tickets(self, channel: str, user: str) -> list[TicketRef]: ...
 
     @abstractmethod
     def create_ticket(self, draft: TicketDraft, new_code: Callable[[], str]) -> TicketRef: ...
@@ -162,17 +162,14 @@ class _SqlTx(Tx):
         self.session.add(row)
         self.session.flush()
 
-    def find_open_ticket(self, channel: str, user: str, draft: TicketDraft) -> TicketRef | None:
+    def open_tickets(self, channel: str, user: str) -> list[TicketRef]:
         query = select(TicketRow).where(
             TicketRow.channel == channel,
             TicketRow.user_id == user,
-            TicketRow.category == draft.category,
             TicketRow.status.in_(OPEN_STATUSES),  # type: ignore[attr-defined]
-            TicketRow.mailbox == draft.fields.get("mailbox"),
-            TicketRow.domain == draft.fields.get("domain"),
         )
-        row = self.session.exec(query.order_by(TicketRow.id.desc())).first()  # type: ignore[union-attr]
-        return None if row is None else _ref(row)
+        rows = self.session.exec(query.order_by(TicketRow.id.desc()))  # type: ignore[union-attr]
+        return [_ref(row) for row in rows]
 
     def create_ticket(self, draft: TicketDraft, new_code: Callable[[], str]) -> TicketRef:
         now = utcnow()
@@ -232,12 +229,16 @@ class _SqlTx(Tx):
 
 def _ref(row: TicketRow, appended: bool = False) -> TicketRef:
     direction = row.direction if row.direction in ("send", "receive") else None
+    action = row.fields.get("action")
     return TicketRef(
         code=row.code,
         category=row.category,
         priority=row.priority,
+        topic=row.topic,
         mailbox=row.mailbox,
+        domain=row.domain,
         direction=direction,  # type: ignore[arg-type]
+        action=action if action in ("create", "delete") else None,
         appended=appended,
     )
 
