@@ -102,7 +102,10 @@ class Renderer:
         if isinstance(value, Zone):
             return get_timezone_location(ZoneInfo(value.name), locale=Locale.parse(lang))
         if isinstance(value, datetime):
-            local = value.astimezone(self.zone)
+            try:
+                local = value.astimezone(self.zone)
+            except (OverflowError, ValueError):
+                return value.isoformat(timespec="minutes")
             locale = Locale.parse(lang)
             day = format_date(local.date(), "full", locale=locale)
             return f"{day}, {format_time(local.time(), 'HH:mm', locale=locale)}"

@@ -42,8 +42,11 @@ _DMY = re.compile(r"(\d{1,2})[/.-](\d{1,2})(?:[/.-](\d{2,4}))?")
 _TIME = re.compile(r"(\d{1,2})(?:[:.h](\d{2}))?\s*(am|pm)?")
 
 
+OLDEST_DAYS = 366  # an example older than a year is no use to find a message in the logs
+
+
 class DateProblem(Exception):
-    """Why a date and time could not be read: 'unclear', 'no_time' or 'future'."""
+    """Why a date and time could not be read: 'unclear', 'no_time', 'future', 'too_old'."""
 
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
@@ -68,6 +71,8 @@ def parse_sent_at(text: str, now: datetime, zone: ZoneInfo) -> datetime:
     moment = datetime.combine(day, parts.clock, tzinfo=zone)
     if moment > local_now + timedelta(minutes=10):
         raise DateProblem("future")
+    if moment < local_now - timedelta(days=OLDEST_DAYS):
+        raise DateProblem("too_old")
     return moment
 
 

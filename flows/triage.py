@@ -698,6 +698,10 @@ class Dialog:
                 raise Invalid(
                     t("Please add the time too, even roughly, for example: yesterday 15:30.")
                 ) from None
+            if problem.reason == "too_old":
+                raise Invalid(
+                    t("That is more than a year ago. Please give an example from the last months.")
+                ) from None
             if problem.reason == "future":
                 raise Invalid(t("That date is in the future. When was the message sent?")) from None
             raise Invalid(t(QUESTIONS[self.state].hint)) from None

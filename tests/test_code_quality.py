@@ -24,8 +24,22 @@ def test_mypy_is_clean() -> None:
 
 
 def test_flows_import_no_channel_storage_or_network_code() -> None:
-    forbidden = ("telegram", "slack_bolt", "slack_sdk", "sqlalchemy", "sqlmodel", "storage",
-                 "bot", "dns", "socket", "urllib", "http", "requests", "httpx", "psycopg")
+    forbidden = (
+        "telegram",
+        "slack_bolt",
+        "slack_sdk",
+        "sqlalchemy",
+        "sqlmodel",
+        "storage",
+        "bot",
+        "dns",
+        "socket",
+        "urllib",
+        "http",
+        "requests",
+        "httpx",
+        "psycopg",
+    )
     for path in (ROOT / "flows").glob("*.py"):
         for line in path.read_text(encoding="utf-8").splitlines():
             words = line.split()
