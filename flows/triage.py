@@ -23,7 +23,7 @@ from flows.model import Case, Context, Conversation, Event, Example, TicketDraft
 from flows.policy import TOPICS, Policy
 from flows.questions import QUESTIONS, Question
 from flows.text import N_, Bubble, Choice, Days, Lines, T, Turn, Zone, t, tn
-from flows.understand import INTENTS, clean, match_intent, match_phrases, normalize
+from flows.understand import INTENTS, clean, match_intent, match_phrases, normalize, tokens
 
 MAX_TEXT = 8000
 MAX_SHORT = 300
@@ -1134,7 +1134,11 @@ class Engine:
             if choice in ids:
                 table.setdefault(choice, []).extend(INTENTS.get(intent, ()))
         if q.reader is not None:  # free text wins unless a phrase is said exactly
-            table = {c: [p for p in ps if normalize(p) == said] for c, ps in table.items()}
+            plain = [w for w in tokens(text) if w != ","]
+            table = {
+                c: [p for p in ps if [w for w in tokens(p) if w != ","] == plain]
+                for c, ps in table.items()
+            }
         found = match_phrases(text, table)
         if found is not None and d.conv.state == "menu":  # "I can't send": ask less later
             direction = match_intent(text, ("send", "receive"))

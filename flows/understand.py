@@ -1,343 +1,47 @@
 """Understanding typed answers: cleaning customer text and matching phrasings.
 
-The phrase lists are data: each intent lists phrasings that mean it. A phrase
-matches when it appears as whole words in the normalized answer. When more
-than one intent of a question matches, the longest phrase wins (so "it doesn't
-work in webmail either" is about webmail failing, though it also contains
-"work"); a tie means the answer is unclear and is asked again.
+The phrasings are data (`phrases.toml`): each intent lists, per language,
+phrases that mean it. Every question understands all three languages. A
+phrase matches as whole words anywhere in the answer, ignoring case, accents
+and punctuation, and a one-letter typo in words of five letters or more
+("recieve", "webmial"). A match does not count when it is negated ("not
+right", "non funziona in webmail") or lies inside a longer phrase that
+matched. When more than one intent remains, the answer is unclear and is
+asked again, unless one intent is said with a phrase of several words and
+the other only with one short word ("no, it doesn't work in webmail either").
 """
 
 from __future__ import annotations
 
 import re
+import tomllib
 import unicodedata
 from collections.abc import Iterable, Mapping
+from functools import lru_cache
+from pathlib import Path
 
 MAX_TEXT = 8000
+MAX_TOKENS = 80  # a closed question's answer is read from its first words
 
 _CONTROL = re.compile(
     r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f"  # C0 and C1 controls, but tab and newline
     r"\u00ad\u200b\u200e\u200f\u2028\u2029\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]"
 )
 _SPACES = re.compile(r"[ \t]+")
+_CLAUSE = re.compile(r"[,;:!?\u00a1\u00bf()\[\]\"\u201c\u201d\u00ab\u00bb]+")
+_NEGATORS = frozenset({"not", "never", "no", "non", "mai", "nunca", "ni"})
+LANGUAGES = ("en", "it", "es")
 
-INTENTS: dict[str, tuple[str, ...]] = {
-    "yes": (
-        "yes",
-        "y",
-        "yeah",
-        "yep",
-        "yup",
-        "sure",
-        "of course",
-        "correct",
-        "right",
-        "indeed",
-        "ok",
-        "okay",
-        "affirmative",
-        "it does",
-        "i do",
-        "it is",
-        "true",
-        "absolutely",
-    ),
-    "no": (
-        "no",
-        "n",
-        "nope",
-        "nah",
-        "not really",
-        "no way",
-        "negative",
-        "it doesn't",
-        "it does not",
-        "i don't",
-        "i do not",
-        "false",
-        "never",
-    ),
-    "unsure": (
-        "not sure",
-        "i don't know",
-        "i do not know",
-        "dunno",
-        "no idea",
-        "unsure",
-        "don't know",
-        "maybe",
-        "how do i check",
-        "how can i check",
-    ),
-    "send": (
-        "send",
-        "sending",
-        "sent",
-        "outgoing",
-        "can't send",
-        "cannot send",
-        "unable to send",
-        "won't send",
-        "doesn't send",
-        "not sending",
-        "smtp",
-        "send mail",
-        "sending mail",
-        "outbox",
-        "my mails don't go out",
-        "don't go out",
-        "bounce",
-        "bounces",
-        "i can receive",
-        "can receive",
-    ),
-    "receive": (
-        "receive",
-        "receiving",
-        "received",
-        "incoming",
-        "can't receive",
-        "cannot receive",
-        "not receiving",
-        "don't receive",
-        "doesn't arrive",
-        "don't arrive",
-        "not arriving",
-        "no mail arrives",
-        "inbox",
-        "get mail",
-        "getting mail",
-        "can't get",
-        "imap",
-        "pop",
-        "pop3",
-        "i can send",
-        "can send",
-    ),
-    "webmail_fails": (
-        "webmail too",
-        "in webmail too",
-        "also in webmail",
-        "webmail either",
-        "doesn't work in webmail",
-        "does not work in webmail",
-        "not in webmail either",
-        "webmail doesn't work",
-        "webmail does not work",
-        "webmail fails",
-        "webmail is broken",
-        "webmail also",
-        "same in webmail",
-        "it fails in webmail",
-        "fails in webmail too",
-        "yes",
-        "yep",
-        "yeah",
-        "it does",
-        "it fails",
-    ),
-    "webmail_works": (
-        "webmail works",
-        "works in webmail",
-        "webmail is fine",
-        "webmail ok",
-        "fine in webmail",
-        "webmail is ok",
-        "webmail works fine",
-        "only in my client",
-        "only in outlook",
-        "only in the client",
-        "not in webmail",
-        "no",
-        "nope",
-        "it works",
-    ),
-    "not_tried": (
-        "not tried",
-        "haven't tried",
-        "have not tried",
-        "didn't try",
-        "did not try",
-        "never tried",
-        "don't use webmail",
-        "what is webmail",
-        "how do i try",
-    ),
-    "only_webmail": (
-        "webmail",
-        "only webmail",
-        "just webmail",
-        "browser",
-        "webmail only",
-        "no client",
-        "i don't use a client",
-        "i only use webmail",
-    ),
-    "both": (
-        "both",
-        "client",
-        "mail program",
-        "app",
-        "outlook",
-        "thunderbird",
-        "apple mail",
-        "mail app",
-        "phone",
-        "iphone",
-        "android",
-        "both of them",
-        "everywhere",
-        "client too",
-    ),
-    "no_error": (
-        "no error",
-        "no message",
-        "none",
-        "no error message",
-        "there is no error",
-        "nothing",
-        "no errors",
-        "it just doesn't arrive",
-        "no error shown",
-    ),
-    "no_subject": ("no subject", "without subject", "empty subject", "none", "blank"),
-    "nothing_to_add": ("nothing", "nothing to add", "no", "none", "that's all", "nope", "skip"),
-    "create": ("create", "new", "add", "new mailbox", "open", "make"),
-    "topic_email": (
-        "email",
-        "e-mail",
-        "mail",
-        "mails",
-        "emails",
-        "e-mails",
-        "my mail",
-        "mail problem",
-        "email problem",
-        "email doesn't work",
-        "mail doesn't work",
-        "messages",
-    ),
-    "topic_mailbox_admin": (
-        "new mailbox",
-        "create a mailbox",
-        "create mailbox",
-        "delete mailbox",
-        "delete a mailbox",
-        "remove mailbox",
-        "add a mailbox",
-        "another mailbox",
-        "mailbox",
-        "mailboxes",
-        "new address",
-        "new email address",
-        "email account",
-        "new account",
-    ),
-    "topic_password": (
-        "password",
-        "change password",
-        "change my password",
-        "forgot password",
-        "forgotten password",
-        "reset password",
-        "lost password",
-        "new password",
-    ),
-    "topic_dns_check": (
-        "dns",
-        "spf",
-        "dkim",
-        "dmarc",
-        "authentication",
-        "mail authentication",
-        "check my domain",
-        "domain check",
-        "spam",
-        "mx",
-        "mx record",
-    ),
-    "topic_sales": (
-        "billing",
-        "bill",
-        "invoice",
-        "invoices",
-        "payment",
-        "pay",
-        "price",
-        "prices",
-        "renewal",
-        "renew",
-        "contract",
-        "commercial",
-        "sales",
-        "quote",
-        "subscription",
-        "plan",
-        "upgrade",
-    ),
-    "topic_domain": (
-        "domain",
-        "domain registration",
-        "register a domain",
-        "register domain",
-        "transfer domain",
-        "domain transfer",
-        "domain name",
-        "buy a domain",
-    ),
-    "topic_hosting": ("hosting", "website", "web site", "site", "wordpress", "ftp", "web space"),
-    "topic_other": ("something else", "other", "else", "none of these"),
-    "firewall": ("firewall", "router", "port", "ports blocked", "blocked port"),
-    "antivirus": ("antivirus", "anti-virus", "avast", "eset", "norton", "kaspersky", "mcafee"),
-    "internet_connection": (
-        "internet",
-        "internet connection",
-        "connection",
-        "wifi",
-        "wi-fi",
-        "adsl",
-        "fiber",
-        "fibre",
-        "modem",
-        "dsl",
-        "my connection",
-        "no internet",
-    ),
-    "mail_client": (
-        "mail client",
-        "mail program",
-        "install outlook",
-        "install thunderbird",
-        "outlook",
-        "thunderbird",
-        "apple mail",
-        "configure outlook",
-        "learn",
-        "training",
-        "how to use",
-        "set up my client",
-        "setup outlook",
-        "install",
-    ),
-    "other_provider": (
-        "other provider",
-        "another provider",
-        "gmail",
-        "hotmail",
-        "yahoo",
-        "outlook.com",
-        "libero",
-        "virgilio",
-        "icloud",
-        "another account",
-        "other account",
-    ),
-    "something_else": ("something else", "other", "else", "none of these", "none"),
-    "lang_en": ("english", "en", "inglese", "ingles"),
-    "lang_it": ("italiano", "italian", "it", "italiana"),
-    "lang_es": ("espanol", "spanish", "es", "castellano", "spagnolo"),
-    "delete": ("delete", "remove", "close", "cancel", "drop", "deactivate"),
-}
+
+def _load_phrases() -> dict[str, tuple[str, ...]]:
+    data = tomllib.loads(Path(__file__).with_name("phrases.toml").read_text(encoding="utf-8"))
+    return {
+        intent: tuple(p for lang in LANGUAGES for p in by_lang.get(lang, ()))
+        for intent, by_lang in data.items()
+    }
+
+
+INTENTS: dict[str, tuple[str, ...]] = _load_phrases()
 
 
 def clean(text: str) -> str:
@@ -361,22 +65,61 @@ def normalize(text: str, keep: str = "") -> str:
     return " ".join(text.strip(" .!?").split())
 
 
-_NEGATORS = frozenset({"not", "never", "no"})
+def _fold(text: str) -> str:
+    text = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(c for c in text if not unicodedata.combining(c)).replace("\u2019", "'")
 
 
-def _negated(said: str, start: int, end: int) -> bool:
-    """Tell whether a match is negated: "not right", "it does not", "don't ...", "isn't"."""
-    before = said[:start].split()[-1:]
-    after = said[end:].split()[:1]
-    return bool(
-        (before and (before[0] in _NEGATORS or before[0].endswith("n't")))
-        or (after and after[0] in ("not", "n't"))
-    )
+@lru_cache(maxsize=4096)
+def tokens(text: str) -> tuple[str, ...]:
+    """Split an answer into folded words; "," marks a clause boundary."""
+    text = _CLAUSE.sub(" , ", _fold(text))
+    text = re.sub(r"[^\w@.'+,-]+", " ", text)
+    words = (w.strip(".'-") for w in text.split())
+    return tuple(w for w in words if w)
 
 
-def _hits(said: str, phrase: str) -> list[tuple[int, int]]:
-    pattern = rf"(?<![\w'])({re.escape(phrase)})(?![\w'])"
-    return [m.span() for m in re.finditer(pattern, said) if not _negated(said, *m.span())]
+def _close(said: str, word: str) -> bool:
+    """Tell whether `said` is `word`, or `word` with one typo (for words of 5+ letters)."""
+    if said == word:
+        return True
+    if len(word) < 5 or abs(len(said) - len(word)) > 1 or said[0] != word[0]:
+        return False
+    return _one_edit(said, word)
+
+
+@lru_cache(maxsize=65536)
+def _one_edit(a: str, b: str) -> bool:
+    """Tell whether one insertion, deletion, substitution or swap turns a into b."""
+    if len(a) == len(b):
+        diff = [i for i in range(len(a)) if a[i] != b[i]]
+        return len(diff) == 1 or (
+            len(diff) == 2
+            and diff[1] == diff[0] + 1
+            and a[diff[0]] == b[diff[1]]
+            and a[diff[1]] == b[diff[0]]
+        )
+    short, long_ = (a, b) if len(a) < len(b) else (b, a)
+    i = 0
+    while i < len(short) and short[i] == long_[i]:
+        i += 1
+    return short[i:] == long_[i + 1 :]
+
+
+def _negated(words: tuple[str, ...], start: int, end: int) -> bool:
+    """Tell whether words[start:end] is negated: "not right", "it does not", "don't x"."""
+    before = words[start - 1] if start > 0 else ""
+    after = words[end] if end < len(words) else ""
+    return before in _NEGATORS or before.endswith("n't") or after == "not"
+
+
+def _hits(words: tuple[str, ...], phrase: tuple[str, ...]) -> list[tuple[int, int]]:
+    n = len(phrase)
+    found = []
+    for i in range(len(words) - n + 1):
+        if all(_close(words[i + k], phrase[k]) for k in range(n)) and not _negated(words, i, i + n):
+            found.append((i, i + n))
+    return found
 
 
 def match_intent(
@@ -388,38 +131,35 @@ def match_intent(
 
 
 def match_phrases(text: str, table: Mapping[str, Iterable[str]]) -> str | None:
-    """Return the one key of `table` whose phrases `text` expresses, or None when unclear.
-
-    A phrase said exactly wins. Otherwise phrases found inside the answer count
-    unless negated ("not right") or inside a longer phrase found ("webmail
-    either" inside "not in webmail either"). When several keys remain, the
-    answer is unclear, unless one is said with a phrase of several words and
-    the other only with one short word ("no, it doesn't work in webmail either").
-    """
-    said = normalize(text)
-    if not said:
+    """Return the one key of `table` whose phrases `text` expresses, or None when unclear."""
+    words = tokens(text)[:MAX_TOKENS]
+    plain = tuple(w for w in words if w != ",")
+    if not plain:
         return None
     exact: set[str] = set()
     hits: list[tuple[int, int, str]] = []
-    for intent, phrases in table.items():
+    for key, phrases in table.items():
         for phrase in phrases:
-            folded = normalize(phrase)
+            folded = tuple(w for w in tokens(phrase) if w != ",")
             if not folded:
                 continue
-            if said == folded:
-                exact.add(intent)
-            hits.extend((a, b, intent) for a, b in _hits(said, folded))
+            if plain == folded:
+                exact.add(key)
+            hits.extend((a, b, key) for a, b in _hits(words, folded))
     if exact:
         return exact.pop() if len(exact) == 1 else None
-    longest: dict[str, str] = {}
-    for a, b, intent in hits:
+    longest: dict[str, tuple[int, int]] = {}
+    for a, b, key in hits:
         inside_longer = any(o[0] <= a and b <= o[1] and o[1] - o[0] > b - a for o in hits)
-        if not inside_longer and b - a > len(longest.get(intent, "")):
-            longest[intent] = said[a:b]
+        if inside_longer:
+            continue
+        size = sum(len(w) for w in words[a:b])
+        if key not in longest or size > longest[key][0]:
+            longest[key] = (size, b - a)
     if len(longest) <= 1:
         return next(iter(longest), None)
     if len(longest) == 2:
-        (i1, p1), (_, p2) = sorted(longest.items(), key=lambda item: -len(item[1]))
-        if " " in p1 and " " not in p2 and len(p1) >= 2 * len(p2):
-            return i1
+        (k1, (size1, n1)), (_, (size2, n2)) = sorted(longest.items(), key=lambda kv: -kv[1][0])
+        if n1 > 1 and n2 == 1 and size1 >= 2 * size2:
+            return k1
     return None

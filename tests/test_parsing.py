@@ -108,7 +108,7 @@ def test_sent_at_phrasings(said: str, expected: datetime) -> None:
         ("   ", "unclear"),
         ("blah", "unclear"),
         ("sometime last week", "unclear"),
-        ("tomorrow 10:00", "unclear"),
+        ("tomorrow 10:00", "future"),
         ("31/02/2026 10:00", "unclear"),
         ("2026-02-31 10:00", "unclear"),
         ("32/01/2026 10:00", "unclear"),
