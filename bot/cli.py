@@ -17,6 +17,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from bot import terminal
 from bot.config import Settings, SettingsError, load_settings
 from bot.i18n import LANGUAGES, compile_catalogs, update_catalogs
+from bot.langid import LanguageIdentifier
 from bot.service import Desk
 from flows.diagram import mermaid
 from storage.store import DEFAULT_DB, SqlStore
@@ -99,7 +100,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     try:
         if args.command == "chat":
-            desk = Desk(store, settings.policy)
+            desk = Desk(store, settings.policy, identify=LanguageIdentifier())
             user = args.user or getpass.getuser()
             return terminal.run(desk, user, args.lang, args.jsonl)
         return _tickets(args, store, settings)

@@ -43,12 +43,13 @@ class Desk:
         store: Store,
         policy: Policy,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        identify: Callable[[str], tuple[str, float] | None] | None = None,
     ) -> None:
         self.store = store
         self.policy = policy
         self.clock = clock
         self.renderer = Renderer(policy.office_hours.zone)
-        self.engine = Engine(policy, self.renderer.label)
+        self.engine = Engine(policy, self.renderer.label, identify)
 
     def handle(self, channel: str, user: str, event: Event, language: str | None = None) -> Turn:
         """Apply `event` to the customer's conversation, save it, and return the answer.

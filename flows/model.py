@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal, Protocol
@@ -84,8 +85,10 @@ class Event:
     def from_input(cls, raw: str) -> Event:
         """Read a line typed by the customer: `/word` is a command, else text."""
         stripped = raw.strip()
-        if stripped.startswith("/") and len(stripped) > 1 and " " not in stripped:
-            return cls("command", stripped[1:].split("@", 1)[0].lower())
+        if re.match(r"^/[A-Za-z]\w*(@\w+)?(\s|$)", stripped):
+            name, _, argument = stripped[1:].partition(" ")
+            name = name.split("@", 1)[0].lower()
+            return cls("command", f"{name} {argument.strip()}".strip())
         return cls("text", raw)
 
 

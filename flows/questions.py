@@ -25,6 +25,9 @@ class Question:
     hint: str = N_("Please choose one of the options, or type your answer.")
     intro: str | None = None  # dialog method giving what is said before the prompt
     prompt_args: str | None = None  # dialog method giving the prompt's arguments
+    # The answer is copied, not written (addresses, names, a pasted error): its
+    # language says nothing about the customer's.
+    copied: bool = False
 
 
 YES_NO = (("yes", N_("Yes")), ("no", N_("No")))
@@ -65,6 +68,7 @@ QUESTIONS: dict[str, Question] = {
         prompt=N_("Which mailbox has the problem? Please type its full address."),
         reader="read_mailbox",
         hint=N_("That doesn't look like an e-mail address. Please type it like name@example.com."),
+        copied=True,
     ),
     "email_direction": Question(
         asking="direction",
@@ -111,6 +115,7 @@ QUESTIONS: dict[str, Question] = {
         prompt=N_("Which addresses or domains? Type them as you know them."),
         reader="read_text",
         hint=N_("Please type the addresses or domains."),
+        copied=True,
     ),
     "email_client": Question(
         asking="client",
@@ -133,6 +138,7 @@ QUESTIONS: dict[str, Question] = {
         ),
         reader="read_short_text",
         hint=N_("Please type the name of the mail program."),
+        copied=True,
     ),
     "email_error": Question(
         asking="error_text",
@@ -144,6 +150,7 @@ QUESTIONS: dict[str, Question] = {
         intents={"no_error": "none"},
         reader="read_text",
         hint=N_("Please paste the error message, or choose 'There is no error message'."),
+        copied=True,
     ),
     "ex_sender": Question(
         asking="examples.sender",
@@ -154,12 +161,14 @@ QUESTIONS: dict[str, Question] = {
         reader="read_address",
         hint=N_("That doesn't look like an e-mail address. Please type it like name@example.com."),
         intro="example_intro",
+        copied=True,
     ),
     "ex_recipient": Question(
         asking="examples.recipient",
         prompt=N_("Who was the recipient? (e-mail address)"),
         reader="read_address",
         hint=N_("That doesn't look like an e-mail address. Please type it like name@example.com."),
+        copied=True,
     ),
     "ex_subject": Question(
         asking="examples.subject",
@@ -168,6 +177,7 @@ QUESTIONS: dict[str, Question] = {
         intents={"no_subject": "none"},
         reader="read_short_text",
         hint=N_("Please type the subject of the message."),
+        copied=True,
     ),
     "ex_sent_at": Question(
         asking="examples.sent_at",
@@ -196,6 +206,7 @@ QUESTIONS: dict[str, Question] = {
         prompt=N_("Which mailbox? Please type its full address."),
         reader="read_mailbox",
         hint=N_("That doesn't look like an e-mail address. Please type it like name@example.com."),
+        copied=True,
     ),
     "password_mailbox": Question(
         asking="mailbox",
@@ -203,24 +214,28 @@ QUESTIONS: dict[str, Question] = {
         reader="read_mailbox",
         hint=N_("That doesn't look like an e-mail address. Please type it like name@example.com."),
         intro="password_intro",
+        copied=True,
     ),
     "dns_domain": Question(
         asking="domain",
         prompt=N_("Which domain should be checked? For example example.com."),
         reader="read_hosted_domain",
         hint=N_("That doesn't look like a domain name. Please type it like example.com."),
+        copied=True,
     ),
     "domain_name": Question(
         asking="domain",
         prompt=N_("Which domain is it about? For example example.com."),
         reader="read_domain",
         hint=N_("That doesn't look like a domain name. Please type it like example.com."),
+        copied=True,
     ),
     "hosting_domain": Question(
         asking="domain",
         prompt=N_("Which site or domain is hosted with us? For example example.com."),
         reader="read_domain",
         hint=N_("That doesn't look like a domain name. Please type it like example.com."),
+        copied=True,
     ),
     "details": Question(
         asking="description",

@@ -23,10 +23,21 @@ from flows.model import Case, Context, Conversation, Event, Example, TicketDraft
 from flows.policy import TOPICS, Policy
 from flows.questions import QUESTIONS, Question
 from flows.text import N_, Bubble, Choice, Days, Lines, T, Turn, Zone, t, tn
-from flows.understand import INTENTS, clean, match_intent, match_phrases, normalize, tokens
+from flows.understand import (
+    INTENTS,
+    LANGUAGES,
+    clean,
+    match_intent,
+    match_phrases,
+    normalize,
+    switch_request,
+    tokens,
+    worth_identifying,
+)
 
 MAX_TEXT = 8000
 MAX_SHORT = 300
+IDENTIFY_CONFIDENCE = 0.8  # how sure the language identifier must be to switch by itself
 
 # What the summary lets the customer change, per topic: (field, state, label).
 EDITABLE: dict[str, tuple[tuple[str, str, str], ...]] = {
@@ -722,7 +733,11 @@ class Dialog:
                 "problems, mailboxes, domains and hosting, and open a ticket for our "
                 "technicians when needed.",
                 provider=self.policy.provider.name,
-            )
+            ),
+            t(
+                "You can write to me in English, Italian or Spanish, and change language at "
+                "any time with /lang."
+            ),
         ]
 
     def example_intro(self) -> list[T | Lines]:
@@ -996,9 +1011,16 @@ def _ascii(domain: str) -> str | None:
 class Engine:
     """Runs customer events through the triage flow: one machine, many conversations."""
 
-    def __init__(self, policy: Policy, translate: Callable[[str, T | str], str]) -> None:
+    def __init__(
+        self,
+        policy: Policy,
+        translate: Callable[[str, T | str], str],
+        identify: Callable[[str], tuple[str, float] | None] | None = None,
+    ) -> None:
+        """`identify` names the language a text is written in, with a confidence 0-1."""
         self.policy = policy
         self.translate = translate
+        self.identify = identify
         self.machine = Machine(
             model=None,
             states=_states(),
@@ -1040,6 +1062,11 @@ class Engine:
             return self._turn(d)
         if event.kind == "command":
             return self._command(d, event.value)
+        if event.kind == "text" and conv.state != "language":
+            asked = switch_request(event.value)
+            if asked is not None:
+                return self._switch(d, asked)
+            self._notice_language(d, event.value)
         if conv.state in ("new", "closed"):
             d.trigger("wake")
             if not (event.kind == "text" and self._resolve(d, QUESTIONS["menu"], event.value)):
@@ -1050,16 +1077,44 @@ class Engine:
         except Invalid as bad:
             return self._turn(d, hint=bad.hint, intro=False)
         if conv.state == "language":
-            conv.language = value
-            conv.state = conv.resume or "menu"
-            conv.resume = None
-            d.say(t("From now on I will write in English."))
-            return self._turn(d)
+            return self._switch(d, value)
         trigger = getattr(d, f"take_{conv.state}")(value) or "advance"
         d.trigger(trigger)
         return self._turn(d)
 
-    def _command(self, d: Dialog, name: str) -> Turn:
+    def _switch(self, d: Dialog, language: str) -> Turn:
+        """Go on in `language`, asking the current question again; nothing is lost."""
+        conv = d.conv
+        conv.language = language
+        if conv.state == "language":
+            conv.state = conv.resume or "menu"
+            conv.resume = None
+        if conv.state in ("new", "closed"):
+            d.trigger("wake")
+        d.say(t("From now on I will write in English."))
+        return self._turn(d)
+
+    def _notice_language(self, d: Dialog, text: str) -> None:
+        """Switch when the customer plainly writes in another of our languages."""
+        q = QUESTIONS.get(d.conv.state)
+        if self.identify is None or (q is not None and q.copied) or not worth_identifying(text):
+            return
+        found = self.identify(text)
+        if found is None:
+            return
+        language, confidence = found
+        if confidence >= IDENTIFY_CONFIDENCE and language != d.conv.language:
+            d.conv.language = language
+            d.say(
+                t(
+                    "You are writing in English, so I will go on in English. "
+                    "(/lang changes the language.)"
+                )
+            )
+
+    def _command(self, d: Dialog, value: str) -> Turn:
+        name, _, argument = value.partition(" ")
+        language = switch_request(argument) or argument.strip().lower()
         if name == "help":
             d.say(
                 t(
@@ -1090,6 +1145,8 @@ class Engine:
             d.trigger("restart")
             return self._turn(d)
         if name in ("lang", "language"):
+            if language in LANGUAGES:
+                return self._switch(d, language)
             if d.state != "language":
                 d.conv.resume = d.state if d.state not in ("new", "closed") else "menu"
                 d.state = "language"

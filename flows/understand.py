@@ -163,3 +163,21 @@ def match_phrases(text: str, table: Mapping[str, Iterable[str]]) -> str | None:
         if n1 > 1 and n2 == 1 and size1 >= 2 * size2:
             return k1
     return None
+
+
+SWITCH_WORDS = 8  # a request to change language is a short message
+
+
+def switch_request(text: str) -> str | None:
+    """Return the language a short message asks to switch to ("in italiano per favore")."""
+    plain = [w for w in tokens(text) if w != ","]
+    if not plain or len(plain) > SWITCH_WORDS:
+        return None
+    found = match_intent(text, ("switch_en", "switch_it", "switch_es"))
+    return found.removeprefix("switch_") if found else None
+
+
+def worth_identifying(text: str) -> bool:
+    """Tell whether a text has enough words of its own to tell its language."""
+    words = [w for w in tokens(text) if w.isalpha()]
+    return len(words) >= 3 and sum(len(w) for w in words) >= 12

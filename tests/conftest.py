@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from bot.langid import LanguageIdentifier
 from bot.service import Desk
 from flows.policy import Policy, load_policy
 from storage.store import SqlStore
@@ -54,9 +55,15 @@ def clock() -> Clock:
     return Clock(datetime(2026, 11, 20, 11, 0, tzinfo=ROME))
 
 
+@pytest.fixture(scope="session")
+def identify() -> LanguageIdentifier:
+    """The real language identifier, loaded once."""
+    return LanguageIdentifier()
+
+
 @pytest.fixture
-def desk(store: SqlStore, policy: Policy, clock: Clock) -> Desk:
-    return Desk(store, policy, clock=clock)
+def desk(store: SqlStore, policy: Policy, clock: Clock, identify: LanguageIdentifier) -> Desk:
+    return Desk(store, policy, clock=clock, identify=identify)
 
 
 @pytest.fixture

@@ -677,7 +677,7 @@ def test_something_else_becomes_a_general_ticket(chat: Chat, store: SqlStore) ->
     chat.choose("other")
     chat.choose("something_else")
     assert_asks(chat, "description")
-    description = "Vorrei sapere se posso usare la PEC con il mio dominio rossi-srl.example"
+    description = "Can I use certified e-mail (PEC) with my domain rossi-srl.example?"
     chat.say(description)
     assert_asks(chat, "summary")
     assert f"Details: {description}" in chat.text
@@ -1479,8 +1479,8 @@ def test_unusual_text_is_kept_verbatim_in_a_description(
     chat: Chat, store: SqlStore, text: str
 ) -> None:
     play(chat, [("menu", "choose", "sales"), ("description", "say", text)])
-    assert f"Details: {text}" in chat.text
-    ticket = confirm(chat, store)
+    assert text in chat.text  # an Italian text may also switch the chat to Italian
+    ticket = confirm_any_language(chat, store)
     assert ticket["description"] == text
 
 
