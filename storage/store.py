@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import IntegrityError
@@ -118,49 +119,63 @@ class SqlStore(Store):
             return [_ticket_json(session, row) for row in session.exec(query)]
 
 
+# The conversation row is read and written on every turn: plain statements,
+# built once, keep a turn well under a millisecond of database work.
+_CONV = ConversationRow.__table__  # type: ignore[attr-defined]
+_LOAD_CONV = (
+    sa.select(_CONV.c.id, _CONV.c.data)
+    .where(_CONV.c.channel == sa.bindparam("b_channel"), _CONV.c.user_id == sa.bindparam("b_user"))
+    .with_for_update()
+)
+_UPDATE_CONV = (
+    sa.update(_CONV)
+    .where(_CONV.c.id == sa.bindparam("b_id"))
+    .values(
+        state=sa.bindparam("b_state"),
+        language=sa.bindparam("b_language"),
+        data=sa.bindparam("b_data"),
+        updated_at=sa.bindparam("b_updated_at"),
+    )
+)
+_INSERT_CONV = sa.insert(_CONV)
+
+
 class _SqlTx(Tx):
     def __init__(self, session: Session) -> None:
         self.session = session
-        self._rows: dict[tuple[str, str], ConversationRow] = {}
-
-    def _conv_row(self, channel: str, user: str) -> ConversationRow | None:
-        if (channel, user) in self._rows:
-            return self._rows[channel, user]
-        query = (
-            select(ConversationRow)
-            .where(ConversationRow.channel == channel, ConversationRow.user_id == user)
-            .with_for_update()
-        )
-        row = self.session.exec(query).first()
-        if row is not None:
-            self._rows[channel, user] = row
-        return row
+        self._ids: dict[tuple[str, str], int] = {}
 
     def load_conversation(self, channel: str, user: str) -> Conversation | None:
-        row = self._conv_row(channel, user)
-        return None if row is None else Conversation.model_validate_json(row.data)
+        found = (
+            self.session.connection()
+            .execute(_LOAD_CONV, {"b_channel": channel, "b_user": user})
+            .first()
+        )
+        if found is None:
+            return None
+        self._ids[channel, user] = found.id
+        return Conversation.model_validate_json(found.data)
 
     def save_conversation(self, conv: Conversation) -> None:
-        row = self._conv_row(conv.channel, conv.user)
-        data = conv.model_dump_json()
-        if row is None:
-            row = ConversationRow(
-                channel=conv.channel,
-                user_id=conv.user,
-                state=conv.state,
-                language=conv.language,
-                data=data,
-                updated_at=utcnow(),
+        key = (conv.channel, conv.user)
+        if key not in self._ids:
+            self.load_conversation(*key)
+        values = {"state": conv.state, "language": conv.language, "data": conv.model_dump_json()}
+        connection = self.session.connection()
+        if key in self._ids:
+            connection.execute(
+                _UPDATE_CONV,
+                {f"b_{k}": v for k, v in values.items()}
+                | {"b_id": self._ids[key], "b_updated_at": utcnow()},
             )
         else:
-            row.state, row.language, row.data, row.updated_at = (
-                conv.state,
-                conv.language,
-                data,
-                utcnow(),
+            result = connection.execute(
+                _INSERT_CONV,
+                {"channel": conv.channel, "user_id": conv.user, "updated_at": utcnow(), **values},
             )
-        self.session.add(row)
-        self.session.flush()
+            inserted = result.inserted_primary_key
+            assert inserted is not None
+            self._ids[key] = inserted[0]
 
     def open_tickets(self, channel: str, user: str) -> list[TicketRef]:
         query = select(TicketRow).where(
