@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import random
 import re
 import tomllib
@@ -230,6 +231,40 @@ class OfficeHours(_Strict):
         raise PolicyError("office_hours: no working day within a year")
 
 
+class DnsPolicy(_Strict):
+    """What the DNS check of a customer's domain compares against."""
+
+    mx_hosts: tuple[str, ...] = ("mx1.example.net", "mx2.example.net")
+    outbound_ips: tuple[str, ...] = ("192.0.2.25", "2001:db8::25")
+    dkim_selectors: tuple[str, ...] = ("sportello",)
+    common_dkim_selectors: tuple[str, ...] = ("default", "selector1", "selector2", "google", "k1")
+    query_timeout: float = Field(default=1.5, gt=0, le=30)
+    deadline: float = Field(default=4.0, gt=0, le=60)
+
+    @field_validator("mx_hosts")
+    @classmethod
+    def _hosts(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(h.strip().rstrip(".").lower() for h in value)
+
+    @field_validator("outbound_ips")
+    @classmethod
+    def _ips(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for item in value:
+            try:
+                ipaddress.ip_network(item, strict=False)
+            except ValueError as exc:
+                raise ValueError(f"{item!r} is not an IP address or network") from exc
+        return value
+
+    @field_validator("dkim_selectors", "common_dkim_selectors")
+    @classmethod
+    def _selectors(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for item in value:
+            if not re.fullmatch(r"[A-Za-z0-9]([A-Za-z0-9._-]{0,62})", item):
+                raise ValueError(f"{item!r} is not a DKIM selector")
+        return value
+
+
 class Policy(_Strict):
     provider: Provider
     scope: Scope
@@ -238,6 +273,7 @@ class Policy(_Strict):
     priority: PriorityRules = PriorityRules()
     tickets: Tickets = Tickets()
     office_hours: OfficeHours = OfficeHours()
+    dns: DnsPolicy = DnsPolicy()
 
     @field_validator("teams")
     @classmethod
