@@ -100,14 +100,20 @@ QUESTIONS: dict[str, Question] = {
             ("no", N_("No, webmail works")),
             ("not_tried", N_("I haven't tried")),
         ),
-        intents={"webmail_fails": "yes", "webmail_works": "no", "not_tried": "not_tried"},
+        intents={
+            "webmail_fails": "yes",
+            "yes": "yes",
+            "webmail_works": "no",
+            "no": "no",
+            "not_tried": "not_tried",
+        },
         hint=N_("Please tell me whether the problem also happens in webmail: yes or no."),
     ),
     "email_scope": Question(
         asking="addresses",
         prompt=N_("Does it happen only with certain addresses (only to or from some people)?"),
         choices=(("yes", N_("Only with some addresses")), ("no", N_("With every address"))),
-        intents=YES_NO_INTENTS,
+        intents={**YES_NO_INTENTS, "only_some": "yes", "all_addresses": "no"},
         hint=YES_NO_HINT,
     ),
     "email_addresses": Question(

@@ -27,12 +27,12 @@ from flows.understand import (
     INTENTS,
     LANGUAGES,
     clean,
+    identifiable,
     match_intent,
     match_phrases,
     normalize,
     switch_request,
     tokens,
-    worth_identifying,
 )
 
 MAX_TEXT = 8000
@@ -1097,9 +1097,10 @@ class Engine:
     def _notice_language(self, d: Dialog, text: str) -> None:
         """Switch when the customer plainly writes in another of our languages."""
         q = QUESTIONS.get(d.conv.state)
-        if self.identify is None or (q is not None and q.copied) or not worth_identifying(text):
+        words = identifiable(text)
+        if self.identify is None or (q is not None and q.copied) or words is None:
             return
-        found = self.identify(text)
+        found = self.identify(words)
         if found is None:
             return
         language, confidence = found
@@ -1178,9 +1179,9 @@ class Engine:
         said = normalize(text)
         if not said:
             return None
-        for c in choices:
-            if said == normalize(c.id) or said == normalize(
-                self.translate(d.conv.language, c.label)
+        for c in choices:  # a choice's id, or its label in any of our languages
+            if said == normalize(c.id) or any(
+                said == normalize(self.translate(lang, c.label)) for lang in LANGUAGES
             ):
                 return c.id
         if not q.intents:
@@ -1196,7 +1197,7 @@ class Engine:
                 c: [p for p in ps if [w for w in tokens(p) if w != ","] == plain]
                 for c, ps in table.items()
             }
-        found = match_phrases(text, table)
+        found = match_phrases(text, table, buried_words="yes" not in table)
         if found is not None and d.conv.state == "menu":  # "I can't send": ask less later
             direction = match_intent(text, ("send", "receive"))
             if direction is not None:

@@ -22,6 +22,7 @@ from pathlib import Path
 
 MAX_TEXT = 8000
 MAX_TOKENS = 80  # a closed question's answer is read from its first words
+LONE_WORD_LIMIT = 5  # longer answers need more than one word somewhere in the middle
 
 _CONTROL = re.compile(
     r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f"  # C0 and C1 controls, but tab and newline
@@ -130,8 +131,14 @@ def match_intent(
     return match_phrases(text, table)
 
 
-def match_phrases(text: str, table: Mapping[str, Iterable[str]]) -> str | None:
-    """Return the one key of `table` whose phrases `text` expresses, or None when unclear."""
+def match_phrases(
+    text: str, table: Mapping[str, Iterable[str]], buried_words: bool = True
+) -> str | None:
+    """Return the one key of `table` whose phrases `text` expresses, or None when unclear.
+
+    With `buried_words` False, one matching word in the middle of a long answer
+    does not count: "...if that is all right with you" is no "yes".
+    """
     words = tokens(text)[:MAX_TOKENS]
     plain = tuple(w for w in words if w != ",")
     if not plain:
@@ -149,6 +156,7 @@ def match_phrases(text: str, table: Mapping[str, Iterable[str]]) -> str | None:
     if exact:
         return exact.pop() if len(exact) == 1 else None
     longest: dict[str, tuple[int, int]] = {}
+    leading: set[str] = set()  # keys said at the start of a clause ("yes, ...")
     for a, b, key in hits:
         inside_longer = any(o[0] <= a and b <= o[1] and o[1] - o[0] > b - a for o in hits)
         if inside_longer:
@@ -156,8 +164,17 @@ def match_phrases(text: str, table: Mapping[str, Iterable[str]]) -> str | None:
         size = sum(len(w) for w in words[a:b])
         if key not in longest or size > longest[key][0]:
             longest[key] = (size, b - a)
-    if len(longest) <= 1:
-        return next(iter(longest), None)
+        if a == 0 or words[a - 1] == ",":
+            leading.add(key)
+    if len(longest) == 1:
+        key, (_, n) = next(iter(longest.items()))
+        # One word buried in a long sentence ("...if that is all right with you")
+        # is no answer; at the start of a clause it is ("yes, I use your server").
+        if not buried_words and n == 1 and len(plain) > LONE_WORD_LIMIT and key not in leading:
+            return None
+        return key
+    if not longest:
+        return None
     if len(longest) == 2:
         (k1, (size1, n1)), (_, (size2, n2)) = sorted(longest.items(), key=lambda kv: -kv[1][0])
         if n1 > 1 and n2 == 1 and size1 >= 2 * size2:
@@ -168,16 +185,52 @@ def match_phrases(text: str, table: Mapping[str, Iterable[str]]) -> str | None:
 SWITCH_WORDS = 8  # a request to change language is a short message
 
 
+# Words that may surround a request to switch language without changing it.
+_COURTESY = frozenset(
+    (
+        "please pls can could we you i would like to thanks thank ok okay hi hello per "
+        "favore grazie puoi potrebbe possiamo vorrei ciao salve por favor gracias puede "
+        "podria podemos quisiera hola "
+    ).split()
+)
+_SWITCH_INTENTS = ("switch_en", "switch_it", "switch_es")
+# Names of programs, services and protocols: they are the same in every language.
+_NEUTRAL = frozenset(
+    (
+        "outlook thunderbird apple mail gmail app webmail iphone android windows mac "
+        "macos ios smtp imap pop pop3 dns spf dkim dmarc mx ok email e-mail wordpress "
+        "hotmail yahoo libero virgilio icloud office microsoft google samsung "
+    ).split()
+)
+
+
+@lru_cache(maxsize=1)
+def _switch_words() -> frozenset[str]:
+    return frozenset(w for intent in _SWITCH_INTENTS for p in INTENTS[intent] for w in tokens(p))
+
+
 def switch_request(text: str) -> str | None:
-    """Return the language a short message asks to switch to ("in italiano per favore")."""
+    """Return the language a message asks to switch to ("in italiano per favore").
+
+    Only a message that is nothing but the request counts: "vorrei la fattura
+    in inglese" asks for an English invoice, not for an English conversation.
+    """
     plain = [w for w in tokens(text) if w != ","]
     if not plain or len(plain) > SWITCH_WORDS:
         return None
-    found = match_intent(text, ("switch_en", "switch_it", "switch_es"))
+    if any(w not in _switch_words() and w not in _COURTESY for w in plain):
+        return None
+    found = match_intent(text, _SWITCH_INTENTS)
     return found.removeprefix("switch_") if found else None
 
 
-def worth_identifying(text: str) -> bool:
-    """Tell whether a text has enough words of its own to tell its language."""
-    words = [w for w in tokens(text) if w.isalpha()]
-    return len(words) >= 3 and sum(len(w) for w in words) >= 12
+def identifiable(text: str) -> str | None:
+    """Return the words of `text` that tell its language, when there are enough of them.
+
+    Names of programs and services ("Outlook", "webmail") are left out: they
+    are the same in every language.
+    """
+    words = [w for w in tokens(text) if w.isalpha() and w not in _NEUTRAL]
+    if len(words) < 3 or sum(len(w) for w in words) < 12:
+        return None
+    return " ".join(words)
