@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import getpass
 import json
 import logging
@@ -16,10 +17,13 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot import terminal
 from bot.config import Settings, SettingsError, load_settings
-from bot.i18n import LANGUAGES, compile_catalogs, update_catalogs
+from bot.dnscheck import DnsChecker
+from bot.dnsport import BlockingDns
+from bot.i18n import LANGUAGES, Renderer, compile_catalogs, update_catalogs
 from bot.langid import LanguageIdentifier
 from bot.service import Desk
 from flows.diagram import mermaid
+from flows.dnstexts import explain, report_lines
 from storage.store import DEFAULT_DB, SqlStore
 
 
@@ -53,6 +57,17 @@ def _parser() -> argparse.ArgumentParser:
         "--jsonl",
         action="store_true",
         help="one JSON object per bot turn, one customer message per input line",
+    )
+
+    dns_cmd = sub.add_parser("dns", help="check a domain's mail DNS (MX, SPF, DKIM, DMARC)")
+    dns_cmd.add_argument("domain")
+    dns_cmd.add_argument("--json", action="store_true", help="print the report as JSON")
+    dns_cmd.add_argument("--lang", choices=LANGUAGES, default="en", help="language of the report")
+    dns_cmd.add_argument(
+        "--nameserver",
+        action="append",
+        metavar="IP[:PORT]",
+        help="ask this server (repeatable; default: $SPORTELLO_NAMESERVERS, else the system's)",
     )
 
     tickets = sub.add_parser("tickets", help="look at tickets")
@@ -89,6 +104,8 @@ def main(argv: list[str] | None = None) -> int:
     except SettingsError as exc:
         print(f"sportello: {exc}", file=sys.stderr)
         return 2
+    if args.command == "dns":
+        return _dns(args, settings)
     try:
         store = SqlStore(settings.database_url)
     except SQLAlchemyError as exc:
@@ -100,12 +117,46 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     try:
         if args.command == "chat":
-            desk = Desk(store, settings.policy, identify=LanguageIdentifier())
+            desk = Desk(
+                store,
+                settings.policy,
+                identify=LanguageIdentifier(),
+                dns=_dns_port(settings) if settings.dns_checks else None,
+            )
             user = args.user or getpass.getuser()
             return terminal.run(desk, user, args.lang, args.jsonl)
         return _tickets(args, store, settings)
     finally:
         store.close()
+
+
+def _dns_port(settings: Settings) -> BlockingDns:
+    return BlockingDns(DnsChecker(settings.policy.dns, settings.nameservers or None))
+
+
+def _dns(args: argparse.Namespace, settings: Settings) -> int:
+    nameservers = tuple(args.nameserver or ()) or settings.nameservers
+    try:
+        checker = DnsChecker(settings.policy.dns, nameservers or None)
+    except ValueError as exc:
+        print(f"sportello: --nameserver: {exc}", file=sys.stderr)
+        return 2
+    try:
+        report = asyncio.run(checker.check(args.domain))
+    except Exception as exc:  # reported, with the reason, as a failure to run
+        print(f"sportello: the DNS check could not run: {exc}", file=sys.stderr)
+        return 1
+    renderer = Renderer(settings.policy.office_hours.zone)
+    hosts = ", ".join(settings.policy.dns.mx_hosts)
+    if args.json:
+        payload = report.model_dump() | {"worst": report.worst()}
+        for finding, out in zip(report.findings, payload["findings"], strict=True):
+            out["text"] = renderer.text(args.lang, explain(finding, report, hosts))
+        print(json.dumps(payload, ensure_ascii=False, indent=2))
+        return 0
+    print(f"{report.domain} ({report.ascii_domain}) — {report.elapsed_ms} ms")
+    print(renderer.text(args.lang, report_lines(report, hosts, everything=True)))
+    return 0
 
 
 def _safe(url: str) -> str:

@@ -9,6 +9,7 @@ from pathlib import Path
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from bot.dnscheck import parse_nameserver
 from flows.policy import Policy, PolicyError, load_policy
 from storage.store import database_url
 
@@ -21,6 +22,8 @@ class SettingsError(ValueError):
 class Settings:
     policy: Policy
     database_url: str
+    nameservers: tuple[str, ...] = ()  # empty: the system's resolver
+    dns_checks: bool = True
 
 
 def load_settings(
@@ -37,4 +40,22 @@ def load_settings(
         make_url(url)
     except ArgumentError as exc:
         raise SettingsError(f"DATABASE_URL {url!r} is not a database URL: {exc}") from exc
-    return Settings(policy=loaded, database_url=url)
+    nameservers = tuple(
+        n.strip() for n in env.get("SPORTELLO_NAMESERVERS", "").split(",") if n.strip()
+    )
+    for server in nameservers:
+        try:
+            parse_nameserver(server)
+        except ValueError as exc:
+            raise SettingsError(
+                f"SPORTELLO_NAMESERVERS: {server!r} is not IP[:PORT] ({exc})"
+            ) from exc
+    switch = env.get("SPORTELLO_DNS_CHECKS", "on").strip().lower()
+    if switch not in ("on", "off", "1", "0", "yes", "no", "true", "false"):
+        raise SettingsError(f"SPORTELLO_DNS_CHECKS must be on or off, not {switch!r}")
+    return Settings(
+        policy=loaded,
+        database_url=url,
+        nameservers=nameservers,
+        dns_checks=switch in ("on", "1", "yes", "true"),
+    )

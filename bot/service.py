@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.i18n import Renderer, normalize_language
+from flows.dnsreport import DnsPort
 from flows.model import Context, Conversation, Event, TicketDraft, TicketRef
 from flows.policy import Policy
 from flows.text import Bubble, Turn, t
@@ -44,10 +45,12 @@ class Desk:
         policy: Policy,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         identify: Callable[[str], tuple[str, float] | None] | None = None,
+        dns: DnsPort | None = None,
     ) -> None:
         self.store = store
         self.policy = policy
         self.clock = clock
+        self.dns = dns
         self.renderer = Renderer(policy.office_hours.zone)
         self.engine = Engine(policy, self.renderer.label, identify)
 
@@ -65,7 +68,7 @@ class Desk:
                         channel=channel, user=user, language=normalize_language(language)
                     )
                 turn = self.engine.handle(
-                    conv, event, Context(self.clock(), TxDesk(tx, self.policy))
+                    conv, event, Context(self.clock(), TxDesk(tx, self.policy), self.dns)
                 )
                 tx.save_conversation(conv)
             return turn

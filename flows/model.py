@@ -9,6 +9,8 @@ from typing import Any, Literal, Protocol
 
 from pydantic import BaseModel, Field
 
+from flows.dnsreport import DnsPort, DnsReport
+
 Direction = Literal["send", "receive"]
 ClientWhere = Literal["webmail", "both"]
 Action = Literal["create", "delete"]
@@ -43,6 +45,7 @@ class Case(BaseModel):
     action: Action | None = None
     other_topic: str | None = None
     description: str | None = None  # "" means: nothing to add
+    dns: DnsReport | None = None  # the check of the mailbox's (or the given) domain
 
 
 class TicketRef(BaseModel):
@@ -143,3 +146,4 @@ class Context:
 
     now: datetime
     desk: Desk
+    dns: DnsPort | None = None

@@ -269,6 +269,21 @@ QUESTIONS: dict[str, Question] = {
             "something_else": "something_else",
         },
     ),
+    "dns_result": Question(
+        asking="dns_ticket",
+        prompt=N_("What would you like to do?"),
+        choices_from="dns_result_choices",
+        intents={**YES_NO_INTENTS, "recheck": "recheck"},
+        hint=N_("Please choose one of the options below."),
+        intro="dns_intro",
+    ),
+    "anything_else": Question(
+        asking="another",
+        prompt=N_("Can I help you with anything else?"),
+        choices=(("yes", N_("Yes, something else")), ("no", N_("No, thank you"))),
+        intents=YES_NO_INTENTS,
+        hint=YES_NO_HINT,
+    ),
     "summary": Question(
         asking="confirm",
         prompt=N_("Is everything right? Open the ticket, or choose what to change."),

@@ -19,6 +19,7 @@ from typing import Any
 from transitions import Machine
 
 from flows.dates import DateProblem, parse_sent_at
+from flows.dnstexts import report_lines
 from flows.model import Case, Context, Conversation, Event, Example, TicketDraft, same_problem
 from flows.policy import TOPICS, Policy
 from flows.questions import QUESTIONS, Question
@@ -194,28 +195,53 @@ TRANSITIONS: list[dict[str, Any]] = [
         "conditions": "not_hosted",
         "after": "explain_other_provider",
     },
-    {"trigger": "advance", "source": "email_mailbox", "dest": "summary", "conditions": _E},
+    # The domain is hosted: check its DNS before going on (issue 4).
+    {
+        "trigger": "advance",
+        "source": "email_mailbox",
+        "dest": "summary",
+        "conditions": _E,
+        "after": "check_dns",
+    },
     {
         "trigger": "advance",
         "source": "email_mailbox",
         "dest": "email_smtp",
         "conditions": "sending",
+        "after": "check_dns",
     },
     {
         "trigger": "advance",
         "source": "email_mailbox",
         "dest": "email_webmail",
         "conditions": "receiving",
+        "after": "check_dns",
     },
-    {"trigger": "advance", "source": "email_mailbox", "dest": "email_direction"},
-    {"trigger": "advance", "source": "email_direction", "dest": "summary", "conditions": _E},
+    {
+        "trigger": "advance",
+        "source": "email_mailbox",
+        "dest": "email_direction",
+        "after": "check_dns",
+    },
+    {
+        "trigger": "advance",
+        "source": "email_direction",
+        "dest": "summary",
+        "conditions": _E,
+        "after": "note_mail_elsewhere",
+    },
     {
         "trigger": "advance",
         "source": "email_direction",
         "dest": "email_smtp",
         "conditions": "sending",
     },
-    {"trigger": "advance", "source": "email_direction", "dest": "email_webmail"},
+    {
+        "trigger": "advance",
+        "source": "email_direction",
+        "dest": "email_webmail",
+        "after": "note_mail_elsewhere",
+    },
     {
         "trigger": "advance",
         "source": "email_smtp",
@@ -294,27 +320,32 @@ TRANSITIONS: list[dict[str, Any]] = [
     },
     {
         "trigger": "advance",
-        "source": [
-            "admin_mailbox",
-            "password_mailbox",
-            "dns_domain",
-            "domain_name",
-            "hosting_domain",
-        ],
+        "source": ["admin_mailbox", "password_mailbox", "domain_name", "hosting_domain"],
         "dest": "summary",
         "conditions": _E,
     },
     {
         "trigger": "advance",
-        "source": [
-            "admin_mailbox",
-            "password_mailbox",
-            "dns_domain",
-            "domain_name",
-            "hosting_domain",
-        ],
+        "source": ["admin_mailbox", "password_mailbox", "domain_name", "hosting_domain"],
         "dest": "details",
     },
+    # Checking a domain's mail authentication (seed 000: in scope).
+    {"trigger": "advance", "source": "dns_domain", "dest": "dns_result", "after": "check_dns"},
+    {
+        "trigger": "advance",
+        "source": "dns_result",
+        "dest": "dns_result",
+        "conditions": "said_recheck",
+        "after": "recheck_dns",
+    },
+    {
+        "trigger": "advance",
+        "source": "dns_result",
+        "dest": "summary",
+        "conditions": ["said_yes", _E],
+    },
+    {"trigger": "advance", "source": "dns_result", "dest": "details", "conditions": "said_yes"},
+    {"trigger": "advance", "source": "dns_result", "dest": "anything_else"},
     {"trigger": "advance", "source": ["details", "description"], "dest": "summary"},
     # Something else: the out-of-scope topics of seed 000, or a general request.
     {
@@ -343,12 +374,12 @@ TRANSITIONS: list[dict[str, Any]] = [
     {"trigger": "advance", "source": "duplicate", "dest": "done", "after": "open_ticket"},
     {
         "trigger": "advance",
-        "source": ["done", "out_of_scope"],
+        "source": ["done", "out_of_scope", "anything_else"],
         "dest": "menu",
         "conditions": "said_yes",
         "after": "reset",
     },
-    {"trigger": "advance", "source": ["done", "out_of_scope"], "dest": "closed"},
+    {"trigger": "advance", "source": ["done", "out_of_scope", "anything_else"], "dest": "closed"},
 ]
 
 
@@ -401,6 +432,9 @@ class Dialog:
 
     def said_something_else(self) -> bool:
         return self.answer == "something_else"
+
+    def said_recheck(self) -> bool:
+        return self.answer == "recheck"
 
     def sending(self) -> bool:
         return self.case.direction == "send"
@@ -507,6 +541,39 @@ class Dialog:
             )
         )
 
+    def check_dns(self, fresh: bool = False) -> None:
+        """Check the mail DNS of the case's domain and say what was found."""
+        domain = self.case.domain or (_domain_of(self.case.mailbox) if self.case.mailbox else None)
+        if domain is None or self.ctx.dns is None:
+            return
+        report = self.ctx.dns.check(domain, fresh=fresh)
+        self.case.dns = report
+        if self.state == "dns_result":
+            return  # the result step shows the whole report itself
+        problems = report_lines(report, self.provider_mx())
+        if problems.items:
+            self.say(t("I checked the mail settings of {domain}:", domain=domain), problems)
+            self.note_mail_elsewhere()
+        else:
+            self.say(t("I checked the mail settings of {domain}: they look right.", domain=domain))
+
+    def note_mail_elsewhere(self) -> None:
+        """Tie a receiving problem to MX records that deliver the mail elsewhere."""
+        dns = self.case.dns
+        if self.case.direction == "receive" and dns is not None and dns.has("mx_elsewhere"):
+            self.say(
+                t(
+                    "That explains why mail does not arrive: it is delivered elsewhere. "
+                    "I will file this for our DNS technicians."
+                )
+            )
+
+    def recheck_dns(self) -> None:
+        self.check_dns(fresh=True)
+
+    def provider_mx(self) -> str:
+        return ", ".join(self.policy.dns.mx_hosts)
+
     def open_ticket(self) -> None:
         ref = self.ctx.desk.open_ticket(self.draft())
         self.conv.last_ticket = ref
@@ -521,6 +588,8 @@ class Dialog:
     # The ticket ----------------------------------------------------------------
     def category(self) -> str:
         c = self.case
+        if c.topic == "email" and c.direction == "receive" and c.dns and c.dns.has("mx_elsewhere"):
+            return "dns_configuration"  # mail is delivered elsewhere: a DNS matter
         return {
             "email": "email_sending" if c.direction == "send" else "email_receiving",
             "mailbox_admin": "mailbox_administration",
@@ -549,6 +618,7 @@ class Dialog:
             "action": c.action,
             "other_topic": c.other_topic,
             "description": c.description,
+            "dns": c.dns.as_ticket_json() if c.dns else None,
         }
         return TicketDraft(
             category=category,
@@ -644,6 +714,11 @@ class Dialog:
 
     def take_other_topic(self, value: str) -> None:
         self.case.other_topic = value
+
+    def take_dns_result(self, value: str) -> None:
+        pass
+
+    take_anything_else = take_dns_result
 
     def take_summary(self, value: str) -> str:
         if value == "yes":
@@ -768,6 +843,41 @@ class Dialog:
         items = [Choice(k, t(OUT_OF_SCOPE_LABELS[k])) for k in self.policy.scope.out_of_scope]
         return [*items, Choice("something_else", t("Something else"))]
 
+    def dns_result_choices(self) -> list[Choice]:
+        recheck = Choice("recheck", t("Check again: I have just changed my DNS"))
+        report = self.case.dns
+        if report is None or report.worst() != "ok":  # something to fix, or not checked
+            return [
+                Choice("yes", t("Open a ticket for our technicians")),
+                recheck,
+                Choice("no", t("No, thank you")),
+            ]
+        return [recheck, Choice("no", t("No, thank you"))]
+
+    def dns_intro(self) -> list[T | Lines]:
+        report = self.case.dns
+        if report is None:
+            return [t("I could not run the check just now.")]
+        problems = len(report.problems())
+        head = (
+            tn(
+                "I checked the mail settings of {domain}: I found {n} thing to fix.",
+                "I checked the mail settings of {domain}: I found {n} things to fix.",
+                problems,
+                domain=report.domain,
+            )
+            if problems
+            else t(
+                "I could not check all the mail settings of {domain} just now.",
+                domain=report.domain,
+            )
+            if report.worst() == "unknown"
+            else t(
+                "I checked the mail settings of {domain}: they look right.", domain=report.domain
+            )
+        )
+        return [head, report_lines(report, self.provider_mx(), everything=True)]
+
     def summary_choices(self) -> list[Choice]:
         items = [Choice("yes", t("Open the ticket"))]
         for field, state, label in EDITABLE.get(self.case.topic or "", ()):
@@ -844,6 +954,18 @@ class Dialog:
             lines.append(t(OUT_OF_SCOPE_LABELS[c.other_topic]))
         if c.description:
             lines.append(t("Details: {description}", description=c.description))
+        if c.dns is not None:
+            found = len(c.dns.problems())
+            lines.append(
+                tn(
+                    "DNS check of {domain}: {n} thing to fix",
+                    "DNS check of {domain}: {n} things to fix",
+                    found,
+                    domain=c.dns.domain,
+                )
+                if found
+                else t("DNS check of {domain}: all right", domain=c.dns.domain)
+            )
         draft = self.draft()
         lines.append(
             t(

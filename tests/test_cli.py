@@ -77,6 +77,7 @@ def env(tmp_path: Path) -> dict[str, str]:
     home.mkdir()
     e.update(
         HOME=str(home),
+        SPORTELLO_DNS_CHECKS="off",  # DNS has tests of its own, on 127.0.0.1
         DATABASE_URL=f"sqlite:///{tmp_path / 'cli.db'}",
         COLUMNS="300",
         LC_ALL="C.UTF-8",

@@ -311,7 +311,8 @@ def _labels_only(node: ast.expr) -> ast.expr:
 
 
 # Operator-facing code: command-line help, settings errors (English, not the customer's).
-OPERATOR_FILES = {"bot/cli.py", "bot/config.py"}
+# Text for operators and staff (command line, settings, technical DNS details), not customers.
+OPERATOR_FILES = {"bot/cli.py", "bot/config.py", "bot/dnscheck.py"}
 _SILENT_CALLS = {"debug", "info", "warning", "error", "exception", "critical", "log"}
 
 

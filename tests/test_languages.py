@@ -689,6 +689,7 @@ def cli_env(tmp_path: Path) -> dict[str, str]:
     home.mkdir()
     env.update(
         HOME=str(home),
+        SPORTELLO_DNS_CHECKS="off",  # DNS has tests of its own, on 127.0.0.1
         DATABASE_URL=f"sqlite:///{tmp_path / 'cli.db'}",
         LC_ALL="C.UTF-8",
         PYTHONIOENCODING="utf-8",

@@ -126,7 +126,8 @@ MORE = [*SENT_AT, say("yesterday 15:30")]
 SUMMARY = [*MORE, choose("no")]
 DONE = [*SUMMARY, choose("yes")]
 DNS = [start(), choose("dns_check")]
-DNS_SUMMARY = [*DNS, say("example.com"), choose("none")]
+DNS_RESULT = [*DNS, say("example.com")]
+DNS_SUMMARY = [*DNS_RESULT, choose("yes"), choose("none")]
 
 # name -> (events from a new conversation, the state they reach)
 PATHS: dict[str, tuple[list[Event], str]] = {
@@ -174,7 +175,9 @@ PATHS: dict[str, tuple[list[Event], str]] = {
     "dns_domain": (DNS, "dns_domain"),
     "domain_name": ([start(), choose("domain")], "domain_name"),
     "hosting_domain": ([start(), choose("hosting")], "hosting_domain"),
-    "details": ([*DNS, say("example.com")], "details"),
+    "dns_result": (DNS_RESULT, "dns_result"),
+    "anything_else": ([*DNS_RESULT, choose("no")], "anything_else"),
+    "details": ([*DNS_RESULT, choose("yes")], "details"),
     "description": ([start(), choose("sales")], "description"),
     "other_topic": ([start(), choose("other")], "other_topic"),
 }

@@ -89,12 +89,10 @@ class DnsServer:
         *,
         delay: float = 0.0,
         misbehave: Mapping[str, Behaviour] | None = None,
-        host: str = "127.0.0.1",
+        port: int = 0,
     ) -> None:
-        if host != "127.0.0.1":
-            raise ValueError("the test DNS server binds to 127.0.0.1 only")
-        self.host = host
-        self.port = 0
+        self.host = "127.0.0.1"  # never anything else
+        self.port = port  # 0: a random free port, the same for UDP and TCP
         self.delay = delay
         self.zones = load_zones(zone_dir)
         behaviours = DEFAULT_MISBEHAVE if misbehave is None else misbehave
@@ -115,7 +113,7 @@ class DnsServer:
         """Start serving; return the port (the same for UDP and TCP)."""
         if self._thread is not None:
             return self.port
-        udp, tcp = _bind_pair(self.host)
+        udp, tcp = _bind_pair(self.host, self.port)
         self.port = udp.getsockname()[1]
         self._ready.clear()
         self._thread = threading.Thread(
@@ -284,7 +282,9 @@ class DnsServer:
                 best = zone
         return best
 
-    def _resolve(self, qname: dns.name.Name, rdtype: int, response: dns.message.Message) -> bool:
+    def _resolve(
+        self, qname: dns.name.Name, rdtype: dns.rdatatype.RdataType, response: dns.message.Message
+    ) -> bool:
         """Fill `response` for (qname, rdtype); False if no zone holds qname."""
         zone = self._zone_for(qname)
         if zone is None:
@@ -323,9 +323,7 @@ class DnsServer:
 
 
 def _rrset(name: dns.name.Name, rdataset: dns.rdataset.Rdataset) -> dns.rrset.RRset:
-    rrset = dns.rrset.RRset(name, rdataset.rdclass, rdataset.rdtype, rdataset.covers)
-    rrset.update(rdataset)
-    return rrset
+    return dns.rrset.from_rdata_list(name, rdataset.ttl, list(rdataset))
 
 
 def _add_soa(zone: dns.zone.Zone, response: dns.message.Message) -> None:
@@ -334,10 +332,8 @@ def _add_soa(zone: dns.zone.Zone, response: dns.message.Message) -> None:
     soa = zone.get_rdataset(origin, dns.rdatatype.SOA)
     if soa is None:
         return
-    rrset = dns.rrset.RRset(origin, dns.rdataclass.IN, dns.rdatatype.SOA)
-    rrset.update(soa)
-    rrset.ttl = min(soa.ttl, soa[0].minimum)  # RFC 2308: negative TTL
-    response.authority.append(rrset)
+    negative_ttl = min(soa.ttl, soa[0].minimum)  # RFC 2308
+    response.authority.append(dns.rrset.from_rdata_list(origin, negative_ttl, list(soa)))
 
 
 def _has_descendants(zone: dns.zone.Zone, name: dns.name.Name) -> bool:
@@ -365,11 +361,11 @@ class _Udp(asyncio.DatagramProtocol):
             self.transport.sendto(reply, addr)
 
 
-def _bind_pair(host: str) -> tuple[socket.socket, socket.socket]:
-    """A UDP and a TCP socket bound to the same free port on `host`."""
-    for _ in range(50):
+def _bind_pair(host: str, wanted: int = 0) -> tuple[socket.socket, socket.socket]:
+    """A UDP and a TCP socket bound to the same port on `host` (`wanted`, or a free one)."""
+    for _ in range(1 if wanted else 50):
         udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        udp.bind((host, 0))
+        udp.bind((host, wanted))
         port = udp.getsockname()[1]
         tcp = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         tcp.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -383,16 +379,17 @@ def _bind_pair(host: str) -> tuple[socket.socket, socket.socket]:
         udp.setblocking(False)
         tcp.setblocking(False)
         return udp, tcp
-    raise RuntimeError("no free port for both UDP and TCP on 127.0.0.1")
+    raise RuntimeError(f"no port {wanted or 'free'} for both UDP and TCP on {host}")
 
 
 def serve(
     zone_dir: Path = ZONES,
     delay: float = 0.0,
     misbehave: Mapping[str, Behaviour] | None = None,
+    port: int = 0,
 ) -> DnsServer:
     """Start a server and return it (stop it with `.stop()`)."""
-    server = DnsServer(zone_dir, delay=delay, misbehave=misbehave)
+    server = DnsServer(zone_dir, delay=delay, misbehave=misbehave, port=port)
     server.start()
     return server
 
@@ -408,8 +405,9 @@ if __name__ == "__main__":  # pragma: no cover - manual use
 
     parser = argparse.ArgumentParser(description="Serve tests/zones on 127.0.0.1.")
     parser.add_argument("--delay", type=float, default=0.0, help="seconds per answer")
+    parser.add_argument("--port", type=int, default=0, help="default: a random free port")
     args = parser.parse_args()
-    with DnsServer(delay=args.delay) as running:
+    with DnsServer(delay=args.delay, port=args.port) as running:
         print(f"serving {len(running.zones)} zones on {running.address} (Ctrl-C to stop)")
         with contextlib.suppress(KeyboardInterrupt):
             while True:
