@@ -12,11 +12,20 @@ from bot.i18n import Renderer, normalize_language
 from flows.dnsreport import DnsPort
 from flows.model import Context, Conversation, Event, TicketDraft, TicketRef
 from flows.policy import Policy
-from flows.text import Bubble, Turn, t
+from flows.text import Bubble, T, Turn, t
 from flows.triage import Engine
 from storage.store import Store, Tx, code_factory
 
 log = logging.getLogger(__name__)
+
+
+def _in_language_of(conv: Conversation, progress: Callable[[str, T], None]) -> Callable[[T], None]:
+    """Pass the conversation's language (at the time of the call) along with the text."""
+
+    def notify(text: T) -> None:
+        progress(conv.language, text)
+
+    return notify
 
 
 class TxDesk:
@@ -54,11 +63,20 @@ class Desk:
         self.renderer = Renderer(policy.office_hours.zone)
         self.engine = Engine(policy, self.renderer.label, identify)
 
-    def handle(self, channel: str, user: str, event: Event, language: str | None = None) -> Turn:
+    def handle(
+        self,
+        channel: str,
+        user: str,
+        event: Event,
+        language: str | None = None,
+        progress: Callable[[str, T], None] | None = None,
+    ) -> Turn:
         """Apply `event` to the customer's conversation, save it, and return the answer.
 
         The conversation (and any ticket the turn opens) is committed before
         the answer is returned, so a crash after this point loses nothing.
+        `progress(language, text)` is called with what to show at once while
+        slow work (a DNS check) runs.
         """
         try:
             with self.store.transaction() as tx:
@@ -67,9 +85,13 @@ class Desk:
                     conv = Conversation(
                         channel=channel, user=user, language=normalize_language(language)
                     )
-                turn = self.engine.handle(
-                    conv, event, Context(self.clock(), TxDesk(tx, self.policy), self.dns)
+                context = Context(
+                    self.clock(),
+                    TxDesk(tx, self.policy),
+                    self.dns,
+                    None if progress is None else _in_language_of(conv, progress),
                 )
+                turn = self.engine.handle(conv, event, context)
                 tx.save_conversation(conv)
             return turn
         except SQLAlchemyError:

@@ -8,7 +8,7 @@ from typing import TextIO
 
 from bot.service import Desk
 from flows.model import Event
-from flows.text import Turn
+from flows.text import T, Turn
 
 CHANNEL = "terminal"
 
@@ -56,6 +56,11 @@ def run(
 ) -> int:
     """Chat until the input ends; every turn is saved before it is shown."""
     show = as_json if jsonl else as_text
+
+    def progress(lang: str, text: T) -> None:
+        if not jsonl:  # the JSON protocol has one object per turn, nothing in between
+            print(desk.renderer.text(lang, text), file=stdout, flush=True)
+
     turn = desk.handle(CHANNEL, user, Event("start"), language)
     print(show(desk, turn), file=stdout, flush=True)
     interactive = not jsonl and stdin.isatty()
@@ -70,7 +75,7 @@ def run(
             break
         if not line.strip():
             continue
-        turn = desk.handle(CHANNEL, user, event_for(line, turn), language)
+        turn = desk.handle(CHANNEL, user, event_for(line, turn), language, progress)
         print(show(desk, turn), file=stdout, flush=True)
         if not jsonl:
             print(file=stdout, flush=True)

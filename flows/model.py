@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal, Protocol
@@ -10,6 +11,7 @@ from typing import Any, Literal, Protocol
 from pydantic import BaseModel, Field
 
 from flows.dnsreport import DnsPort, DnsReport
+from flows.text import T
 
 Direction = Literal["send", "receive"]
 ClientWhere = Literal["webmail", "both"]
@@ -147,3 +149,5 @@ class Context:
     now: datetime
     desk: Desk
     dns: DnsPort | None = None
+    # Shows a message at once, before the turn's answer (slow work under way).
+    progress: Callable[[T], None] | None = None

@@ -546,6 +546,8 @@ class Dialog:
         domain = self.case.domain or (_domain_of(self.case.mailbox) if self.case.mailbox else None)
         if domain is None or self.ctx.dns is None:
             return
+        if self.ctx.progress is not None:
+            self.ctx.progress(t("Checking the mail settings of {domain}…", domain=domain))
         report = self.ctx.dns.check(domain, fresh=fresh)
         self.case.dns = report
         if self.state == "dns_result":
