@@ -21,7 +21,7 @@ from bot.dnscheck import DnsChecker
 from bot.dnsport import BlockingDns
 from bot.i18n import LANGUAGES, Renderer, compile_catalogs, update_catalogs
 from bot.langid import LanguageIdentifier
-from bot.service import Desk
+from bot.service import STATUSES, Deliver, Desk
 from flows.diagram import mermaid
 from flows.dnstexts import explain, report_lines
 from storage.store import DEFAULT_DB, SqlStore
@@ -77,6 +77,14 @@ def _parser() -> argparse.ArgumentParser:
     tshow = tsub.add_parser("show", help="show one ticket")
     tshow.add_argument("code")
     tshow.add_argument("--json", action="store_true")
+    tset = tsub.add_parser(
+        "set-status", help="change a ticket's status and tell the customer (as staff would)"
+    )
+    tset.add_argument("code")
+    tset.add_argument("status", choices=STATUSES)
+    tset.add_argument(
+        "--note", default="", help="a note for the customer (with 'waiting': a question)"
+    )
 
     sub.add_parser("diagram", help="print the conversation as a Mermaid state diagram")
 
@@ -130,6 +138,11 @@ def main(argv: list[str] | None = None) -> int:
         store.close()
 
 
+def deliverer(settings: Settings) -> Deliver | None:
+    """How staff messages reach customers from this process (Telegram, when configured)."""
+    return None
+
+
 def _dns_port(settings: Settings) -> BlockingDns:
     return BlockingDns(DnsChecker(settings.policy.dns, settings.nameservers or None))
 
@@ -165,6 +178,16 @@ def _safe(url: str) -> str:
 
 
 def _tickets(args: argparse.Namespace, store: SqlStore, settings: Settings) -> int:
+    if args.tickets_command == "set-status":
+        desk = Desk(store, settings.policy)
+        change = desk.set_status(args.code, args.status, args.note, deliver=deliverer(settings))
+        if change is None:
+            print(f"sportello: no ticket {args.code}", file=sys.stderr)
+            return 1
+        how = "sent now" if change.delivered else "shown at the customer's next message"
+        print(f"{args.code.upper()}: {args.status} ({change.channel}:{change.user}, {how})")
+        print(desk.render(change.turn))
+        return 0
     if args.tickets_command == "list":
         rows = store.tickets()
         if args.json:

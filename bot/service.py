@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.i18n import Renderer, normalize_language
 from flows.dnsreport import DnsPort
-from flows.model import Context, Conversation, Event, TicketDraft, TicketRef
+from flows.model import Context, Conversation, Event, Notice, TicketDraft, TicketRef
 from flows.policy import Policy
 from flows.text import Bubble, T, Turn, t
 from flows.triage import Engine
@@ -28,6 +29,18 @@ def _in_language_of(conv: Conversation, progress: Callable[[str, T], None]) -> C
     return notify
 
 
+STATUSES = ("open", "in_progress", "waiting", "resolved", "closed")
+Deliver = Callable[[str, str, Turn], bool]
+
+
+@dataclass(frozen=True)
+class StatusChange:
+    channel: str
+    user: str
+    turn: Turn  # what the customer is (or will be) told
+    delivered: bool
+
+
 class TxDesk:
     """The flows' `Desk`, working inside the turn's transaction."""
 
@@ -43,6 +56,23 @@ class TxDesk:
 
     def add_details(self, code: str, draft: TicketDraft) -> TicketRef:
         return self.tx.add_ticket_details(code, draft)
+
+    def customer_tickets(self, channel: str, user: str) -> list[TicketRef]:
+        return self.tx.customer_tickets(channel, user)
+
+    def save_attachment(
+        self,
+        channel: str,
+        user: str,
+        filename: str,
+        content_type: str,
+        data: bytes,
+        ticket: str | None = None,
+    ) -> int:
+        return self.tx.save_attachment(channel, user, filename, content_type, data, ticket)
+
+    def add_reply(self, code: str, text: str, language: str) -> None:
+        self.tx.add_note(code, "customer_reply", {"text": text, "language": language})
 
 
 class Desk:
@@ -70,16 +100,20 @@ class Desk:
         event: Event,
         language: str | None = None,
         progress: Callable[[str, T], None] | None = None,
-    ) -> Turn:
+        once: str | None = None,
+    ) -> Turn | None:
         """Apply `event` to the customer's conversation, save it, and return the answer.
 
         The conversation (and any ticket the turn opens) is committed before
         the answer is returned, so a crash after this point loses nothing.
         `progress(language, text)` is called with what to show at once while
-        slow work (a DNS check) runs.
+        slow work (a DNS check) runs. With `once` (a channel's update id), an
+        event delivered again is recognized and ignored: None is returned.
         """
         try:
             with self.store.transaction() as tx:
+                if once is not None and not tx.first_time(channel, once):
+                    return None
                 conv = tx.load_conversation(channel, user)
                 if conv is None:
                     conv = Conversation(
@@ -100,6 +134,33 @@ class Desk:
         except Exception:
             log.exception("turn failed for %s:%s on %r", channel, user, event)
             return self._apology(language, storage=False)
+
+    def set_status(
+        self, code: str, status: str, note: str = "", deliver: Deliver | None = None
+    ) -> StatusChange | None:
+        """Change a ticket's status (staff side) and tell the customer in their language.
+
+        `deliver(channel, user, turn)` pushes the message at once and says whether
+        it could; otherwise (or without it) the customer is told at their next
+        message. A question (status "waiting" with a note) becomes the question
+        the customer is asked; their answer is added to the ticket.
+        """
+        if status not in STATUSES:
+            raise ValueError(f"unknown status {status!r}; known: {', '.join(STATUSES)}")
+        notice = Notice(code=code.upper(), status=status, note=note.strip())
+        with self.store.transaction() as tx:
+            owner = tx.set_status(notice.code, status)
+            if owner is None:
+                return None
+            channel, user = owner
+            tx.add_note(notice.code, "status", {"status": status, "note": notice.note})
+            conv = tx.load_conversation(channel, user) or Conversation(channel=channel, user=user)
+            turn = self.engine.tell(conv, notice, Context(self.clock(), TxDesk(tx, self.policy)))
+            delivered = deliver is not None and deliver(channel, user, turn)
+            if not delivered:
+                conv.notices.append(notice)
+            tx.save_conversation(conv)
+        return StatusChange(channel, user, turn, delivered)
 
     def _apology(self, language: str | None, storage: bool) -> Turn:
         text = (

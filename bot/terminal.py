@@ -62,6 +62,7 @@ def run(
             print(desk.renderer.text(lang, text), file=stdout, flush=True)
 
     turn = desk.handle(CHANNEL, user, Event("start"), language)
+    assert turn is not None  # only a redelivered update gives none
     print(show(desk, turn), file=stdout, flush=True)
     interactive = not jsonl and stdin.isatty()
     while True:
@@ -76,6 +77,7 @@ def run(
         if not line.strip():
             continue
         turn = desk.handle(CHANNEL, user, event_for(line, turn), language, progress)
+        assert turn is not None
         print(show(desk, turn), file=stdout, flush=True)
         if not jsonl:
             print(file=stdout, flush=True)

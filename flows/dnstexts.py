@@ -103,7 +103,7 @@ EXPLAIN: dict[str, tuple[str, str]] = {
     "spf_no_all": (
         N_(
             "The SPF record has no final \u201call\u201d: other servers are not told what "
-            "to do with the rest."
+            "to do with mail from servers it does not list."
         ),
         N_("End it with \u201c-all\u201d or \u201c~all\u201d."),
     ),
@@ -118,7 +118,10 @@ EXPLAIN: dict[str, tuple[str, str]] = {
     "spf_unknown": (N_("I could not check the SPF record."), ""),
     "dkim_ok": (N_("The DKIM key (selector {selector}) is valid."), ""),
     "dkim_missing": (
-        N_("I found no DKIM key for the domain: its messages are not signed."),
+        N_(
+            "I found no DKIM key for selector {selector}: mail we sign for the domain fails "
+            "the DKIM check."
+        ),
         N_("Publish the DKIM key we give you for selector {selector}."),
     ),
     "dkim_revoked": (
@@ -179,7 +182,7 @@ EXPLAIN: dict[str, tuple[str, str]] = {
         N_("Ask the owner of {domain} to authorize your domain, or use an address of your own."),
     ),
     "dmarc_unknown": (N_("I could not check the DMARC record."), ""),
-    "mta_sts_present": (N_("MTA-STS is published (encrypted delivery is enforced)."), ""),
+    "mta_sts_present": (N_("MTA-STS is published."), ""),
     "mta_sts_absent": (N_("MTA-STS is not published (optional)."), ""),
     "mta_sts_unknown": (N_("I could not check MTA-STS."), ""),
     "tls_rpt_present": (N_("TLS reporting (TLS-RPT) is published."), ""),

@@ -27,6 +27,23 @@ class Example(BaseModel):
     sent_at: str = ""  # ISO 8601 with the provider's UTC offset
 
 
+class AttachmentRef(BaseModel):
+    """A file the customer sent (a screenshot of the error), kept by the desk."""
+
+    id: int
+    filename: str
+    content_type: str
+    size: int
+
+
+class Notice(BaseModel):
+    """A change of one of the customer's tickets, to be told to them."""
+
+    code: str
+    status: str
+    note: str = ""
+
+
 class Case(BaseModel):
     """Everything the customer has told us about one problem."""
 
@@ -48,6 +65,7 @@ class Case(BaseModel):
     other_topic: str | None = None
     description: str | None = None  # "" means: nothing to add
     dns: DnsReport | None = None  # the check of the mailbox's (or the given) domain
+    attachments: list[AttachmentRef] = Field(default_factory=list)
 
 
 class TicketRef(BaseModel):
@@ -61,6 +79,7 @@ class TicketRef(BaseModel):
     domain: str | None = None
     direction: Direction | None = None
     action: Action | None = None
+    status: str = "open"
     appended: bool = False
 
 
@@ -77,14 +96,26 @@ class Conversation(BaseModel):
     out_reason: str | None = None
     last_ticket: TicketRef | None = None
     duplicate_of: TicketRef | None = None
+    asked: int = 0  # numbers each question asked, so an old button can be recognized
+    question: Notice | None = None  # a technician's question waiting for the answer
+    notices: list[Notice] = Field(default_factory=list)  # not told yet
 
 
 @dataclass(frozen=True)
 class Event:
-    """One thing the customer did: typed text, pressed a choice, or a command."""
+    """One thing the customer did: typed text, pressed a choice, sent a file, a command.
 
-    kind: Literal["text", "choice", "command", "start"]
+    A choice may carry `ref`, the number of the question its button belonged
+    to (`Turn.ref`): a press on an older question's button is refused. An
+    attachment carries its file name in `value`, and its size, type and bytes.
+    """
+
+    kind: Literal["text", "choice", "command", "start", "attachment"]
     value: str = ""
+    ref: int | None = None
+    size: int = 0
+    content_type: str = ""
+    data: bytes | None = None
 
     @classmethod
     def from_input(cls, raw: str) -> Event:
@@ -122,6 +153,23 @@ class Desk(Protocol):
 
     def add_details(self, code: str, draft: TicketDraft) -> TicketRef:
         """Add the draft's details to the open ticket `code`."""
+
+    def customer_tickets(self, channel: str, user: str) -> list[TicketRef]:
+        """Return the customer's tickets, newest first (recent ones, any status)."""
+
+    def save_attachment(
+        self,
+        channel: str,
+        user: str,
+        filename: str,
+        content_type: str,
+        data: bytes,
+        ticket: str | None = None,
+    ) -> int:
+        """Keep a file the customer sent; with `ticket`, attach it to that ticket at once."""
+
+    def add_reply(self, code: str, text: str, language: str) -> None:
+        """Append the customer's answer to a technician's question to ticket `code`."""
 
 
 def same_problem(draft: TicketDraft, ticket: TicketRef) -> bool:

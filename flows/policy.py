@@ -137,6 +137,9 @@ class PriorityRules(_Strict):
 class Tickets(_Strict):
     code_format: str = "SPT-###-#####"
     max_examples: int = Field(default=5, ge=1, le=20)
+    # Files (screenshots) customers may attach; seed 004 accepts 1 MB by e-mail.
+    max_attachment_bytes: int = Field(default=1_048_576, ge=1024, le=50_000_000)
+    max_attachments: int = Field(default=10, ge=1, le=100)
 
     @field_validator("code_format")
     @classmethod

@@ -322,6 +322,13 @@ QUESTIONS: dict[str, Question] = {
         hint=YES_NO_HINT,
         intro="scope_intro",
     ),
+    "ticket_question": Question(
+        asking="reply",
+        prompt=N_("Please write your answer for the technician."),
+        reader="read_text",
+        hint=N_("Please write your answer in a few words."),
+        intro="question_intro",
+    ),
     "language": Question(
         asking="language",
         prompt=N_("Which language do you prefer?"),

@@ -85,3 +85,4 @@ class Turn:
     asking: str | None
     language: str
     ticket: str | None = None
+    ref: int = 0  # the number of the question asked (see `Event.ref`)

@@ -20,7 +20,17 @@ from transitions import Machine
 
 from flows.dates import DateProblem, parse_sent_at
 from flows.dnstexts import report_lines
-from flows.model import Case, Context, Conversation, Event, Example, TicketDraft, same_problem
+from flows.model import (
+    AttachmentRef,
+    Case,
+    Context,
+    Conversation,
+    Event,
+    Example,
+    Notice,
+    TicketDraft,
+    same_problem,
+)
 from flows.policy import TOPICS, Policy
 from flows.questions import QUESTIONS, Question
 from flows.text import N_, Bubble, Choice, Days, Lines, T, Turn, Zone, t, tn
@@ -89,6 +99,13 @@ CATEGORY_LABELS = {
     "general": N_("General request"),
 }
 PRIORITY_LABELS = {"low": N_("low"), "normal": N_("normal")}
+STATUS_LABELS = {
+    "open": N_("open"),
+    "in_progress": N_("taken by a technician"),
+    "waiting": N_("waiting for your answer"),
+    "resolved": N_("resolved"),
+    "closed": N_("closed"),
+}
 TEAM_LABELS = {"technical": N_("technical helpdesk"), "sales": N_("sales office")}
 OUT_OF_SCOPE_LABELS = {
     "firewall": N_("Firewall settings"),
@@ -397,6 +414,8 @@ class Dialog:
         """Take up a conversation for one turn, forgetting the previous turn."""
         self.conv = conv
         self.ctx = ctx
+        self.moved = False  # a transition happened: the question asked is a new one
+        self.began_in = conv.state
         self.answer: str | None = None
         self.said: list[Bubble] = []
         self.ticket: str | None = None
@@ -416,6 +435,9 @@ class Dialog:
 
     def say(self, *parts: T | Lines) -> None:
         self.said.append(Bubble(parts))
+
+    def mark_moved(self) -> None:
+        self.moved = True
 
     # Conditions --------------------------------------------------------------
     def said_yes(self) -> bool:
@@ -621,6 +643,7 @@ class Dialog:
             "other_topic": c.other_topic,
             "description": c.description,
             "dns": c.dns.as_ticket_json() if c.dns else None,
+            "attachments": [a.id for a in c.attachments],
         }
         return TicketDraft(
             category=category,
@@ -828,6 +851,18 @@ class Dialog:
             ]
         return [t("Example number {n}.", n=n)]
 
+    def question_intro(self) -> list[T | Lines]:
+        question = self.conv.question
+        if question is None:
+            return []
+        return [
+            t(
+                "The technician working on your ticket {code} has a question for you:",
+                code=question.code,
+            ),
+            t("“{note}”", note=question.note),
+        ]
+
     def password_intro(self) -> list[T | Lines]:
         return [
             t(
@@ -956,6 +991,8 @@ class Dialog:
             lines.append(t(OUT_OF_SCOPE_LABELS[c.other_topic]))
         if c.description:
             lines.append(t("Details: {description}", description=c.description))
+        if c.attachments:
+            lines.append(t("Attached: {files}", files=", ".join(a.filename for a in c.attachments)))
         if c.dns is not None:
             found = len(c.dns.problems())
             lines.append(
@@ -1152,6 +1189,7 @@ class Engine:
             initial="new",
             auto_transitions=False,
             model_attribute="state",
+            after_state_change="mark_moved",
         )
         # Models are registered once and reused: a Dialog reads its state from
         # the conversation it is bound to, so binding is all a turn needs.
@@ -1178,6 +1216,12 @@ class Engine:
 
     def _handle(self, d: Dialog, event: Event) -> Turn:
         conv = d.conv
+        for notice in conv.notices:  # ticket news not told yet: first of all
+            if not (conv.state == "ticket_question" and conv.question == notice):
+                d.say(*self.notice_texts(d, notice))  # (a question is the state's intro)
+        conv.notices = []
+        if event.kind == "attachment":
+            return self._attachment(d, event)
         if event.kind == "start":
             if conv.state in ("new", "closed"):
                 d.trigger("wake")
@@ -1193,7 +1237,12 @@ class Engine:
             self._notice_language(d, event.value)
         if conv.state in ("new", "closed"):
             d.trigger("wake")
-            if not (event.kind == "text" and self._resolve(d, QUESTIONS["menu"], event.value)):
+            menu = QUESTIONS["menu"]
+            typed = event.kind == "text" and self._resolve(d, menu, event.value)
+            pressed = (
+                event.kind == "choice" and event.ref is None and event.value in dict(menu.choices)
+            )
+            if not (typed or pressed):
                 return self._turn(d)
         question = QUESTIONS[conv.state]
         try:
@@ -1202,9 +1251,111 @@ class Engine:
             return self._turn(d, hint=bad.hint, intro=False)
         if conv.state == "language":
             return self._switch(d, value)
+        if conv.state == "ticket_question":
+            return self._reply(d, value)
         trigger = getattr(d, f"take_{conv.state}")(value) or "advance"
         d.trigger(trigger)
         return self._turn(d)
+
+    def tell(self, conv: Conversation, notice: Notice, ctx: Context) -> Turn:
+        """Tell the customer about a change of their ticket (from the staff side).
+
+        A technician's question becomes the question asked: the customer's
+        next message answers it, then the conversation goes on where it was.
+        """
+        d = self._dialog(conv, ctx)
+        try:
+            d.say(*self.notice_texts(d, notice))
+            if notice.status == "waiting" and notice.note:
+                if conv.state not in ("ticket_question", "language"):
+                    conv.resume = conv.state if conv.state not in ("new", "closed") else None
+                conv.question = notice
+                conv.state = "ticket_question"
+                d.said.pop()  # the question itself is the intro of the state
+            return self._turn(d)
+        finally:
+            self._idle.put(d)
+
+    def notice_texts(self, d: Dialog, notice: Notice) -> list[T | Lines]:
+        status = t(STATUS_LABELS.get(notice.status, notice.status))
+        if notice.status == "in_progress":
+            head = t("Good news: a technician has taken your ticket {code}.", code=notice.code)
+        elif notice.status == "waiting":
+            head = t(
+                "The technician working on your ticket {code} has a question for you:",
+                code=notice.code,
+            )
+        elif notice.status == "resolved":
+            head = t("Your ticket {code} has been resolved.", code=notice.code)
+        else:
+            head = t("Your ticket {code} is now: {status}.", code=notice.code, status=status)
+        if notice.note and notice.status != "waiting":
+            return [head, t("Note from the technician: {note}", note=notice.note)]
+        if notice.note:
+            return [head, t("“{note}”", note=notice.note)]
+        return [head]
+
+    def _reply(self, d: Dialog, text: str) -> Turn:
+        conv = d.conv
+        question = conv.question
+        if question is not None:
+            d.ctx.desk.add_reply(question.code, text, conv.language)
+            d.say(t("Thank you: I added your answer to ticket {code}.", code=question.code))
+        conv.question = None
+        conv.state = conv.resume or "menu"
+        conv.resume = None
+        return self._turn(d)
+
+    def _attachment(self, d: Dialog, event: Event) -> Turn:
+        """Keep a screenshot or document with the request it belongs to."""
+        conv, tickets = d.conv, self.policy.tickets
+        limit_mb = f"{tickets.max_attachment_bytes / 1_048_576:g}"
+        name = clean(event.value)[:200] or "file"
+        in_case = conv.state not in ("new", "closed", "menu", "language", "out_of_scope")
+        after_ticket = conv.state == "done" and conv.last_ticket is not None
+        if not (in_case or after_ticket):
+            d.say(
+                t(
+                    "Please tell me first what the problem is; then send the screenshot and "
+                    "I will attach it to your request."
+                )
+            )
+        elif event.size > tickets.max_attachment_bytes or event.data is None:
+            d.say(
+                t(
+                    "{name} is too big: files of up to {limit} MB can be attached. You can "
+                    "send a smaller screenshot, or go on without it.",
+                    name=name,
+                    limit=limit_mb,
+                )
+            )
+        elif not after_ticket and len(conv.case.attachments) >= tickets.max_attachments:
+            d.say(
+                t("That is as many files as one request can take; I did not add {name}.", name=name)
+            )
+        else:
+            code = conv.last_ticket.code if after_ticket and conv.last_ticket else None
+            attachment_id = d.ctx.desk.save_attachment(
+                conv.channel,
+                conv.user,
+                name,
+                event.content_type or "application/octet-stream",
+                event.data,
+                ticket=code,
+            )
+            if code is None:
+                conv.case.attachments.append(
+                    AttachmentRef(
+                        id=attachment_id,
+                        filename=name,
+                        content_type=event.content_type,
+                        size=len(event.data),
+                    )
+                )
+                d.say(t("I attached {name} to your request.", name=name))
+            else:
+                d.say(t("I attached {name} to ticket {code}.", name=name, code=code))
+        return self._turn(d, intro=False)
 
     def _switch(self, d: Dialog, language: str) -> Turn:
         """Go on in `language`, asking the current question again; nothing is lost."""
@@ -1249,6 +1400,9 @@ class Engine:
                 )
             )
             return self._turn(d, intro=False)
+        if name == "status":
+            d.say(*self._status(d))
+            return self._turn(d, intro=False)
         if name == "cancel":
             ticket = d.conv.last_ticket if d.state == "done" else None
             d.trigger("cancel")
@@ -1279,14 +1433,29 @@ class Engine:
         d.say(t("I don't know that command. Type /help to see what I can do."))
         return self._turn(d, intro=False)
 
+    def _status(self, d: Dialog) -> list[T | Lines]:
+        tickets = d.ctx.desk.customer_tickets(d.conv.channel, d.conv.user)
+        if not tickets:
+            return [t("You have no tickets with us yet.")]
+        lines = tuple(
+            t(
+                "{code} — {category} — {status}",
+                code=ref.code,
+                category=t(CATEGORY_LABELS.get(ref.category, ref.category)),
+                status=t(STATUS_LABELS.get(ref.status, ref.status)),
+            )
+            for ref in tickets
+        )
+        return [tn("Your ticket:", "Your tickets:", len(lines)), Lines(lines)]
+
     def _read(self, d: Dialog, q: Question, event: Event) -> str:
         choices = self.choices(d, q)
         ids = {c.id for c in choices}
         if event.kind == "choice":
-            if event.value in ids:
+            if event.value in ids and event.ref in (None, d.conv.asked):
                 d.answer = event.value
                 return event.value
-            raise Invalid(t("That option is not available any more. Here is the current question."))
+            raise Invalid(t("That question is closed. Here is the current one."))
         resolved = self._resolve(d, q, event.value)
         if resolved is not None:
             d.answer = resolved
@@ -1360,7 +1529,9 @@ class Engine:
         elif conv.state == "closed" and not bubbles:
             goodbye = t("Thank you, and goodbye! Write to me whenever you need help.")
             bubbles.append(Bubble((goodbye,)))
-        return Turn(bubbles, choices, conv.state, asking, conv.language, d.ticket)
+        if d.moved or conv.state != d.began_in:
+            conv.asked += 1
+        return Turn(bubbles, choices, conv.state, asking, conv.language, d.ticket, conv.asked)
 
 
 LITERAL_LABELS = frozenset({"English", "Italiano", "Español"})

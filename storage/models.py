@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, DateTime, Text, UniqueConstraint
+from sqlalchemy import JSON, Column, DateTime, LargeBinary, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
@@ -61,4 +61,32 @@ class TicketNoteRow(SQLModel, table=True):
     ticket_id: int = Field(foreign_key="ticket.id", index=True)
     kind: str = Field(max_length=16)
     body: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    created_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+
+
+class AttachmentRow(SQLModel, table=True):
+    """A file a customer sent (a screenshot of the error), kept with its ticket."""
+
+    __tablename__ = "attachment"
+
+    id: int | None = Field(default=None, primary_key=True)
+    ticket_id: int | None = Field(default=None, foreign_key="ticket.id", index=True)
+    channel: str = Field(max_length=32)
+    user_id: str = Field(max_length=128)
+    filename: str = Field(max_length=255)
+    content_type: str = Field(max_length=128)
+    size: int
+    data: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    created_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+
+
+class ProcessedUpdateRow(SQLModel, table=True):
+    """An update a channel has already handled (Telegram may deliver one twice)."""
+
+    __tablename__ = "processed_update"
+    __table_args__ = (UniqueConstraint("channel", "update_key", name="uq_processed_update"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    channel: str = Field(max_length=32)
+    update_key: str = Field(max_length=64)
     created_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))

@@ -14,10 +14,17 @@ import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, SQLModel, create_engine, select
+from sqlmodel import Session, SQLModel, col, create_engine, select
 
 from flows.model import Conversation, TicketDraft, TicketRef
-from storage.models import ConversationRow, TicketNoteRow, TicketRow, utcnow
+from storage.models import (
+    AttachmentRow,
+    ConversationRow,
+    ProcessedUpdateRow,
+    TicketNoteRow,
+    TicketRow,
+    utcnow,
+)
 
 DEFAULT_DB = Path.home() / ".local" / "share" / "sportello" / "sportello.db"
 
@@ -41,6 +48,31 @@ class Tx(ABC):
 
     @abstractmethod
     def add_ticket_details(self, code: str, draft: TicketDraft) -> TicketRef: ...
+
+    @abstractmethod
+    def customer_tickets(self, channel: str, user: str, limit: int = 20) -> list[TicketRef]: ...
+
+    @abstractmethod
+    def save_attachment(
+        self,
+        channel: str,
+        user: str,
+        filename: str,
+        content_type: str,
+        data: bytes,
+        ticket: str | None = None,
+    ) -> int: ...
+
+    @abstractmethod
+    def add_note(self, code: str, kind: str, body: dict[str, Any]) -> None: ...
+
+    @abstractmethod
+    def set_status(self, code: str, status: str) -> tuple[str, str] | None:
+        """Change a ticket's status; return its (channel, user), or None if there is none."""
+
+    @abstractmethod
+    def first_time(self, channel: str, key: str) -> bool:
+        """Record that update `key` of `channel` is handled; False if it was before."""
 
 
 class Store(ABC):
@@ -215,13 +247,99 @@ class _SqlTx(Tx):
                     self.session.add(row)
             except IntegrityError:
                 continue  # drawn by a concurrent turn in the meantime
+            self._link_attachments(row, draft)
             return _ref(row)
         raise RuntimeError("could not draw a free ticket code in 50 attempts")
+
+    def customer_tickets(self, channel: str, user: str, limit: int = 20) -> list[TicketRef]:
+        query = (
+            select(TicketRow)
+            .where(TicketRow.channel == channel, TicketRow.user_id == user)
+            .order_by(TicketRow.id.desc())  # type: ignore[union-attr]
+            .limit(limit)
+        )
+        return [_ref(row) for row in self.session.exec(query)]
+
+    def save_attachment(
+        self,
+        channel: str,
+        user: str,
+        filename: str,
+        content_type: str,
+        data: bytes,
+        ticket: str | None = None,
+    ) -> int:
+        ticket_id = None
+        if ticket is not None:
+            ticket_id = self.session.exec(
+                select(TicketRow.id).where(TicketRow.code == ticket)
+            ).one()
+        row = AttachmentRow(
+            ticket_id=ticket_id,
+            channel=channel,
+            user_id=user,
+            filename=filename[:255],
+            content_type=content_type[:128],
+            size=len(data),
+            data=data,
+            created_at=utcnow(),
+        )
+        self.session.add(row)
+        self.session.flush()
+        assert row.id is not None
+        return row.id
+
+    def add_note(self, code: str, kind: str, body: dict[str, Any]) -> None:
+        row = self.session.exec(select(TicketRow).where(TicketRow.code == code)).one()
+        assert row.id is not None
+        row.updated_at = utcnow()
+        self.session.add(row)
+        self.session.add(
+            TicketNoteRow(ticket_id=row.id, kind=kind, body=body, created_at=row.updated_at)
+        )
+        self.session.flush()
+
+    def set_status(self, code: str, status: str) -> tuple[str, str] | None:
+        row = self.session.exec(
+            select(TicketRow).where(TicketRow.code == code.upper()).with_for_update()
+        ).first()
+        if row is None:
+            return None
+        row.status = status
+        row.updated_at = utcnow()
+        self.session.add(row)
+        self.session.flush()
+        return row.channel, row.user_id
+
+    def first_time(self, channel: str, key: str) -> bool:
+        try:
+            with self.session.begin_nested():
+                self.session.add(
+                    ProcessedUpdateRow(channel=channel, update_key=key, created_at=utcnow())
+                )
+        except IntegrityError:
+            return False
+        return True
+
+    def _link_attachments(self, row: TicketRow, draft: TicketDraft) -> None:
+        ids = [int(i) for i in draft.fields.get("attachments") or ()]
+        if not ids:
+            return
+        self.session.execute(
+            sa.update(AttachmentRow)
+            .where(
+                col(AttachmentRow.id).in_(ids),
+                col(AttachmentRow.channel) == draft.channel,
+                col(AttachmentRow.user_id) == draft.user,
+            )
+            .values(ticket_id=row.id)
+        )
 
     def add_ticket_details(self, code: str, draft: TicketDraft) -> TicketRef:
         row = self.session.exec(
             select(TicketRow).where(TicketRow.code == code).with_for_update()
         ).one()
+        self._link_attachments(row, draft)
         examples = list(row.fields.get("examples", []))
         for ex in draft.fields.get("examples", []):
             if ex not in examples:
@@ -254,6 +372,7 @@ def _ref(row: TicketRow, appended: bool = False) -> TicketRef:
         domain=row.domain,
         direction=direction,  # type: ignore[arg-type]
         action=action if action in ("create", "delete") else None,
+        status=row.status,
         appended=appended,
     )
 
@@ -293,6 +412,14 @@ def _ticket_json(session: Session, row: TicketRow) -> dict[str, Any]:
         "other_topic": f.get("other_topic"),
         "description": f.get("description"),
         "dns": row.dns,
+        "attachments": [
+            {"id": a.id, "filename": a.filename, "content_type": a.content_type, "size": a.size}
+            for a in session.exec(
+                select(AttachmentRow)
+                .where(AttachmentRow.ticket_id == row.id)
+                .order_by(AttachmentRow.id)  # type: ignore[arg-type]
+            )
+        ],
         "created_at": _iso(row.created_at),
         "updated_at": _iso(row.updated_at),
         "notes": [{"kind": n.kind, "at": _iso(n.created_at), **n.body} for n in notes],

@@ -72,7 +72,7 @@ FUTURE_HINT = "That date is in the future. When was the message sent?"
 DIRECTION_LINE = "Problem with: {}"
 WEBMAIL_FAILS_LINE = "Problem also in webmail: yes"
 GOODBYE = "Thank you, and goodbye! Write to me whenever you need help."
-STALE = "That option is not available any more. Here is the current question."
+STALE = "That question is closed. Here is the current one."
 YES_NO_HINT = "Please answer yes or no (or use the buttons)."
 ADDRESS_HINT = "That doesn't look like an e-mail address. Please type it like name@example.com."
 

@@ -467,7 +467,9 @@ def to_event(action: tuple[str, object], turn: Turn | None) -> Event:
 # The properties, on the engine ------------------------------------------------------
 def test_every_state_has_a_path() -> None:
     reached = {state for _, state in PATHS.values()}
-    assert reached == _machine_states()
+    # ticket_question is entered by the staff side (Desk.set_status), not by an event;
+    # tests/test_staff_updates.py drives it.
+    assert reached == _machine_states() - {"ticket_question"}
 
 
 @pytest.mark.parametrize("name", list(PATHS))

@@ -33,7 +33,9 @@ class Chat:
         self.transcript: list[str] = []
 
     def _send(self, event: Event) -> Turn:
-        self.turn = self.desk.handle(self.channel, self.user, event, self.language)
+        turn = self.desk.handle(self.channel, self.user, event, self.language)
+        assert turn is not None
+        self.turn = turn
         self.transcript.append(f"> {event.kind}:{event.value}\n{self.text}")
         return self.turn
 
