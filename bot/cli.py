@@ -11,11 +11,13 @@ import os
 import sys
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
+from telegram.error import InvalidToken, NetworkError
 
-from bot import terminal
+from bot import telegram, terminal
 from bot.config import Settings, SettingsError, load_settings
 from bot.dnscheck import DnsChecker
 from bot.dnsport import BlockingDns
@@ -58,6 +60,16 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="one JSON object per bot turn, one customer message per input line",
     )
+
+    serve = sub.add_parser(
+        "serve",
+        help="serve customers on Telegram (needs TELEGRAM_TOKEN; TELEGRAM_API_URL optional)",
+    )
+    serve.add_argument("--webhook-url", help="receive updates by webhook at this public URL")
+    serve.add_argument("--listen", default="127.0.0.1", help="webhook listen address")
+    serve.add_argument("--port", type=int, default=8443, help="webhook listen port")
+    serve.add_argument("--secret-token", help="webhook secret token Telegram must send")
+    serve.add_argument("--poll-interval", type=float, default=0.0, help="seconds between polls")
 
     dns_cmd = sub.add_parser("dns", help="check a domain's mail DNS (MX, SPF, DKIM, DMARC)")
     dns_cmd.add_argument("domain")
@@ -124,13 +136,10 @@ def main(argv: list[str] | None = None) -> int:
         )
         return 2
     try:
+        if args.command == "serve":
+            return _serve(args, store, settings)
         if args.command == "chat":
-            desk = Desk(
-                store,
-                settings.policy,
-                identify=LanguageIdentifier(),
-                dns=_dns_port(settings) if settings.dns_checks else None,
-            )
+            desk = _desk(store, settings)
             user = args.user or getpass.getuser()
             return terminal.run(desk, user, args.lang, args.jsonl)
         return _tickets(args, store, settings)
@@ -138,9 +147,63 @@ def main(argv: list[str] | None = None) -> int:
         store.close()
 
 
-def deliverer(settings: Settings) -> Deliver | None:
+def deliverer(settings: Settings, desk: Desk) -> Deliver | None:
     """How staff messages reach customers from this process (Telegram, when configured)."""
-    return None
+    if not settings.telegram_token:
+        return None
+    return telegram.sender(desk, _telegram_settings(settings))
+
+
+def _telegram_settings(settings: Settings, poll_interval: float = 0.0) -> telegram.Settings:
+    assert settings.telegram_token is not None
+    return telegram.Settings(
+        token=settings.telegram_token,
+        base_url=settings.telegram_api_url,
+        poll_interval=poll_interval,
+    )
+
+
+def _desk(store: SqlStore, settings: Settings) -> Desk:
+    return Desk(
+        store,
+        settings.policy,
+        identify=LanguageIdentifier(),
+        dns=_dns_port(settings) if settings.dns_checks else None,
+    )
+
+
+def _serve(args: argparse.Namespace, store: SqlStore, settings: Settings) -> int:
+    if not settings.telegram_token:
+        print("sportello: TELEGRAM_TOKEN is not set: there is no bot to run", file=sys.stderr)
+        return 2
+    channel = telegram.TelegramChannel(
+        _desk(store, settings), _telegram_settings(settings, args.poll_interval)
+    )
+    try:
+        asyncio.run(_check_token(channel))
+    except InvalidToken:
+        print("sportello: Telegram rejected TELEGRAM_TOKEN (check the token)", file=sys.stderr)
+        return 2
+    except NetworkError as exc:
+        print(f"sportello: cannot reach the Telegram Bot API: {exc}", file=sys.stderr)
+        return 2
+    if args.webhook_url:
+        channel.app.run_webhook(
+            listen=args.listen,
+            port=args.port,
+            url_path=urlsplit(args.webhook_url).path.lstrip("/"),
+            webhook_url=args.webhook_url,
+            secret_token=args.secret_token,
+        )
+    else:
+        channel.app.run_polling(poll_interval=args.poll_interval)
+    return 0
+
+
+async def _check_token(channel: telegram.TelegramChannel) -> None:
+    """Fail early, with a clear message, on a rejected token or an unreachable API."""
+    async with channel.app.bot:
+        await channel.app.bot.get_me()
 
 
 def _dns_port(settings: Settings) -> BlockingDns:
@@ -180,7 +243,9 @@ def _safe(url: str) -> str:
 def _tickets(args: argparse.Namespace, store: SqlStore, settings: Settings) -> int:
     if args.tickets_command == "set-status":
         desk = Desk(store, settings.policy)
-        change = desk.set_status(args.code, args.status, args.note, deliver=deliverer(settings))
+        change = desk.set_status(
+            args.code, args.status, args.note, deliver=deliverer(settings, desk)
+        )
         if change is None:
             print(f"sportello: no ticket {args.code}", file=sys.stderr)
             return 1

@@ -24,6 +24,8 @@ class Settings:
     database_url: str
     nameservers: tuple[str, ...] = ()  # empty: the system's resolver
     dns_checks: bool = True
+    telegram_token: str | None = None
+    telegram_api_url: str | None = None  # a local Bot API server, e.g. http://127.0.0.1:9000/bot
 
 
 def load_settings(
@@ -53,9 +55,14 @@ def load_settings(
     switch = env.get("SPORTELLO_DNS_CHECKS", "on").strip().lower()
     if switch not in ("on", "off", "1", "0", "yes", "no", "true", "false"):
         raise SettingsError(f"SPORTELLO_DNS_CHECKS must be on or off, not {switch!r}")
+    api_url = env.get("TELEGRAM_API_URL") or None
+    if api_url is not None and not api_url.startswith(("http://", "https://")):
+        raise SettingsError(f"TELEGRAM_API_URL must be an http(s) URL, not {api_url!r}")
     return Settings(
         policy=loaded,
         database_url=url,
         nameservers=nameservers,
         dns_checks=switch in ("on", "1", "yes", "true"),
+        telegram_token=env.get("TELEGRAM_TOKEN") or None,
+        telegram_api_url=api_url,
     )

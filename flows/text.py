@@ -86,3 +86,4 @@ class Turn:
     language: str
     ticket: str | None = None
     ref: int = 0  # the number of the question asked (see `Event.ref`)
+    understood: bool = True  # False when the answer did not fit and is asked for again

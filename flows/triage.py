@@ -1531,7 +1531,16 @@ class Engine:
             bubbles.append(Bubble((goodbye,)))
         if d.moved or conv.state != d.began_in:
             conv.asked += 1
-        return Turn(bubbles, choices, conv.state, asking, conv.language, d.ticket, conv.asked)
+        return Turn(
+            bubbles,
+            choices,
+            conv.state,
+            asking,
+            conv.language,
+            d.ticket,
+            conv.asked,
+            understood=hint is None,
+        )
 
 
 LITERAL_LABELS = frozenset({"English", "Italiano", "Español"})

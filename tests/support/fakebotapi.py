@@ -302,6 +302,7 @@ class FakeBotApi:
         self._webhook_backoff = 0.0
         self._connections: set[socket.socket] = set()
         self._closing = False
+        self._in_flight = 0
         self._httpd: _HttpServer | None = None
         self._threads: list[threading.Thread] = []
         self._methods: dict[str, tuple[str, Callable[[_Request], Any]]] = {
@@ -366,8 +367,9 @@ class FakeBotApi:
             return
         httpd.shutdown()
         with self._cond:
-            self._closing = True
+            self._closing = True  # waiting long polls answer at once
             self._cond.notify_all()
+            self._cond.wait_for(lambda: self._in_flight == 0, timeout=1)
             connections = list(self._connections)
         for sock in connections:
             with contextlib.suppress(OSError):
@@ -706,14 +708,21 @@ class FakeBotApi:
         body = _read_body(handler)
         api = _API_PATH.fullmatch(path)
         if api:
-            status, payload, rollback = self._api(api[1], api[2], handler, split.query, body)
-            _send(
-                handler,
-                status,
-                json.dumps(payload, ensure_ascii=False).encode(),
-                "application/json",
-                rollback,
-            )
+            with self._cond:
+                self._in_flight += 1
+            try:
+                status, payload, rollback = self._api(api[1], api[2], handler, split.query, body)
+                _send(
+                    handler,
+                    status,
+                    json.dumps(payload, ensure_ascii=False).encode(),
+                    "application/json",
+                    rollback,
+                )
+            finally:
+                with self._cond:
+                    self._in_flight -= 1
+                    self._cond.notify_all()
             return
         download = _FILE_PATH.fullmatch(path)
         if download and verb == "GET":
@@ -1405,6 +1414,7 @@ class _HttpServer(ThreadingHTTPServer):
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # headers and body go out in two writes
     server: _HttpServer
 
     def setup(self) -> None:
@@ -1767,7 +1777,9 @@ def _parse_html(source: str) -> tuple[str, list[dict[str, Any]]]:
                 _html_entity(out, open_name, start, attrs, stack)
             else:
                 attrs = {
-                    a[1].lower(): next((v for v in a.groups()[1:] if v is not None), "")
+                    a[1].lower(): _html_unescape(
+                        next((v for v in a.groups()[1:] if v is not None), "")
+                    )
                     for a in _HTML_ATTR.finditer(attributes)
                 }
                 if name not in _HTML_TAGS or (
@@ -1784,13 +1796,7 @@ def _parse_html(source: str) -> tuple[str, list[dict[str, Any]]]:
                 out.add("&")
                 i += 1
                 continue
-            code = entity[1]
-            if code.startswith(("#x", "#X")):
-                out.add(chr(int(code[2:], 16)))
-            elif code.startswith("#"):
-                out.add(chr(int(code[1:])))
-            else:
-                out.add({"lt": "<", "gt": ">", "amp": "&", "quot": '"'}[code])
+            out.add(_html_char(entity))
             i = entity.end()
         else:
             out.add(char)
@@ -1802,6 +1808,19 @@ def _parse_html(source: str) -> tuple[str, list[dict[str, Any]]]:
             f"{out.byte_offset(index)}"
         )
     return out.result()
+
+
+def _html_char(entity: re.Match[str]) -> str:
+    code = entity[1]
+    if code.startswith(("#x", "#X")):
+        return chr(int(code[2:], 16))
+    if code.startswith("#"):
+        return chr(int(code[1:]))
+    return {"lt": "<", "gt": ">", "amp": "&", "quot": '"'}[code]
+
+
+def _html_unescape(value: str) -> str:
+    return _HTML_ENTITY.sub(_html_char, value)
 
 
 def _html_entity(

@@ -1,0 +1,313 @@
+"""The Telegram channel: turns updates into desk events and turns into messages.
+
+It holds no business rule: the same `Desk` serves the terminal. What is
+Telegram's own lives here: inline keyboards whose callback data names the
+question they belong to (`r<ref>:<choice>`), HTML escaping, the 4,096
+character limit, the typing action while a DNS check runs, one update of a
+chat at a time and in order, redelivered updates ignored, 429s retried by
+python-telegram-bot's rate limiter and a blocked bot (403) shrugged off.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import logging
+from collections import defaultdict
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from telegram import (
+    BotCommand,
+    Document,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Message,
+    PhotoSize,
+    Update,
+)
+from telegram.constants import ChatAction, ParseMode
+from telegram.error import BadRequest, Forbidden, TelegramError
+from telegram.ext import AIORateLimiter, Application, ContextTypes, TypeHandler
+
+from bot.i18n import LANGUAGES
+from bot.service import Desk
+from flows.model import Event
+from flows.text import N_, T, Turn, t
+
+log = logging.getLogger(__name__)
+
+CHANNEL = "telegram"
+LIMIT = 4096  # characters in one Telegram message
+COMMANDS = (
+    ("start", N_("Start, or go on where we left off")),
+    ("help", N_("How to talk to me")),
+    ("lang", N_("Change the language")),
+    ("cancel", N_("Drop the current request")),
+    ("status", N_("Your tickets and their status")),
+)
+
+
+def callback_data(ref: int, choice: str) -> str:
+    """Encode a button: the question's number and the choice (at most 64 bytes)."""
+    return f"r{ref}:{choice}"[:64]
+
+
+def parse_callback(data: str | None) -> tuple[int, str] | None:
+    """Decode a button press; None when the data is not ours (tampered or foreign)."""
+    if not data or not data.startswith("r") or ":" not in data:
+        return None
+    ref, _, choice = data[1:].partition(":")
+    return (int(ref), choice) if ref.isdigit() and choice else None
+
+
+def split_message(text: str, limit: int = LIMIT) -> list[str]:
+    """Cut text into messages under `limit`, at paragraph, line or word ends."""
+    parts: list[str] = []
+    while len(text) > limit:
+        cut = max(text.rfind("\n\n", 0, limit), text.rfind("\n", 0, limit))
+        if cut <= 0:
+            cut = text.rfind(" ", 0, limit)
+        if cut <= 0:
+            cut = limit
+        parts.append(text[:cut].rstrip())
+        text = text[cut:].lstrip()
+    if text:
+        parts.append(text)
+    return parts
+
+
+@dataclass(frozen=True)
+class Settings:
+    token: str
+    base_url: str | None = None  # e.g. http://127.0.0.1:9000/bot (a local Bot API server)
+    poll_interval: float = 0.0
+
+
+def file_url(base_url: str) -> str:
+    """The file download address that goes with a Bot API base URL."""
+    root, _, _ = base_url.rstrip("/").rpartition("/bot")
+    return f"{root}/file/bot"
+
+
+class TelegramChannel:
+    """Serves the desk's conversations on Telegram."""
+
+    def __init__(self, desk: Desk, settings: Settings) -> None:
+        self.desk = desk
+        self.settings = settings
+        self._locks: defaultdict[int, asyncio.Lock] = defaultdict(asyncio.Lock)
+        builder = (
+            Application.builder()
+            .token(settings.token)
+            .concurrent_updates(True)
+            .rate_limiter(AIORateLimiter(max_retries=3))
+            .post_init(self._post_init)
+        )
+        if settings.base_url:
+            builder = builder.base_url(settings.base_url).base_file_url(file_url(settings.base_url))
+        self.app = builder.build()
+        self.app.add_handler(TypeHandler(Update, self.on_update))
+        self.app.add_error_handler(self._on_error)
+
+    # -- start-up ----------------------------------------------------------------
+    async def _post_init(self, app: Application) -> None:  # type: ignore[type-arg]
+        """Register the commands, described in each of our languages."""
+        render = self.desk.renderer
+        for lang in LANGUAGES:
+            commands = [BotCommand(name, render.text(lang, t(text))) for name, text in COMMANDS]
+            try:
+                await app.bot.set_my_commands(
+                    commands, language_code=None if lang == "en" else lang
+                )
+            except TelegramError:
+                log.warning("could not register the commands for %s", lang, exc_info=True)
+
+    # -- updates -----------------------------------------------------------------
+    async def on_update(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        chat = update.effective_chat
+        if chat is None:
+            return
+        async with self._locks[chat.id]:  # one update of a chat at a time, in order
+            await self._handle(update, chat.id)
+
+    async def _handle(self, update: Update, chat_id: int) -> None:
+        user = update.effective_user
+        language = user.language_code if user else None
+        query = update.callback_query
+        if query is not None:
+            await self._answer_press(query.id)
+        events = await self._events(update)
+        for n, event in enumerate(events):
+            once = f"{update.update_id}.{n}"
+            turn = await asyncio.to_thread(
+                self.desk.handle,
+                CHANNEL,
+                str(chat_id),
+                event,
+                language,
+                self._typing(chat_id, asyncio.get_running_loop()),
+                once,
+            )
+            if turn is None:
+                return  # delivered before: already answered
+            if query is not None and query.message is not None and n == 0:
+                await self._mark_choice(query.message, query.data, event, turn)
+            await self.send_turn(chat_id, turn)
+
+    async def _answer_press(self, query_id: str) -> None:
+        try:
+            await self.app.bot.answer_callback_query(query_id)
+        except TelegramError:
+            log.info("could not answer callback %s", query_id, exc_info=True)
+
+    async def _events(self, update: Update) -> list[Event]:
+        query = update.callback_query
+        if query is not None:
+            parsed = parse_callback(query.data)
+            if parsed is None:  # not a button of ours: treat as a closed question
+                return [Event("choice", "", ref=-1)]
+            ref, choice = parsed
+            return [Event("choice", choice, ref=ref)]
+        message = update.effective_message
+        if message is None:
+            return []
+        events: list[Event] = []
+        attachment = await self._attachment(message)
+        if attachment is not None:
+            events.append(attachment)
+        text = message.text if attachment is None else message.caption
+        if text:
+            events.append(Event.from_input(text))
+        elif attachment is None:
+            events.append(Event("text", ""))  # a sticker, a location...: asked again
+        return events
+
+    async def _attachment(self, message: Message) -> Event | None:
+        """Read a photo or document, downloading it only when it may be kept."""
+        item: PhotoSize | Document
+        if message.photo:
+            item = message.photo[-1]
+            name, ctype = f"photo-{item.file_unique_id}.jpg", "image/jpeg"
+        elif message.document is not None:
+            item = message.document
+            name = message.document.file_name or f"file-{item.file_unique_id}"
+            ctype = message.document.mime_type or "application/octet-stream"
+        else:
+            return None
+        size = item.file_size or 0
+        data = None
+        if size <= self.desk.policy.tickets.max_attachment_bytes:
+            try:
+                data = bytes(await (await item.get_file()).download_as_bytearray())
+            except TelegramError:
+                log.warning("could not download %s", name, exc_info=True)
+            size = len(data) if data is not None else size
+        return Event("attachment", name, size=size, content_type=ctype, data=data)
+
+    def _typing(self, chat_id: int, loop: asyncio.AbstractEventLoop) -> Callable[[str, T], None]:
+        """Show 'typing…' while slow work (a DNS check) runs in the desk's thread."""
+
+        def progress(lang: str, text: T) -> None:
+            asyncio.run_coroutine_threadsafe(self._action(chat_id), loop)
+
+        return progress
+
+    async def _action(self, chat_id: int) -> None:
+        try:
+            await self.app.bot.send_chat_action(chat_id, ChatAction.TYPING)
+        except TelegramError:
+            log.info("typing action failed for %s", chat_id, exc_info=True)
+
+    async def _mark_choice(
+        self, message: object, data: str | None, event: Event, turn: Turn
+    ) -> None:
+        """Close the pressed keyboard, writing the answer under its question."""
+        if not isinstance(message, Message):
+            return
+        label = None
+        if message.reply_markup is not None:
+            for row in message.reply_markup.inline_keyboard:
+                for button in row:
+                    if button.callback_data == data:
+                        label = button.text
+        body = html.escape(message.text or "")
+        if label is not None and turn.understood:
+            body += f"\n\n\u2714\ufe0f <b>{html.escape(label)}</b>"
+        try:
+            await message.edit_text(body, parse_mode=ParseMode.HTML, reply_markup=None)
+        except (BadRequest, Forbidden):
+            log.info("could not mark the choice in %s", message.message_id, exc_info=True)
+
+    # -- sending -----------------------------------------------------------------
+    async def send_turn(self, chat_id: int, turn: Turn) -> bool:
+        """Send a turn as one message (several if too long), the last with the buttons."""
+        render = self.desk.renderer
+        texts = split_message(html.escape(render.turn_text(turn)))
+        keyboard = None
+        if turn.choices:
+            keyboard = InlineKeyboardMarkup(
+                [
+                    [
+                        InlineKeyboardButton(
+                            render.label(turn.language, c.label)[:64],
+                            callback_data=callback_data(turn.ref, c.id),
+                        )
+                    ]
+                    for c in turn.choices
+                ]
+            )
+        try:
+            for i, text in enumerate(texts):
+                last = i == len(texts) - 1
+                await self.app.bot.send_message(
+                    chat_id,
+                    text,
+                    parse_mode=ParseMode.HTML,
+                    reply_markup=keyboard if last else None,
+                )
+        except Forbidden:
+            log.info("chat %s blocked the bot; the conversation is kept", chat_id)
+            return False
+        return True
+
+    async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        log.error("error while handling an update", exc_info=context.error)
+
+
+def sender(desk: Desk, settings: Settings) -> Callable[[str, str, Turn], bool]:
+    """Deliver staff messages to Telegram chats from any process (blocking)."""
+
+    def deliver(channel: str, user: str, turn: Turn) -> bool:
+        if channel != CHANNEL:
+            return False
+        return asyncio.run(_deliver_once(desk, settings, int(user), turn))
+
+    return deliver
+
+
+async def _deliver_once(desk: Desk, settings: Settings, chat_id: int, turn: Turn) -> bool:
+    channel = TelegramChannel(desk, settings)
+    async with channel.app.bot:
+        try:
+            return await channel.send_turn(chat_id, turn)
+        except TelegramError:
+            log.warning("could not deliver to %s", chat_id, exc_info=True)
+            return False
+
+
+async def run_until(channel: TelegramChannel, stop: Awaitable[object]) -> None:
+    """Poll for updates until `stop` completes (for tests and embedding)."""
+    app = channel.app
+    await app.initialize()
+    try:
+        if app.post_init is not None:  # run_polling() would call it; so do we
+            await app.post_init(app)
+        await app.start()
+        assert app.updater is not None
+        await app.updater.start_polling(poll_interval=channel.settings.poll_interval, timeout=1)
+        await stop
+        await app.updater.stop()
+        await app.stop()
+    finally:
+        await app.shutdown()

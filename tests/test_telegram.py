@@ -1,0 +1,373 @@
+"""The real python-telegram-bot Application against a fake Bot API on 127.0.0.1."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot import telegram
+from bot.dnscheck import DnsChecker
+from bot.dnsport import BlockingDns
+from bot.langid import LanguageIdentifier
+from bot.service import Desk
+from flows.policy import Policy
+from storage.store import SqlStore
+from tests.support.chat import Clock
+from tests.support.dnsserver import DnsServer
+from tests.support.fakebotapi import FakeBotApi
+
+CHAT = 4242
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 4096
+
+
+class RunningBot:
+    """The bot's Application polling in a thread of its own, like a separate process."""
+
+    def __init__(self, desk: Desk, server: FakeBotApi) -> None:
+        self.channel = telegram.TelegramChannel(
+            desk, telegram.Settings(server.token, server.base_url, poll_interval=0.01)
+        )
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._stop: asyncio.Event | None = None
+        self._ready = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        async def main() -> None:
+            self._loop = asyncio.get_running_loop()
+            self._stop = asyncio.Event()
+            self._ready.set()
+            await telegram.run_until(self.channel, self._stop.wait())
+
+        asyncio.run(main())
+
+    def __enter__(self) -> RunningBot:
+        self._thread.start()
+        assert self._ready.wait(10)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        assert self._loop is not None and self._stop is not None
+        self._loop.call_soon_threadsafe(self._stop.set)
+        self._thread.join(20)
+        assert not self._thread.is_alive()
+
+
+@pytest.fixture
+def server() -> Iterator[FakeBotApi]:
+    with FakeBotApi() as fake:
+        yield fake
+
+
+@pytest.fixture
+def tdesk(store: SqlStore, policy: Policy, clock: Clock, identify: LanguageIdentifier) -> Desk:
+    return Desk(store, policy, clock=clock, identify=identify)
+
+
+def last(server: FakeBotApi) -> dict[str, Any]:
+    return server.messages(CHAT)[-1]
+
+
+def buttons(message: dict[str, Any]) -> list[tuple[str, str]]:
+    markup = message.get("reply_markup") or {}
+    return [
+        (b["text"], b["callback_data"]) for row in markup.get("inline_keyboard", []) for b in row
+    ]
+
+
+class Customer:
+    """Types and presses as a Telegram user does, waiting for each answer."""
+
+    def __init__(self, server: FakeBotApi, language: str = "en") -> None:
+        self.server, self.language = server, language
+
+    def _wait_after(self, before: int, count: int = 1) -> dict[str, Any]:
+        self.server.wait_for_messages(CHAT, before + count, timeout=10)
+        return last(self.server)
+
+    def says(self, text: str) -> dict[str, Any]:
+        before = self.server.sent_count(CHAT)
+        self.server.user_sends_text(CHAT, text, language_code=self.language)
+        return self._wait_after(before)
+
+    def presses(self, choice: str, message: dict[str, Any] | None = None) -> dict[str, Any]:
+        message = message or last(self.server)
+        data = next(d for _, d in buttons(message) if d.split(":", 1)[1] == choice)
+        before = self.server.sent_count(CHAT)
+        self.server.user_presses(CHAT, message["message_id"], data, language_code=self.language)
+        return self._wait_after(before)
+
+
+def reach_summary(c: Customer) -> None:
+    c.presses("email")
+    c.says("mario@example.com")
+    c.presses("receive")
+    c.says("it doesn't work in webmail either")
+    c.presses("no")
+    c.presses("both")
+    c.says("Thunderbird 128")
+    c.says("550 5.1.1 <mario@example.com>: user unknown")
+    c.says("anna@rossi-srl.example")
+    c.says("mario@example.com")
+    c.says("Invoice <b>42</b> & more")
+    c.says("yesterday 15:30")
+    c.presses("no")
+
+
+def test_a_whole_conversation_with_buttons_and_text_reaches_a_ticket(
+    server: FakeBotApi, tdesk: Desk, store: SqlStore
+) -> None:
+    c = Customer(server)
+    with RunningBot(tdesk, server):
+        first = c.says("/start")
+        assert "What can I help you with?" in first["text"]
+        assert [d.split(":")[1] for _, d in buttons(first)][:2] == ["email", "mailbox_admin"]
+        menu = first
+        asked = c.presses("email")
+        assert "Which mailbox has the problem?" in asked["text"]
+        marked = next(m for m in server.messages(CHAT) if m["message_id"] == menu["message_id"])
+        assert "\u2714\ufe0f A problem sending or receiving e-mail" in marked["text"]
+        assert not buttons(marked)  # the pressed keyboard is closed
+        assert server.answered_callbacks  # the spinner stops
+        c.says("mario@example.com")
+        c.presses("receive")
+        c.says("it doesn't work in webmail either")
+        c.presses("no")
+        c.presses("both")
+        c.says("Thunderbird 128")
+        c.says("550 5.1.1 <mario@example.com>: user unknown")
+        c.says("anna@rossi-srl.example")
+        c.says("mario@example.com")
+        c.says("Invoice <b>42</b> & more")  # customer text shown back escaped, not as markup
+        c.says("yesterday 15:30")
+        summary = c.presses("no")
+        assert "Invoice <b>42</b> & more" in summary["text"]
+        done = c.presses("yes")
+    code = next(word.rstrip(":.,") for word in done["text"].split() if word.startswith("SPT-"))
+    ticket = store.ticket(code)
+    assert ticket is not None
+    assert ticket["channel"] == "telegram" and ticket["user"] == str(CHAT)
+    assert ticket["examples"][0]["subject"] == "Invoice <b>42</b> & more"
+    assert ticket["error_text"] == "550 5.1.1 <mario@example.com>: user unknown"
+
+
+def test_lang_in_the_middle_keeps_everything(server: FakeBotApi, tdesk: Desk) -> None:
+    c = Customer(server)
+    with RunningBot(tdesk, server):
+        c.says("/start")
+        c.presses("email")
+        c.says("mario@example.com")
+        asked = c.says("/lang es")
+        assert "¿" in asked["text"] or "recibir" in asked["text"]
+        assert [d.split(":")[1] for _, d in buttons(asked)] == ["send", "receive"]
+        webmail = c.presses("receive")
+        assert "Intente hacer lo mismo en el webmail" in webmail["text"]
+
+
+def test_the_bot_restarted_in_the_middle_continues(
+    server: FakeBotApi, store: SqlStore, policy: Policy, clock: Clock, identify: LanguageIdentifier
+) -> None:
+    c = Customer(server)
+    with RunningBot(Desk(store, policy, clock=clock, identify=identify), server):
+        c.says("/start")
+        c.presses("email")
+        c.says("mario@example.com")
+    with RunningBot(Desk(store, policy, clock=clock, identify=identify), server):
+        again = c.says("/start")
+        assert "Welcome back" in again["text"]
+        assert "sending or in receiving" in again["text"]
+        webmail = c.presses("receive", again)
+        assert "webmail" in webmail["text"]
+
+
+def test_a_redelivered_update_changes_nothing(server: FakeBotApi, tdesk: Desk) -> None:
+    c = Customer(server)
+    with RunningBot(tdesk, server):
+        c.says("/start")
+        before = server.sent_count(CHAT)
+        update_id = server.user_sends_text(CHAT, "/help", language_code="en")
+        server.wait_for_messages(CHAT, before + 1)
+        sent = server.sent_count(CHAT)
+        server.redeliver(update_id)
+        server.wait_until(lambda: not server.pending_updates, 5)
+        after_redelivery = c.says("/status")  # a later update is answered normally
+        assert "no tickets" in after_redelivery["text"]
+        assert server.sent_count(CHAT) == sent + 1  # nothing for the redelivered one
+
+
+def test_a_stale_or_forged_button_changes_nothing(server: FakeBotApi, tdesk: Desk) -> None:
+    c = Customer(server)
+    with RunningBot(tdesk, server):
+        menu = c.says("/start")
+        c.presses("email")
+        c.says("mario@example.com")
+        direction = last(server)
+        c.presses("receive")
+        # the old menu's keyboard was closed; a forged press on the direction message:
+        before = server.sent_count(CHAT)
+        server.user_presses(CHAT, direction["message_id"], "r1:send", language_code="en")
+        answer = c._wait_after(before)
+        assert "That question is closed" in answer["text"]
+        assert "webmail" in answer["text"]  # the current question again
+        before = server.sent_count(CHAT)
+        server.user_presses(CHAT, direction["message_id"], "garbage", language_code="en")
+        assert "That question is closed" in c._wait_after(before)["text"]
+        assert menu["message_id"] != direction["message_id"]
+
+
+def test_a_photo_is_attached_to_the_ticket(
+    server: FakeBotApi, tdesk: Desk, store: SqlStore
+) -> None:
+    c = Customer(server)
+    with RunningBot(tdesk, server):
+        c.says("/start")
+        c.presses("email")
+        c.says("mario@example.com")
+        before = server.sent_count(CHAT)
+        server.user_sends_photo(CHAT, PNG, language_code="en")
+        answer = c._wait_after(before)
+        assert "I attached photo-" in answer["text"]
+        big = b"\x00" * (2 * 1024 * 1024)
+        before = server.sent_count(CHAT)
+        server.user_sends_document(CHAT, big, "log.txt", "text/plain", language_code="en")
+        assert "too big" in c._wait_after(before)["text"]
+        c.presses("receive")
+        c.says("it doesn't work in webmail either")
+        c.presses("no")
+        c.presses("webmail")
+        c.presses("none")
+        c.says("anna@rossi-srl.example")
+        c.says("mario@example.com")
+        c.says("Invoice")
+        c.says("yesterday 15:30")
+        c.presses("no")
+        done = c.presses("yes")
+    code = next(word.rstrip(":.,") for word in done["text"].split() if word.startswith("SPT-"))
+    attachments = store.ticket(code)["attachments"]
+    assert len(attachments) == 1 and attachments[0]["size"] == len(PNG)
+
+
+def test_a_status_notification_reaches_the_chat(
+    server: FakeBotApi, tdesk: Desk, store: SqlStore
+) -> None:
+    c = Customer(server)
+    with RunningBot(tdesk, server):
+        c.says("/start")
+        reach_summary(c)
+        done = c.presses("yes")
+        code = next(w.rstrip(":.,") for w in done["text"].split() if w.startswith("SPT-"))
+        before = server.sent_count(CHAT)
+        deliver = telegram.sender(tdesk, telegram.Settings(server.token, server.base_url))
+        change = tdesk.set_status(code, "waiting", "Is it only one sender?", deliver=deliver)
+        assert change is not None and change.delivered
+        server.wait_for_messages(CHAT, before + 1)
+        assert "Is it only one sender?" in "\n".join(server.texts(CHAT)[before:])
+        thanks = c.says("Yes, only anna@rossi-srl.example")
+        assert f"I added your answer to ticket {code}" in thanks["text"]
+    notes = store.ticket(code)["notes"]
+    assert any(n["kind"] == "customer_reply" for n in notes)
+
+
+def test_commands_are_registered_in_three_languages(server: FakeBotApi, tdesk: Desk) -> None:
+    with RunningBot(tdesk, server):
+        server.wait_until(lambda: len(server.commands) >= 3, 5)
+    described = {lang: [c["command"] for c in cmds] for lang, cmds in server.commands.items()}
+    assert all(
+        names == ["start", "help", "lang", "cancel", "status"] for names in described.values()
+    )
+    assert set(server.commands) >= {"it", "es"}
+
+
+def test_typing_is_shown_while_the_dns_check_runs(
+    server: FakeBotApi, store: SqlStore, policy: Policy, clock: Clock, identify: LanguageIdentifier
+) -> None:
+    hosting = policy.model_copy(
+        update={
+            "provider": policy.provider.model_copy(update={"hosted_domains": ("good.example",)})
+        }
+    )
+    with DnsServer(delay=0.05) as dns_server:
+        checker = DnsChecker(hosting.dns, f"127.0.0.1:{dns_server.port}")
+        desk = Desk(store, hosting, clock=clock, identify=identify, dns=BlockingDns(checker))
+        c = Customer(server)
+        with RunningBot(desk, server):
+            c.says("/start")
+            c.presses("email")
+            answer = c.says("mario@good.example")
+    assert "I checked the mail settings of good.example" in "\n".join(server.texts(CHAT))
+    assert (CHAT, "typing") in server.chat_actions
+    assert "sending or in receiving" in answer["text"]
+
+
+def test_long_replies_are_split_under_the_limit(server: FakeBotApi, tdesk: Desk) -> None:
+    c = Customer(server)
+    error = ("550 5.7.1 message rejected by policy " * 200)[:7900]
+    with RunningBot(tdesk, server):
+        c.says("/start")
+        c.presses("email")
+        c.says("mario@example.com")
+        c.presses("receive")
+        c.says("it doesn't work in webmail either")
+        c.presses("no")
+        c.presses("webmail")
+        c.says(error)
+        c.says("anna@rossi-srl.example")
+        c.says("mario@example.com")
+        c.says("Invoice")
+        c.says("yesterday 15:30")
+        before = server.sent_count(CHAT)
+        server.user_presses(
+            CHAT, last(server)["message_id"], buttons(last(server))[1][1], language_code="en"
+        )
+        server.wait_until(lambda: "Is everything right?" in (server.texts(CHAT) or [""])[-1], 10)
+    parts = server.texts(CHAT)[before:]
+    assert len(parts) >= 3  # the summary did not fit in one message
+    assert all(len(p) <= 4096 for p in server.texts(CHAT))
+    assert error.strip() in "\n".join(parts).replace("\n", " ")
+
+
+def test_a_blocked_chat_breaks_nothing_and_429_is_retried(server: FakeBotApi, tdesk: Desk) -> None:
+    c = Customer(server)
+    with RunningBot(tdesk, server):
+        c.says("/start")
+        server.block(CHAT)
+        server.user_sends_text(CHAT, "/help", language_code="en")
+        server.wait_until(
+            lambda: any(c.method == "sendMessage" and c.status == 403 for c in server.calls), 5
+        )
+        server.unblock(CHAT)
+        server.fail_next("sendMessage", 429, retry_after=1)
+        answer = c.says("/status")
+        assert "no tickets" in answer["text"]
+
+
+def _serve(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "bot.cli", "serve"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=Path(__file__).resolve().parent.parent,
+    )
+
+
+def test_serve_explains_a_missing_or_rejected_token(server: FakeBotApi, tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "SPORTELLO_"))}
+    env.update(DATABASE_URL=f"sqlite:///{tmp_path / 'serve.db'}", HOME=str(tmp_path))
+    missing = _serve(env)
+    assert missing.returncode == 2 and "TELEGRAM_TOKEN is not set" in missing.stderr
+    env.update(
+        TELEGRAM_TOKEN="123456:wrong-token-wrong-token-wrong-tok", TELEGRAM_API_URL=server.base_url
+    )
+    rejected = _serve(env)
+    assert rejected.returncode == 2 and "rejected TELEGRAM_TOKEN" in rejected.stderr
+    assert "Traceback" not in rejected.stderr
