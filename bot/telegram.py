@@ -82,6 +82,7 @@ class Settings:
     token: str
     base_url: str | None = None  # e.g. http://127.0.0.1:9000/bot (a local Bot API server)
     poll_interval: float = 0.0
+    chat_interval: float = 1.0  # seconds between two messages to one chat (Telegram's advice)
 
 
 def file_url(base_url: str) -> str:
@@ -97,6 +98,7 @@ class TelegramChannel:
         self.desk = desk
         self.settings = settings
         self._locks: defaultdict[int, asyncio.Lock] = defaultdict(asyncio.Lock)
+        self._last_sent: dict[int, float] = {}
         builder = (
             Application.builder()
             .token(settings.token)
@@ -260,6 +262,7 @@ class TelegramChannel:
         try:
             for i, text in enumerate(texts):
                 last = i == len(texts) - 1
+                await self._pace(chat_id)
                 await self.app.bot.send_message(
                     chat_id,
                     text,
@@ -270,6 +273,14 @@ class TelegramChannel:
             log.info("chat %s blocked the bot; the conversation is kept", chat_id)
             return False
         return True
+
+    async def _pace(self, chat_id: int) -> None:
+        """Keep about `chat_interval` seconds between messages to the same chat."""
+        loop = asyncio.get_running_loop()
+        wait = self._last_sent.get(chat_id, -1e9) + self.settings.chat_interval - loop.time()
+        if wait > 0:
+            await asyncio.sleep(wait)
+        self._last_sent[chat_id] = loop.time()
 
     async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         log.error("error while handling an update", exc_info=context.error)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import os
 import subprocess
 import sys
@@ -31,10 +32,11 @@ PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 4096
 class RunningBot:
     """The bot's Application polling in a thread of its own, like a separate process."""
 
-    def __init__(self, desk: Desk, server: FakeBotApi) -> None:
-        self.channel = telegram.TelegramChannel(
-            desk, telegram.Settings(server.token, server.base_url, poll_interval=0.01)
+    def __init__(self, desk: Desk, server: FakeBotApi, chat_interval: float = 0.0) -> None:
+        settings = telegram.Settings(
+            server.token, server.base_url, poll_interval=0.01, chat_interval=chat_interval
         )
+        self.channel = telegram.TelegramChannel(desk, settings)
         self._loop: asyncio.AbstractEventLoop | None = None
         self._stop: asyncio.Event | None = None
         self._ready = threading.Event()
@@ -371,3 +373,83 @@ def test_serve_explains_a_missing_or_rejected_token(server: FakeBotApi, tmp_path
     rejected = _serve(env)
     assert rejected.returncode == 2 and "rejected TELEGRAM_TOKEN" in rejected.stderr
     assert "Traceback" not in rejected.stderr
+
+
+def test_messages_of_one_chat_are_handled_in_order(server: FakeBotApi, tdesk: Desk) -> None:
+    with RunningBot(tdesk, server):
+        server.user_sends_text(CHAT, "/start", language_code="en")
+        for text in ("email", "mario@example.com", "receiving", "it fails in webmail too"):
+            server.user_sends_text(CHAT, text, language_code="en")  # without waiting
+        server.wait_for_messages(CHAT, 5, timeout=10)
+    texts = server.texts(CHAT)
+    assert "Which mailbox has the problem?" in texts[1]
+    assert "sending or in receiving" in texts[2]
+    assert "webmail" in texts[3]
+    assert "only with certain addresses" in texts[4]
+
+
+def test_messages_to_one_chat_are_paced(server: FakeBotApi, tdesk: Desk) -> None:
+    with RunningBot(tdesk, server, chat_interval=0.3):
+        for text in ("/start", "/help", "/status"):
+            server.user_sends_text(CHAT, text, language_code="en")
+        server.wait_for_messages(CHAT, 3, timeout=10)
+    sent = [c.time for c in server.calls if c.method == "sendMessage"]
+    assert all(b - a >= 0.28 for a, b in itertools.pairwise(sent))
+
+
+def _start_serve(env: dict[str, str], *args: str) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "bot.cli", "serve", *args],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=Path(__file__).resolve().parent.parent,
+    )
+
+
+def _serve_env(server: FakeBotApi, tmp_path: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "SPORTELLO_"))}
+    env.update(
+        DATABASE_URL=f"sqlite:///{tmp_path / 'serve.db'}",
+        HOME=str(tmp_path),
+        TELEGRAM_TOKEN=server.token,
+        TELEGRAM_API_URL=server.base_url,
+        SPORTELLO_DNS_CHECKS="off",
+    )
+    return env
+
+
+@pytest.mark.parametrize("mode", ["polling", "webhook"])
+def test_sportello_serve_answers_customers(server: FakeBotApi, tmp_path: Path, mode: str) -> None:
+    args: list[str] = ["--poll-interval", "0.05"]
+    if mode == "webhook":
+        import socket
+
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        args = [
+            "--webhook-url",
+            f"http://127.0.0.1:{port}/telegram-hook",
+            "--listen",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--secret-token",
+            "s3cret-Token_1",
+        ]
+    process = _start_serve(_serve_env(server, tmp_path), *args)
+    try:
+        if mode == "webhook":
+            server.wait_until(lambda: server.webhook is not None, 20)
+            assert server.webhook is not None
+            assert server.webhook["url"].endswith("/telegram-hook")
+        else:
+            server.wait_until(lambda: "getUpdates" in server.requests, 20)
+        server.user_sends_text(CHAT, "/start", language_code="es")
+        server.wait_for_messages(CHAT, 1, timeout=20)
+        assert "¿En qué puedo ayudarle?" in server.texts(CHAT)[0]
+    finally:
+        process.terminate()
+        process.wait(20)
