@@ -23,7 +23,7 @@ from bot.dnscheck import DnsChecker
 from bot.dnsport import BlockingDns
 from bot.i18n import LANGUAGES, Renderer, compile_catalogs, update_catalogs
 from bot.langid import LanguageIdentifier
-from bot.service import STATUSES, Deliver, Desk
+from bot.service import STATUSES, Desk
 from flows.diagram import mermaid
 from flows.dnstexts import explain, report_lines
 from storage.store import DEFAULT_DB, SqlStore
@@ -147,13 +147,6 @@ def main(argv: list[str] | None = None) -> int:
         store.close()
 
 
-def deliverer(settings: Settings, desk: Desk) -> Deliver | None:
-    """How staff messages reach customers from this process (Telegram, when configured)."""
-    if not settings.telegram_token:
-        return None
-    return telegram.sender(desk, _telegram_settings(settings))
-
-
 def _telegram_settings(settings: Settings, poll_interval: float = 0.0) -> telegram.Settings:
     assert settings.telegram_token is not None
     return telegram.Settings(
@@ -243,13 +236,17 @@ def _safe(url: str) -> str:
 def _tickets(args: argparse.Namespace, store: SqlStore, settings: Settings) -> int:
     if args.tickets_command == "set-status":
         desk = Desk(store, settings.policy)
-        change = desk.set_status(
-            args.code, args.status, args.note, deliver=deliverer(settings, desk)
-        )
+        change = desk.set_status(args.code, args.status, args.note)
         if change is None:
             print(f"sportello: no ticket {args.code}", file=sys.stderr)
             return 1
-        how = "sent now" if change.delivered else "shown at the customer's next message"
+        how = "shown at the customer's next message"
+        if change.queued:
+            how = "queued for the sender"
+            if settings.telegram_token:
+                channel = telegram.TelegramChannel(desk, _telegram_settings(settings))
+                sent = asyncio.run(telegram.deliver_now(channel, store))
+                how = f"sent now ({sent} message(s) delivered)"
         print(f"{args.code.upper()}: {args.status} ({change.channel}:{change.user}, {how})")
         print(desk.render(change.turn))
         return 0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -13,7 +14,7 @@ from bot.i18n import Renderer, normalize_language
 from flows.dnsreport import DnsPort
 from flows.model import Context, Conversation, Event, Notice, TicketDraft, TicketRef
 from flows.policy import Policy
-from flows.text import Bubble, T, Turn, t
+from flows.text import N_, Bubble, T, Turn, t
 from flows.triage import Engine
 from storage.store import Store, Tx, code_factory
 
@@ -30,7 +31,7 @@ def _in_language_of(conv: Conversation, progress: Callable[[str, T], None]) -> C
 
 
 STATUSES = ("open", "in_progress", "waiting", "resolved", "closed")
-Deliver = Callable[[str, str, Turn], bool]
+PUSH_CHANNELS = ("telegram",)  # channels where the sender can reach the customer any time
 
 
 @dataclass(frozen=True)
@@ -38,7 +39,7 @@ class StatusChange:
     channel: str
     user: str
     turn: Turn  # what the customer is (or will be) told
-    delivered: bool
+    queued: bool  # in the outbox for the sender (else told at the next message)
 
 
 class TxDesk:
@@ -52,10 +53,30 @@ class TxDesk:
         return self.tx.open_tickets(channel, user)
 
     def open_ticket(self, draft: TicketDraft) -> TicketRef:
-        return self.tx.create_ticket(draft, self.new_code)
+        ref = self.tx.create_ticket(draft, self.new_code)
+        self.tx.enqueue(
+            "staff_alert", f"alert:{ref.code}", f"staff:{draft.team}", {"code": ref.code}
+        )
+        return ref
 
     def add_details(self, code: str, draft: TicketDraft) -> TicketRef:
-        return self.tx.add_ticket_details(code, draft)
+        ref = self.tx.add_ticket_details(code, draft)
+        fields = draft.fields
+        said = [fields.get("error_text") or "", fields.get("description") or ""]
+        said += [
+            f"{e['sender']} → {e['recipient']} · “{e['subject']}” · {e['sent_at']}"
+            for e in fields.get("examples") or []
+        ]
+        self._to_staff(code, draft.team, N_("The customer added details to {code}:"), said)
+        return ref
+
+    def _to_staff(self, code: str, team: str, msgid: str, lines: list[str]) -> None:
+        self.tx.enqueue(
+            "staff_thread",
+            f"thread:{code}:{uuid.uuid4().hex}",
+            f"staff:{team}",
+            {"code": code, "msgid": msgid, "text": "\n".join(x for x in lines if x)},
+        )
 
     def customer_tickets(self, channel: str, user: str) -> list[TicketRef]:
         return self.tx.customer_tickets(channel, user)
@@ -73,6 +94,8 @@ class TxDesk:
 
     def add_reply(self, code: str, text: str, language: str) -> None:
         self.tx.add_note(code, "customer_reply", {"text": text, "language": language})
+        team = self.tx.ticket_team(code)
+        self._to_staff(code, team, N_("The customer answered about {code}:"), [text])
 
 
 class Desk:
@@ -135,15 +158,14 @@ class Desk:
             log.exception("turn failed for %s:%s on %r", channel, user, event)
             return self._apology(language, storage=False)
 
-    def set_status(
-        self, code: str, status: str, note: str = "", deliver: Deliver | None = None
-    ) -> StatusChange | None:
+    def set_status(self, code: str, status: str, note: str = "") -> StatusChange | None:
         """Change a ticket's status (staff side) and tell the customer in their language.
 
-        `deliver(channel, user, turn)` pushes the message at once and says whether
-        it could; otherwise (or without it) the customer is told at their next
-        message. A question (status "waiting" with a note) becomes the question
-        the customer is asked; their answer is added to the ticket.
+        On a channel that can push (Telegram) the message goes to the outbox,
+        written in this same transaction, and the sender delivers it; on the
+        terminal the customer is told at their next message. A question (status
+        "waiting" with a note) becomes the question the customer is asked; their
+        answer is added to the ticket and posted in the staff thread.
         """
         if status not in STATUSES:
             raise ValueError(f"unknown status {status!r}; known: {', '.join(STATUSES)}")
@@ -156,11 +178,18 @@ class Desk:
             tx.add_note(notice.code, "status", {"status": status, "note": notice.note})
             conv = tx.load_conversation(channel, user) or Conversation(channel=channel, user=user)
             turn = self.engine.tell(conv, notice, Context(self.clock(), TxDesk(tx, self.policy)))
-            delivered = deliver is not None and deliver(channel, user, turn)
-            if not delivered:
+            queued = channel in PUSH_CHANNELS
+            if queued:
+                tx.enqueue(
+                    "customer_message",
+                    f"status:{notice.code}:{uuid.uuid4().hex}",
+                    f"{channel}:{user}",
+                    {"channel": channel, "chat": user, "text": self.render(turn)},
+                )
+            else:
                 conv.notices.append(notice)
             tx.save_conversation(conv)
-        return StatusChange(channel, user, turn, delivered)
+        return StatusChange(channel, user, turn, queued)
 
     def _apology(self, language: str | None, storage: bool) -> Turn:
         text = (

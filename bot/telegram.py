@@ -16,6 +16,7 @@ import logging
 from collections import defaultdict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import Any
 
 from telegram import (
     BotCommand,
@@ -31,9 +32,11 @@ from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import AIORateLimiter, Application, ContextTypes, TypeHandler
 
 from bot.i18n import LANGUAGES
+from bot.outbox import Sender, Transport, Undeliverable
 from bot.service import Desk
 from flows.model import Event
 from flows.text import N_, T, Turn, t
+from storage.store import SqlStore
 
 log = logging.getLogger(__name__)
 
@@ -286,25 +289,31 @@ class TelegramChannel:
         log.error("error while handling an update", exc_info=context.error)
 
 
-def sender(desk: Desk, settings: Settings) -> Callable[[str, str, Turn], bool]:
-    """Deliver staff messages to Telegram chats from any process (blocking)."""
+def customer_transport(channel: TelegramChannel) -> Transport:
+    """The outbox transport for messages to customers (staff news), through this bot."""
 
-    def deliver(channel: str, user: str, turn: Turn) -> bool:
-        if channel != CHANNEL:
-            return False
-        return asyncio.run(_deliver_once(desk, settings, int(user), turn))
-
-    return deliver
-
-
-async def _deliver_once(desk: Desk, settings: Settings, chat_id: int, turn: Turn) -> bool:
-    channel = TelegramChannel(desk, settings)
-    async with channel.app.bot:
+    async def send(payload: dict[str, Any], attempts: int) -> dict[str, Any]:
+        chat_id = int(payload["chat"])
+        sent = []
         try:
-            return await channel.send_turn(chat_id, turn)
-        except TelegramError:
-            log.warning("could not deliver to %s", chat_id, exc_info=True)
-            return False
+            for text in split_message(html.escape(payload["text"])):
+                await channel._pace(chat_id)
+                message = await channel.app.bot.send_message(
+                    chat_id, text, parse_mode=ParseMode.HTML
+                )
+                sent.append(message.message_id)
+        except Forbidden as exc:  # blocked: it can never be delivered
+            raise Undeliverable(str(exc)) from exc
+        return {"message_ids": sent}
+
+    return send
+
+
+async def deliver_now(channel: TelegramChannel, store: SqlStore) -> int:
+    """Deliver the customer messages waiting in the outbox, from a short-lived process."""
+    async with channel.app.bot:
+        sender = Sender(store, {"customer_message": customer_transport(channel)})
+        return await sender.run_once()
 
 
 async def run_until(channel: TelegramChannel, stop: Awaitable[object]) -> None:

@@ -90,3 +90,40 @@ class ProcessedUpdateRow(SQLModel, table=True):
     channel: str = Field(max_length=32)
     update_key: str = Field(max_length=64)
     created_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+
+
+class OutboxRow(SQLModel, table=True):
+    """Something to deliver (a staff alert, a message to a customer), written with its cause.
+
+    The row is written in the same transaction as the ticket or the status
+    change it announces, so nothing is announced that did not happen and
+    nothing that happened goes unannounced. The sender delivers rows in `id`
+    order per `target`, retrying with back-off.
+    """
+
+    __tablename__ = "outbox"
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(max_length=128, unique=True)  # one row per thing to say
+    kind: str = Field(max_length=32)
+    target: str = Field(max_length=128, index=True)  # who receives it, for ordering
+    payload: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    attempts: int = 0
+    next_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    created_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    sent_at: datetime | None = Field(
+        default=None, sa_column=Column(DateTime(timezone=True), nullable=True, index=True)
+    )
+    result: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    last_error: str | None = Field(default=None, max_length=500)
+
+
+class StaffAlertRow(SQLModel, table=True):
+    """Where a ticket's alert stands in the staff chat, and who took the ticket."""
+
+    __tablename__ = "staff_alert"
+
+    ticket_id: int = Field(foreign_key="ticket.id", primary_key=True)
+    channel: str = Field(max_length=64)
+    ts: str = Field(max_length=64)
+    assignee: str | None = Field(default=None, max_length=128)

@@ -6,6 +6,7 @@ import random
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -20,7 +21,9 @@ from flows.model import Conversation, TicketDraft, TicketRef
 from storage.models import (
     AttachmentRow,
     ConversationRow,
+    OutboxRow,
     ProcessedUpdateRow,
+    StaffAlertRow,
     TicketNoteRow,
     TicketRow,
     utcnow,
@@ -71,8 +74,26 @@ class Tx(ABC):
         """Change a ticket's status; return its (channel, user), or None if there is none."""
 
     @abstractmethod
+    def ticket_team(self, code: str) -> str: ...
+
+    @abstractmethod
+    def enqueue(self, kind: str, key: str, target: str, payload: dict[str, Any]) -> None:
+        """Add something to deliver, once per `key`, committed with the turn."""
+
+    @abstractmethod
     def first_time(self, channel: str, key: str) -> bool:
         """Record that update `key` of `channel` is handled; False if it was before."""
+
+
+@dataclass(frozen=True)
+class Pending:
+    """An outbox row due for delivery."""
+
+    id: int
+    kind: str
+    target: str
+    payload: dict[str, Any]
+    attempts: int
 
 
 class Store(ABC):
@@ -127,6 +148,85 @@ class SqlStore(Store):
 
     def close(self) -> None:
         self.engine.dispose()
+
+    # -- the outbox ----------------------------------------------------------
+    def due(self, now: datetime, limit: int = 50) -> list[Pending]:
+        """Rows to deliver now: for each target, its oldest undelivered row, if it is due.
+
+        A later row never overtakes an earlier one of the same target, so each
+        receiver gets its messages in order even across retries.
+        """
+        with Session(self.engine) as session:
+            rows = session.exec(
+                select(OutboxRow)
+                .where(col(OutboxRow.sent_at).is_(None))
+                .order_by(col(OutboxRow.id))
+            ).all()
+        first: dict[str, OutboxRow] = {}
+        for row in rows:
+            first.setdefault(row.target, row)
+        ready = [row for row in first.values() if _aware(row.next_at) <= now and row.id is not None]
+        ready.sort(key=lambda row: row.id or 0)
+        return [
+            Pending(row.id or 0, row.kind, row.target, dict(row.payload), row.attempts)
+            for row in ready[:limit]
+        ]
+
+    def delivered(self, row_id: int, result: dict[str, Any] | None = None) -> None:
+        with Session(self.engine) as session:
+            row = session.get(OutboxRow, row_id)
+            if row is None:
+                return
+            row.sent_at, row.result, row.last_error = utcnow(), result, None
+            session.add(row)
+            session.commit()
+
+    def failed(self, row_id: int, error: str, retry_at: datetime) -> None:
+        with Session(self.engine) as session:
+            row = session.get(OutboxRow, row_id)
+            if row is None:
+                return
+            row.attempts += 1
+            row.next_at, row.last_error = retry_at, error[:500]
+            session.add(row)
+            session.commit()
+
+    def undelivered(self) -> int:
+        with Session(self.engine) as session:
+            return len(
+                session.exec(select(OutboxRow.id).where(col(OutboxRow.sent_at).is_(None))).all()
+            )
+
+    def staff_alert(self, code: str) -> StaffAlertRow | None:
+        with Session(self.engine) as session:
+            return session.exec(
+                select(StaffAlertRow)
+                .join(TicketRow, col(TicketRow.id) == col(StaffAlertRow.ticket_id))
+                .where(TicketRow.code == code)
+            ).first()
+
+    def save_staff_alert(self, code: str, channel: str, ts: str) -> None:
+        with Session(self.engine) as session:
+            ticket_id = session.exec(select(TicketRow.id).where(TicketRow.code == code)).one()
+            assert ticket_id is not None
+            row = session.get(StaffAlertRow, ticket_id) or StaffAlertRow(
+                ticket_id=ticket_id, channel=channel, ts=ts
+            )
+            row.channel, row.ts = channel, ts
+            session.add(row)
+            session.commit()
+
+    def assign(self, code: str, assignee: str) -> None:
+        with Session(self.engine) as session:
+            row = session.exec(
+                select(StaffAlertRow)
+                .join(TicketRow, col(TicketRow.id) == col(StaffAlertRow.ticket_id))
+                .where(TicketRow.code == code)
+            ).first()
+            if row is not None:
+                row.assignee = assignee
+                session.add(row)
+                session.commit()
 
     @contextmanager
     def transaction(self) -> Iterator[Tx]:
@@ -311,6 +411,20 @@ class _SqlTx(Tx):
         self.session.flush()
         return row.channel, row.user_id
 
+    def ticket_team(self, code: str) -> str:
+        return self.session.exec(select(TicketRow.team).where(TicketRow.code == code)).one()
+
+    def enqueue(self, kind: str, key: str, target: str, payload: dict[str, Any]) -> None:
+        now = utcnow()
+        row = OutboxRow(
+            key=key, kind=kind, target=target, payload=payload, next_at=now, created_at=now
+        )
+        try:
+            with self.session.begin_nested():
+                self.session.add(row)
+        except IntegrityError:
+            pass  # said already
+
     def first_time(self, channel: str, key: str) -> bool:
         try:
             with self.session.begin_nested():
@@ -375,6 +489,10 @@ def _ref(row: TicketRow, appended: bool = False) -> TicketRef:
         status=row.status,
         appended=appended,
     )
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 def _iso(moment: datetime) -> str:

@@ -38,7 +38,7 @@ def test_a_status_change_is_told_at_the_next_message(
     code = open_ticket(chat)
     chat.choose("no")  # no other problem: closed
     change = desk.set_status(code, "in_progress")
-    assert change is not None and not change.delivered
+    assert change is not None and not change.queued
     assert f"a technician has taken your ticket {code}" in desk.render(change.turn)
     chat.start()
     assert f"Good news: a technician has taken your ticket {code}." in chat.text

@@ -267,9 +267,10 @@ def test_a_status_notification_reaches_the_chat(
         done = c.presses("yes")
         code = next(w.rstrip(":.,") for w in done["text"].split() if w.startswith("SPT-"))
         before = server.sent_count(CHAT)
-        deliver = telegram.sender(tdesk, telegram.Settings(server.token, server.base_url))
-        change = tdesk.set_status(code, "waiting", "Is it only one sender?", deliver=deliver)
-        assert change is not None and change.delivered
+        change = tdesk.set_status(code, "waiting", "Is it only one sender?")
+        assert change is not None and change.queued
+        channel = telegram.TelegramChannel(tdesk, telegram.Settings(server.token, server.base_url))
+        assert asyncio.run(telegram.deliver_now(channel, store)) == 1
         server.wait_for_messages(CHAT, before + 1)
         assert "Is it only one sender?" in "\n".join(server.texts(CHAT)[before:])
         thanks = c.says("Yes, only anna@rossi-srl.example")

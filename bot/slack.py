@@ -1,0 +1,401 @@
+"""The staff side in Slack: ticket alerts in Block Kit, and the Take / Ask / Resolve actions.
+
+Alerts and thread messages go out through the outbox (bot/outbox.py); the
+Bolt listeners acknowledge at once and then act through the desk, which tells
+the customer in their language. Customer text is escaped and shown as plain
+text, so it cannot mention, link or format anything. Only the three actions
+reach the customer: ordinary thread messages stay internal.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from slack_bolt import Ack, App, BoltContext
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    Block,
+    ButtonElement,
+    ContextBlock,
+    DividerBlock,
+    HeaderBlock,
+    MarkdownTextObject,
+    PlainTextInputElement,
+    PlainTextObject,
+    SectionBlock,
+)
+from slack_sdk.models.blocks.blocks import InputBlock
+from slack_sdk.models.views import View
+
+from bot.i18n import Renderer
+from bot.service import Desk
+from flows.text import N_, T, t
+from storage.store import SqlStore
+
+log = logging.getLogger(__name__)
+
+CHUNK = 2900  # a section's text may hold 3,000 characters
+MAX_BLOCKS = 50
+FIELD_LABELS = {
+    "code": N_("Ticket"),
+    "category": N_("Category"),
+    "priority": N_("Priority"),
+    "status": N_("Status"),
+    "customer": N_("Customer"),
+    "language": N_("Language"),
+    "mailbox": N_("Mailbox"),
+    "domain": N_("Domain"),
+    "direction": N_("Problem with"),
+    "webmail": N_("Webmail"),
+    "client": N_("Client"),
+    "addresses": N_("Only these addresses"),
+    "error": N_("Error message (verbatim)"),
+    "details": N_("Customer's description"),
+    "examples": N_("Example messages"),
+    "dns": N_("DNS findings"),
+    "attachments": N_("Attachments"),
+}
+
+
+def escape(text: str) -> str:
+    """Escape Slack's control characters: `<!channel>` and `<@U1>` stay inert text."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _plain(text: str) -> list[Block]:
+    """Customer words as plain text sections (no mrkdwn, no links, no mentions)."""
+    text = escape(text) or "\u2014"
+    return [
+        SectionBlock(text=PlainTextObject(text=text[i : i + CHUNK], emoji=False))
+        for i in range(0, len(text), CHUNK)
+    ]
+
+
+@dataclass(frozen=True)
+class SlackSettings:
+    token: str
+    channels: Mapping[str, str]  # team -> Slack channel id
+    signing_secret: str | None = None
+    app_token: str | None = None  # Socket Mode
+    api_url: str | None = None  # e.g. http://127.0.0.1:PORT/api/ (tests)
+    staff_language: str = "en"
+
+
+class Alerts:
+    """Builds and sends the staff's view of tickets."""
+
+    def __init__(
+        self, store: SqlStore, renderer: Renderer, settings: SlackSettings, client: WebClient
+    ) -> None:
+        self.store = store
+        self.renderer = renderer
+        self.settings = settings
+        self.client = client
+
+    def _t(self, value: T | str) -> str:
+        return self.renderer.text(self.settings.staff_language, value)
+
+    def _label(self, key: str) -> str:
+        return self._t(t(FIELD_LABELS[key]))
+
+    def blocks(self, ticket: dict[str, Any], assignee: str | None = None) -> list[Block]:
+        """The whole case in one message."""
+        from flows.triage import CATEGORY_LABELS, PRIORITY_LABELS, STATUS_LABELS
+
+        status = self._t(t(STATUS_LABELS.get(ticket["status"], ticket["status"])))
+        facts = [
+            ("category", self._t(t(CATEGORY_LABELS.get(ticket["category"], ticket["category"])))),
+            ("priority", self._t(t(PRIORITY_LABELS.get(ticket["priority"], ticket["priority"])))),
+            ("status", status + (f" \u2014 <@{assignee}>" if assignee else "")),
+            ("customer", escape(f"{ticket['channel']}:{ticket['user']}")),
+            ("language", ticket["language"]),
+        ]
+        for key, value in (
+            ("mailbox", ticket.get("mailbox")),
+            ("domain", ticket.get("domain")),
+            ("direction", ticket.get("direction")),
+            (
+                "webmail",
+                None
+                if ticket.get("webmail_fails") is None
+                else ("fails too" if ticket["webmail_fails"] else "works"),
+            ),
+            ("client", " ".join(x for x in (ticket.get("client"), ticket.get("client_name")) if x)),
+        ):
+            if value:
+                facts.append((key, escape(str(value))))
+        blocks: list[Block] = [
+            HeaderBlock(text=PlainTextObject(text=f"{ticket['code']}", emoji=False)),
+            SectionBlock(
+                fields=[
+                    MarkdownTextObject(text=f"*{self._label(k)}*\n{v}", verbatim=True)
+                    for k, v in facts[:10]
+                ]
+            ),
+        ]
+
+        def titled(key: str, text: str) -> None:
+            blocks.append(ContextBlock(elements=[MarkdownTextObject(text=f"*{self._label(key)}*")]))
+            blocks.extend(_plain(text))
+
+        if ticket.get("addresses"):
+            titled("addresses", ticket["addresses"])
+        if ticket.get("error_text"):
+            titled("error", ticket["error_text"])
+        if ticket.get("description"):
+            titled("details", ticket["description"])
+        examples = ticket.get("examples") or []
+        if examples:
+            titled(
+                "examples",
+                "\n".join(
+                    f"{e['sender']} \u2192 {e['recipient']} \u00b7 \u201c{e['subject']}\u201d "
+                    f"\u00b7 {e['sent_at']}"
+                    for e in examples
+                ),
+            )
+        dns = ticket.get("dns") or {}
+        findings = [f for f in dns.get("findings", []) if f["severity"] != "ok"]
+        if findings:
+            titled(
+                "dns",
+                "\n".join(
+                    f"[{f['severity']}] {f['code']}: {f.get('detail', '')}" for f in findings
+                ),
+            )
+        attachments = ticket.get("attachments") or []
+        if attachments:
+            titled(
+                "attachments",
+                "\n".join(
+                    f"{a['filename']} ({a['size']} bytes, id {a['id']})" for a in attachments
+                ),
+            )
+        blocks.append(DividerBlock())
+        if ticket["status"] not in ("resolved", "closed"):
+            buttons = [
+                ("take", N_("Take"), "primary"),
+                ("ask", N_("Ask the customer"), None),
+                ("resolve", N_("Resolve"), None),
+            ]
+            if assignee:
+                buttons = buttons[1:]
+            blocks.append(
+                ActionsBlock(
+                    block_id="ticket_actions",
+                    elements=[
+                        ButtonElement(
+                            text=self._t(t(label)),
+                            action_id=action,
+                            value=ticket["code"],
+                            style=style,
+                        )
+                        for action, label, style in buttons
+                    ],
+                )
+            )
+        return blocks[:MAX_BLOCKS]
+
+    def fallback(self, ticket: dict[str, Any]) -> str:
+        return escape(f"{ticket['code']} \u2014 {ticket['category']} \u2014 {ticket['priority']}")
+
+    # -- transports for the outbox ----------------------------------------------
+    async def post_alert(self, payload: dict[str, Any], attempts: int) -> dict[str, Any]:
+        return await asyncio.to_thread(self._post_alert, payload["code"], attempts)
+
+    def _post_alert(self, code: str, attempts: int) -> dict[str, Any]:
+        ticket = self.store.ticket(code)
+        if ticket is None:
+            return {"skipped": "no such ticket"}
+        channel = self.settings.channels[ticket["team"]]
+        if attempts:  # an earlier answer may have been lost: was it posted after all?
+            found = self._find_posted(channel, code)
+            if found:
+                self.store.save_staff_alert(code, channel, found)
+                return {"channel": channel, "ts": found, "found": True}
+        answer = self.client.chat_postMessage(
+            channel=channel,
+            text=self.fallback(ticket),
+            blocks=self.blocks(ticket),
+            metadata={"event_type": "sportello_ticket", "event_payload": {"code": code}},
+        )
+        ts = str(answer["ts"])
+        self.store.save_staff_alert(code, str(answer["channel"]), ts)
+        return {"channel": answer["channel"], "ts": ts}
+
+    def _find_posted(self, channel: str, code: str) -> str | None:
+        history = self.client.conversations_history(
+            channel=channel, include_all_metadata=True, limit=100
+        )
+        message: dict[str, Any]
+        for message in history.get("messages", []):
+            meta: dict[str, Any] = message.get("metadata") or {}
+            if meta.get("event_payload", {}).get("code") == code:
+                return str(message["ts"])
+        return None
+
+    async def post_thread(self, payload: dict[str, Any], attempts: int) -> dict[str, Any]:
+        return await asyncio.to_thread(self._post_thread, payload)
+
+    def _post_thread(self, payload: dict[str, Any]) -> dict[str, Any]:
+        alert = self.store.staff_alert(payload["code"])
+        if alert is None:
+            raise RuntimeError(f"the alert of {payload['code']} is not posted yet")
+        text = self._t(T(payload["msgid"], {"code": payload["code"]}))
+        blocks: list[Block] = [SectionBlock(text=MarkdownTextObject(text=escape(text)))]
+        blocks.extend(_plain(payload.get("text", "")))
+        answer = self.client.chat_postMessage(
+            channel=alert.channel, thread_ts=alert.ts, text=escape(text), blocks=blocks
+        )
+        return {"ts": answer["ts"]}
+
+    def refresh(self, code: str) -> None:
+        """Show a ticket's new status and assignee in its alert (best effort)."""
+        alert = self.store.staff_alert(code)
+        ticket = self.store.ticket(code)
+        if alert is None or ticket is None:
+            return
+        try:
+            self.client.chat_update(
+                channel=alert.channel,
+                ts=alert.ts,
+                text=self.fallback(ticket),
+                blocks=self.blocks(ticket, alert.assignee),
+            )
+        except SlackApiError:
+            log.warning("could not update the alert of %s", code, exc_info=True)
+
+
+def _modal(callback_id: str, code: str, title: str, label: str, submit: str) -> View:
+    return View(
+        type="modal",
+        callback_id=callback_id,
+        private_metadata=code,
+        title=PlainTextObject(text=title[:24]),
+        submit=PlainTextObject(text=submit[:24]),
+        blocks=[
+            InputBlock(
+                block_id="text",
+                label=PlainTextObject(text=label),
+                element=PlainTextInputElement(action_id="text", multiline=True, max_length=2900),
+            )
+        ],
+    )
+
+
+def build_app(desk: Desk, alerts: Alerts, settings: SlackSettings) -> App:
+    """The Bolt app: acknowledge at once, act after, never twice for a retried request."""
+    app = App(
+        client=alerts.client,
+        signing_secret=settings.signing_secret or "socket-mode",
+        token_verification_enabled=False,
+        process_before_response=False,
+    )
+    store = alerts.store
+
+    @app.middleware
+    def once(body: dict[str, Any], context: BoltContext, next: Any) -> Any:
+        key = _request_key(body)
+        if key is not None and not _first_time(store, key):
+            context["already_done"] = True
+        return next()
+
+    def skip(context: BoltContext) -> bool:
+        return bool(context.get("already_done"))
+
+    @app.action("take")
+    def take(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
+        ack()
+        if skip(context):
+            return
+        code, user = body["actions"][0]["value"], body["user"]["id"]
+        if desk.set_status(code, "in_progress") is not None:
+            store.assign(code, user)
+            alerts.refresh(code)
+
+    @app.action("ask")
+    def ask(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+        ack()
+        if skip(context):
+            return
+        code = body["actions"][0]["value"]
+        client.views_open(
+            trigger_id=body["trigger_id"],
+            view=_modal(
+                "ask",
+                code,
+                alerts._t(t("Ask the customer")),
+                alerts._t(t("Your question for the customer (sent as you write it)")),
+                alerts._t(t("Send")),
+            ),
+        )
+
+    @app.action("resolve")
+    def resolve(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+        ack()
+        if skip(context):
+            return
+        code = body["actions"][0]["value"]
+        client.views_open(
+            trigger_id=body["trigger_id"],
+            view=_modal(
+                "resolve",
+                code,
+                alerts._t(t("Resolve")),
+                alerts._t(t("Resolution note for the customer")),
+                alerts._t(t("Resolve")),
+            ),
+        )
+
+    def _submitted(body: dict[str, Any]) -> tuple[str, str, str]:
+        view = body["view"]
+        text = view["state"]["values"]["text"]["text"]["value"] or ""
+        return view["private_metadata"], text.strip(), body["user"]["id"]
+
+    @app.view("ask")
+    def asked(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
+        ack()
+        if skip(context):
+            return
+        code, question, _ = _submitted(body)
+        if desk.set_status(code, "waiting", question) is not None:
+            alerts.refresh(code)
+
+    @app.view("resolve")
+    def resolved(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
+        ack()
+        if skip(context):
+            return
+        code, note, _ = _submitted(body)
+        if desk.set_status(code, "resolved", note) is not None:
+            alerts.refresh(code)
+
+    @app.event("message")
+    def internal(ack: Ack) -> None:  # staff talk in threads stays with the staff
+        ack()
+
+    return app
+
+
+def _request_key(body: dict[str, Any]) -> str | None:
+    """What identifies a request across Slack's retries of it."""
+    if body.get("event_id"):
+        return f"event:{body['event_id']}"
+    if body.get("type") == "block_actions" and body.get("actions"):
+        action = body["actions"][0]
+        return f"action:{body.get('container', {}).get('message_ts')}:{action.get('action_ts')}"
+    if body.get("type") == "view_submission":
+        view = body.get("view", {})
+        return f"view:{view.get('id')}:{view.get('hash')}"
+    return None
+
+
+def _first_time(store: SqlStore, key: str) -> bool:
+    with store.transaction() as tx:
+        return tx.first_time("slack", key)
