@@ -11,7 +11,6 @@ import os
 import sys
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
@@ -23,7 +22,9 @@ from bot.dnscheck import DnsChecker
 from bot.dnsport import BlockingDns
 from bot.i18n import LANGUAGES, Renderer, compile_catalogs, update_catalogs
 from bot.langid import LanguageIdentifier
+from bot.serve import Options, serve
 from bot.service import STATUSES, Desk
+from bot.slack import SlackSettings
 from flows.diagram import mermaid
 from flows.dnstexts import explain, report_lines
 from storage.store import DEFAULT_DB, SqlStore
@@ -70,6 +71,8 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=8443, help="webhook listen port")
     serve.add_argument("--secret-token", help="webhook secret token Telegram must send")
     serve.add_argument("--poll-interval", type=float, default=0.0, help="seconds between polls")
+    serve.add_argument("--slack-listen", default="127.0.0.1", help="Slack HTTP listen address")
+    serve.add_argument("--slack-port", type=int, default=3000, help="Slack HTTP port")
 
     dns_cmd = sub.add_parser("dns", help="check a domain's mail DNS (MX, SPF, DKIM, DMARC)")
     dns_cmd.add_argument("domain")
@@ -166,30 +169,42 @@ def _desk(store: SqlStore, settings: Settings) -> Desk:
 
 
 def _serve(args: argparse.Namespace, store: SqlStore, settings: Settings) -> int:
-    if not settings.telegram_token:
-        print("sportello: TELEGRAM_TOKEN is not set: there is no bot to run", file=sys.stderr)
-        return 2
-    channel = telegram.TelegramChannel(
-        _desk(store, settings), _telegram_settings(settings, args.poll_interval)
-    )
-    try:
-        asyncio.run(_check_token(channel))
-    except InvalidToken:
-        print("sportello: Telegram rejected TELEGRAM_TOKEN (check the token)", file=sys.stderr)
-        return 2
-    except NetworkError as exc:
-        print(f"sportello: cannot reach the Telegram Bot API: {exc}", file=sys.stderr)
-        return 2
-    if args.webhook_url:
-        channel.app.run_webhook(
-            listen=args.listen,
-            port=args.port,
-            url_path=urlsplit(args.webhook_url).path.lstrip("/"),
-            webhook_url=args.webhook_url,
-            secret_token=args.secret_token,
+    if not settings.telegram_token and not settings.slack_token:
+        print(
+            "sportello: TELEGRAM_TOKEN is not set (nor SLACK_BOT_TOKEN): there is nothing to run",
+            file=sys.stderr,
         )
-    else:
-        channel.app.run_polling(poll_interval=args.poll_interval)
+        return 2
+    desk = _desk(store, settings)
+    tg = _telegram_settings(settings, args.poll_interval) if settings.telegram_token else None
+    if tg is not None:
+        try:
+            asyncio.run(_check_token(telegram.TelegramChannel(desk, tg)))
+        except InvalidToken:
+            print("sportello: Telegram rejected TELEGRAM_TOKEN (check the token)", file=sys.stderr)
+            return 2
+        except NetworkError as exc:
+            print(f"sportello: cannot reach the Telegram Bot API: {exc}", file=sys.stderr)
+            return 2
+    slack = None
+    if settings.slack_token:
+        slack = SlackSettings(
+            token=settings.slack_token,
+            channels=dict(settings.slack_channels),
+            signing_secret=settings.slack_signing_secret,
+            app_token=settings.slack_app_token,
+            api_url=settings.slack_api_url,
+            staff_language=settings.staff_language,
+        )
+    options = Options(
+        webhook_url=args.webhook_url,
+        listen=args.listen,
+        port=args.port,
+        secret_token=args.secret_token,
+        slack_listen=args.slack_listen,
+        slack_port=args.slack_port,
+    )
+    asyncio.run(serve(desk, store, tg, slack, options))
     return 0
 
 

@@ -10,7 +10,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 from bot.dnscheck import parse_nameserver
-from flows.policy import Policy, PolicyError, load_policy
+from flows.policy import TEAMS, Policy, PolicyError, load_policy
 from storage.store import database_url
 
 
@@ -26,6 +26,12 @@ class Settings:
     dns_checks: bool = True
     telegram_token: str | None = None
     telegram_api_url: str | None = None  # a local Bot API server, e.g. http://127.0.0.1:9000/bot
+    slack_token: str | None = None
+    slack_signing_secret: str | None = None
+    slack_app_token: str | None = None
+    slack_api_url: str | None = None
+    slack_channels: tuple[tuple[str, str], ...] = ()  # (team, channel id)
+    staff_language: str = "en"
 
 
 def load_settings(
@@ -58,7 +64,32 @@ def load_settings(
     api_url = env.get("TELEGRAM_API_URL") or None
     if api_url is not None and not api_url.startswith(("http://", "https://")):
         raise SettingsError(f"TELEGRAM_API_URL must be an http(s) URL, not {api_url!r}")
+    slack_token = env.get("SLACK_BOT_TOKEN") or None
+    channels = tuple(
+        (team, env[f"SLACK_CHANNEL_{team.upper()}"])
+        for team in TEAMS
+        if env.get(f"SLACK_CHANNEL_{team.upper()}")
+    )
+    if slack_token:
+        missing = [t for t in TEAMS if t not in dict(channels)]
+        if missing:
+            names = ", ".join(f"SLACK_CHANNEL_{t.upper()}" for t in missing)
+            raise SettingsError(f"SLACK_BOT_TOKEN is set: {names} must name the teams' channels")
+        if not (env.get("SLACK_SIGNING_SECRET") or env.get("SLACK_APP_TOKEN")):
+            raise SettingsError(
+                "SLACK_BOT_TOKEN is set: SLACK_SIGNING_SECRET (HTTP) or SLACK_APP_TOKEN "
+                "(Socket Mode) is needed too"
+            )
+    staff_language = env.get("SPORTELLO_STAFF_LANG", "en")
+    if staff_language not in ("en", "it", "es"):
+        raise SettingsError(f"SPORTELLO_STAFF_LANG must be en, it or es, not {staff_language!r}")
     return Settings(
+        slack_token=slack_token,
+        slack_signing_secret=env.get("SLACK_SIGNING_SECRET") or None,
+        slack_app_token=env.get("SLACK_APP_TOKEN") or None,
+        slack_api_url=env.get("SLACK_API_URL") or None,
+        slack_channels=channels,
+        staff_language=staff_language,
         policy=loaded,
         database_url=url,
         nameservers=nameservers,

@@ -1,0 +1,119 @@
+"""`sportello serve` as a process: Telegram, Slack (HTTP) and the sender together."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.support.fakebotapi import FakeBotApi
+from tests.support.fakeslack import FakeSlack, signed_request
+
+ROOT = Path(__file__).resolve().parent.parent
+CHAT = 777
+TECH, SALES = "C0TECH0001", "C0SALES001"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture
+def fakes() -> Iterator[tuple[FakeBotApi, FakeSlack]]:
+    with FakeBotApi() as bot_api, FakeSlack() as slack:
+        yield bot_api, slack
+
+
+def _post(port: int, body: str, headers: dict[str, str]) -> int:
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{port}/slack/events", data=body.encode(), headers=headers
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=10) as answer:
+            return int(answer.status)
+    except urllib.error.HTTPError as error:
+        return int(error.code)
+
+
+def test_serve_runs_telegram_slack_and_the_sender_together(
+    fakes: tuple[FakeBotApi, FakeSlack], tmp_path: Path
+) -> None:
+    bot_api, slack = fakes
+    slack_port = _free_port()
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("TELEGRAM_", "SLACK_", "SPORTELLO_"))
+    }
+    env.update(
+        DATABASE_URL=f"sqlite:///{tmp_path / 'serve.db'}",
+        HOME=str(tmp_path),
+        SPORTELLO_DNS_CHECKS="off",
+        TELEGRAM_TOKEN=bot_api.token,
+        TELEGRAM_API_URL=bot_api.base_url,
+        SLACK_BOT_TOKEN=slack.token,
+        SLACK_API_URL=slack.base_url,
+        SLACK_SIGNING_SECRET=slack.signing_secret,
+        SLACK_CHANNEL_TECHNICAL=TECH,
+        SLACK_CHANNEL_SALES=SALES,
+    )
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "bot.cli",
+            "serve",
+            "--poll-interval",
+            "0.05",
+            "--slack-port",
+            str(slack_port),
+        ],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        bot_api.wait_until(lambda: "getUpdates" in bot_api.requests, 20)
+        for text in ("/start", "sales", "Vorrei la fattura di ottobre <!channel> *subito*"):
+            before = bot_api.sent_count(CHAT)
+            bot_api.user_sends_text(CHAT, text, language_code="it")
+            bot_api.wait_for_messages(CHAT, before + 1, timeout=20)
+        summary = bot_api.messages(CHAT)[-1]
+        data = next(
+            b["callback_data"]
+            for row in summary["reply_markup"]["inline_keyboard"]
+            for b in row
+            if b["callback_data"].endswith(":yes")
+        )
+        before = bot_api.sent_count(CHAT)
+        bot_api.user_presses(CHAT, summary["message_id"], data, language_code="it")
+        bot_api.wait_for_messages(CHAT, before + 1, timeout=20)
+        # The sender posts the alert to the sales channel, with the customer's text inert.
+        slack.wait_for_messages(SALES, 1, timeout=20)
+        alert = slack.messages(SALES)[0]
+        posted = json.dumps(alert["blocks"])
+        assert "&lt;!channel&gt;" in posted and "<!channel>" not in posted
+        # Staff press Take in Slack: the customer hears it on Telegram, in Italian.
+        body = slack.block_actions_payload("take", channel_id=SALES, message_ts=alert["ts"])
+        signed, headers = signed_request(body, secret=slack.signing_secret)
+        before = bot_api.sent_count(CHAT)
+        assert _post(slack_port, signed, headers) == 200
+        bot_api.wait_for_messages(CHAT, before + 1, timeout=20)
+        assert "un tecnico ha preso in carico il suo ticket" in bot_api.texts(CHAT)[-1]
+        # An unsigned request is refused.
+        assert _post(slack_port, body, {"Content-Type": "application/x-www-form-urlencoded"}) == 401
+    finally:
+        process.terminate()
+        _, err = process.communicate(timeout=20)
+    assert "Traceback" not in err, err
