@@ -109,35 +109,39 @@ class Alerts:
         from flows.triage import CATEGORY_LABELS, PRIORITY_LABELS, STATUS_LABELS
 
         status = self._t(t(STATUS_LABELS.get(ticket["status"], ticket["status"])))
-        facts = [
+        # Our own words (mrkdwn, may mention the assignee) and the customer's (plain text).
+        ours = [
             ("category", self._t(t(CATEGORY_LABELS.get(ticket["category"], ticket["category"])))),
             ("priority", self._t(t(PRIORITY_LABELS.get(ticket["priority"], ticket["priority"])))),
             ("status", status + (f" \u2014 <@{assignee}>" if assignee else "")),
-            ("customer", escape(f"{ticket['channel']}:{ticket['user']}")),
             ("language", ticket["language"]),
         ]
+        if ticket.get("direction"):
+            direction = N_("sending") if ticket["direction"] == "send" else N_("receiving")
+            ours.append(("direction", self._t(t(direction))))
+        if ticket.get("webmail_fails") is not None:
+            webmail = N_("fails too") if ticket["webmail_fails"] else N_("works")
+            ours.append(("webmail", self._t(t(webmail))))
+        if ticket.get("client") == "webmail":
+            ours.append(("client", self._t(t(N_("Only in webmail")))))
+        theirs = [("customer", f"{ticket['channel']}:{ticket['user']}")]
         for key, value in (
             ("mailbox", ticket.get("mailbox")),
             ("domain", ticket.get("domain")),
-            ("direction", ticket.get("direction")),
-            (
-                "webmail",
-                None
-                if ticket.get("webmail_fails") is None
-                else ("fails too" if ticket["webmail_fails"] else "works"),
-            ),
-            ("client", " ".join(x for x in (ticket.get("client"), ticket.get("client_name")) if x)),
+            ("client", ticket.get("client_name") if ticket.get("client") == "both" else None),
         ):
             if value:
-                facts.append((key, escape(str(value))))
+                theirs.append((key, str(value)))
+        fields: list[MarkdownTextObject | PlainTextObject] = [
+            MarkdownTextObject(text=f"*{self._label(k)}*\n{v}", verbatim=True) for k, v in ours
+        ]
+        fields += [
+            PlainTextObject(text=f"{self._label(k)}: {escape(v)}"[:2000], emoji=False)
+            for k, v in theirs
+        ]
         blocks: list[Block] = [
             HeaderBlock(text=PlainTextObject(text=f"{ticket['code']}", emoji=False)),
-            SectionBlock(
-                fields=[
-                    MarkdownTextObject(text=f"*{self._label(k)}*\n{v}", verbatim=True)
-                    for k, v in facts[:10]
-                ]
-            ),
+            SectionBlock(fields=fields[:10]),
         ]
 
         def titled(key: str, text: str) -> None:
