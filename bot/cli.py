@@ -195,6 +195,7 @@ def _serve(args: argparse.Namespace, store: SqlStore, settings: Settings) -> int
             app_token=settings.slack_app_token,
             api_url=settings.slack_api_url,
             staff_language=settings.staff_language,
+            public_url=settings.public_url,
         )
     options = Options(
         webhook_url=args.webhook_url,

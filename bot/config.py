@@ -32,6 +32,7 @@ class Settings:
     slack_api_url: str | None = None
     slack_channels: tuple[tuple[str, str], ...] = ()  # (team, channel id)
     staff_language: str = "en"
+    public_url: str | None = None  # where staff reach this server (attachment links in Slack)
 
 
 def load_settings(
@@ -90,6 +91,7 @@ def load_settings(
         slack_api_url=env.get("SLACK_API_URL") or None,
         slack_channels=channels,
         staff_language=staff_language,
+        public_url=env.get("SPORTELLO_PUBLIC_URL") or None,
         policy=loaded,
         database_url=url,
         nameservers=nameservers,

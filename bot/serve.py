@@ -12,7 +12,9 @@ import contextlib
 import logging
 import signal
 import threading
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlsplit
 from wsgiref.simple_server import WSGIRequestHandler, make_server
 
@@ -23,7 +25,7 @@ from slack_sdk import WebClient
 from bot import telegram
 from bot.outbox import Sender, Transport
 from bot.service import Desk
-from bot.slack import Alerts, SlackSettings, build_app
+from bot.slack import Alerts, SlackSettings, attachments_app, build_app
 from storage.store import SqlStore
 
 log = logging.getLogger(__name__)
@@ -72,11 +74,16 @@ async def serve(
             handler.connect()  # type: ignore[no-untyped-call]
             closers.append(handler)
         else:
+            events = SlackRequestHandler(app)
+            files = attachments_app(store, slack)
+
+            def route(environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+                if environ.get("PATH_INFO", "").startswith("/attachments/"):
+                    return files(environ, start_response)
+                return events(environ, start_response)
+
             server = make_server(
-                options.slack_listen,
-                options.slack_port,
-                SlackRequestHandler(app),
-                handler_class=_Quiet,
+                options.slack_listen, options.slack_port, route, handler_class=_Quiet
             )
             threading.Thread(target=server.serve_forever, daemon=True).start()
             closers.append(server)

@@ -10,8 +10,10 @@ reach the customer: ordinary thread messages stay internal.
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import hmac
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -39,6 +41,7 @@ from flows.text import N_, T, t
 from storage.store import SqlStore
 
 log = logging.getLogger(__name__)
+WsgiApp = Callable[[dict[str, Any], Any], Iterable[bytes]]
 
 CHUNK = 2900  # a section's text may hold 3,000 characters
 MAX_BLOCKS = 50
@@ -85,6 +88,46 @@ class SlackSettings:
     app_token: str | None = None  # Socket Mode
     api_url: str | None = None  # e.g. http://127.0.0.1:PORT/api/ (tests)
     staff_language: str = "en"
+    public_url: str | None = None  # where staff reach this server (attachment links)
+
+
+def _signature(settings: SlackSettings, attachment_id: int) -> str:
+    key = (settings.signing_secret or settings.token).encode()
+    return hmac.new(key, f"attachment:{attachment_id}".encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def attachment_url(settings: SlackSettings, attachment_id: int) -> str:
+    """The signed address of an attachment (only whoever has the link can open it)."""
+    base = (settings.public_url or "").rstrip("/")
+    return f"{base}/attachments/{attachment_id}/{_signature(settings, attachment_id)}"
+
+
+def attachments_app(store: SqlStore, settings: SlackSettings) -> WsgiApp:
+    """Serve attachments at /attachments/<id>/<signature>; anything else is 404."""
+
+    def app(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        parts = environ.get("PATH_INFO", "").strip("/").split("/")
+        if len(parts) == 3 and parts[0] == "attachments" and parts[1].isdigit():
+            attachment_id = int(parts[1])
+            if hmac.compare_digest(parts[2], _signature(settings, attachment_id)):
+                found = store.attachment(attachment_id)
+                if found is not None:
+                    filename, content_type, data = found
+                    safe = filename.replace('"', "").encode("ascii", "replace").decode()
+                    start_response(
+                        "200 OK",
+                        [
+                            ("Content-Type", content_type),
+                            ("Content-Length", str(len(data))),
+                            ("Content-Disposition", f'attachment; filename="{safe}"'),
+                            ("X-Content-Type-Options", "nosniff"),
+                        ],
+                    )
+                    return [data]
+        start_response("404 Not Found", [("Content-Type", "text/plain")])
+        return [b"not found"]
+
+    return app
 
 
 class Alerts:
@@ -175,12 +218,11 @@ class Alerts:
             )
         attachments = ticket.get("attachments") or []
         if attachments:
-            titled(
-                "attachments",
-                "\n".join(
-                    f"{a['filename']} ({a['size']} bytes, id {a['id']})" for a in attachments
-                ),
+            links = [self._link(a) for a in attachments]
+            blocks.append(
+                ContextBlock(elements=[MarkdownTextObject(text=f"*{self._label('attachments')}*")])
             )
+            blocks.append(SectionBlock(text=MarkdownTextObject(text="\n".join(links)[:CHUNK])))
         blocks.append(DividerBlock())
         if ticket["status"] not in ("resolved", "closed"):
             buttons = [
@@ -205,6 +247,15 @@ class Alerts:
                 )
             )
         return blocks[:MAX_BLOCKS]
+
+    def _link(self, attachment: dict[str, Any]) -> str:
+        """A link staff can open (signed, when a public address is configured)."""
+        name = escape(attachment["filename"]).replace("|", "\u2223")
+        size = f"{attachment['size'] / 1024:.0f} KB"
+        if not self.settings.public_url:
+            return f"{name} ({size})"
+        url = attachment_url(self.settings, int(attachment["id"]))
+        return f"<{url}|{name}> ({size})"
 
     def fallback(self, ticket: dict[str, Any]) -> str:
         return escape(f"{ticket['code']} \u2014 {ticket['category']} \u2014 {ticket['priority']}")

@@ -197,6 +197,12 @@ class SqlStore(Store):
                 session.exec(select(OutboxRow.id).where(col(OutboxRow.sent_at).is_(None))).all()
             )
 
+    def attachment(self, attachment_id: int) -> tuple[str, str, bytes] | None:
+        """A kept file: its name, content type and bytes."""
+        with Session(self.engine) as session:
+            row = session.get(AttachmentRow, attachment_id)
+            return None if row is None else (row.filename, row.content_type, row.data)
+
     def staff_alert(self, code: str) -> StaffAlertRow | None:
         with Session(self.engine) as session:
             return session.exec(

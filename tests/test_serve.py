@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
+import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,6 +20,7 @@ from tests.support.fakeslack import FakeSlack, signed_request
 
 ROOT = Path(__file__).resolve().parent.parent
 CHAT = 777
+PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 8
 TECH, SALES = "C0TECH0001", "C0SALES001"
 
 
@@ -65,6 +68,7 @@ def test_serve_runs_telegram_slack_and_the_sender_together(
         SLACK_SIGNING_SECRET=slack.signing_secret,
         SLACK_CHANNEL_TECHNICAL=TECH,
         SLACK_CHANNEL_SALES=SALES,
+        SPORTELLO_PUBLIC_URL=f"http://127.0.0.1:{slack_port}",
     )
     process = subprocess.Popen(
         [
@@ -85,10 +89,18 @@ def test_serve_runs_telegram_slack_and_the_sender_together(
     )
     try:
         bot_api.wait_until(lambda: "getUpdates" in bot_api.requests, 20)
-        for text in ("/start", "sales", "Vorrei la fattura di ottobre <!channel> *subito*"):
+        for text in ("/start", "sales"):
             before = bot_api.sent_count(CHAT)
             bot_api.user_sends_text(CHAT, text, language_code="it")
             bot_api.wait_for_messages(CHAT, before + 1, timeout=20)
+        before = bot_api.sent_count(CHAT)
+        bot_api.user_sends_photo(CHAT, PNG, language_code="it")
+        bot_api.wait_for_messages(CHAT, before + 1, timeout=20)
+        before = bot_api.sent_count(CHAT)
+        bot_api.user_sends_text(
+            CHAT, "Vorrei la fattura di ottobre <!channel> *subito*", language_code="it"
+        )
+        bot_api.wait_for_messages(CHAT, before + 1, timeout=20)
         summary = bot_api.messages(CHAT)[-1]
         data = next(
             b["callback_data"]
@@ -104,6 +116,13 @@ def test_serve_runs_telegram_slack_and_the_sender_together(
         alert = slack.messages(SALES)[0]
         posted = json.dumps(alert["blocks"])
         assert "&lt;!channel&gt;" in posted and "<!channel>" not in posted
+        # The screenshot is linked; the signed link opens it, a forged one does not.
+        link = re.search(r"<(http://127\.0\.0\.1:\d+/attachments/\d+/\w+)\|", posted)
+        assert link is not None, posted
+        with urllib.request.urlopen(link[1], timeout=10) as answer:
+            assert answer.read() == PNG
+        with pytest.raises(urllib.error.HTTPError):
+            urllib.request.urlopen(link[1][:-4] + "0000", timeout=10)
         # Staff press Take in Slack: the customer hears it on Telegram, in Italian.
         body = slack.block_actions_payload("take", channel_id=SALES, message_ts=alert["ts"])
         signed, headers = signed_request(body, secret=slack.signing_secret)
