@@ -454,3 +454,46 @@ def test_sportello_serve_answers_customers(server: FakeBotApi, tmp_path: Path, m
     finally:
         process.terminate()
         process.wait(20)
+
+
+def test_customer_news_waits_out_a_telegram_outage(
+    server: FakeBotApi, tdesk: Desk, store: SqlStore
+) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from bot.outbox import Sender
+
+    c = Customer(server)
+    with RunningBot(tdesk, server):
+        c.says("/start")
+        reach_summary(c)
+        done = c.presses("yes")
+    code = next(w.rstrip(":.,") for w in done["text"].split() if w.startswith("SPT-"))
+    before = server.sent_count(CHAT)
+    for status in ("in_progress", "resolved"):
+        assert tdesk.set_status(code, status, "done" if status == "resolved" else "")
+    server.fail_next("sendMessage", 500, count=3)
+    now = [datetime.now(UTC)]
+    channel = telegram.TelegramChannel(
+        tdesk, telegram.Settings(server.token, server.base_url, chat_interval=0.0)
+    )
+
+    async def deliver() -> int:
+        async with channel.app.bot:
+            sender = Sender(
+                store,
+                {"customer_message": telegram.customer_transport(channel)},
+                clock=lambda: now[0],
+                backoff=(5.0,),
+            )
+            total = 0
+            for _ in range(6):  # Telegram answers 500 three times, then recovers
+                total += await sender.run_once()
+                now[0] += timedelta(seconds=6)
+            return total
+
+    assert asyncio.run(deliver()) == 2
+    news = server.texts(CHAT)[before:]
+    assert len(news) == 2  # each once
+    assert "has taken your ticket" in news[0] and "has been resolved" in news[1]  # in order
+    assert store.undelivered() == 1  # only the staff alert (no Slack here) is left
