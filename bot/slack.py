@@ -327,6 +327,18 @@ class Alerts:
             log.warning("could not update the alert of %s", code, exc_info=True)
 
 
+# action -> (modal title, input label, submit label, the status it sets)
+MODALS = {
+    "ask": (
+        N_("Ask the customer"),
+        N_("Your question for the customer (sent as you write it)"),
+        N_("Send"),
+        "waiting",
+    ),
+    "resolve": (N_("Resolve"), N_("Resolution note for the customer"), N_("Resolve"), "resolved"),
+}
+
+
 def _modal(callback_id: str, code: str, title: str, label: str, submit: str) -> View:
     return View(
         type="modal",
@@ -374,62 +386,40 @@ def build_app(desk: Desk, alerts: Alerts, settings: SlackSettings) -> App:
             store.assign(code, user)
             alerts.refresh(code)
 
-    @app.action("ask")
-    def ask(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
-        ack()
-        if skip(context):
-            return
-        code = body["actions"][0]["value"]
-        client.views_open(
-            trigger_id=body["trigger_id"],
-            view=_modal(
-                "ask",
-                code,
-                alerts._t(t("Ask the customer")),
-                alerts._t(t("Your question for the customer (sent as you write it)")),
-                alerts._t(t("Send")),
-            ),
-        )
+    def open_modal(kind: str) -> Any:
+        title, label, submit, _ = MODALS[kind]
 
-    @app.action("resolve")
-    def resolve(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
-        ack()
-        if skip(context):
-            return
-        code = body["actions"][0]["value"]
-        client.views_open(
-            trigger_id=body["trigger_id"],
-            view=_modal(
-                "resolve",
-                code,
-                alerts._t(t("Resolve")),
-                alerts._t(t("Resolution note for the customer")),
-                alerts._t(t("Resolve")),
-            ),
-        )
+        def listener(
+            ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext
+        ) -> None:
+            ack()
+            if skip(context):
+                return
+            code = body["actions"][0]["value"]
+            view = _modal(
+                kind, code, alerts._t(t(title)), alerts._t(t(label)), alerts._t(t(submit))
+            )
+            client.views_open(trigger_id=body["trigger_id"], view=view)
 
-    def _submitted(body: dict[str, Any]) -> tuple[str, str, str]:
-        view = body["view"]
-        text = view["state"]["values"]["text"]["text"]["value"] or ""
-        return view["private_metadata"], text.strip(), body["user"]["id"]
+        return listener
 
-    @app.view("ask")
-    def asked(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
-        ack()
-        if skip(context):
-            return
-        code, question, _ = _submitted(body)
-        if desk.set_status(code, "waiting", question) is not None:
-            alerts.refresh(code)
+    def submitted(kind: str) -> Any:
+        status = MODALS[kind][3]
 
-    @app.view("resolve")
-    def resolved(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
-        ack()
-        if skip(context):
-            return
-        code, note, _ = _submitted(body)
-        if desk.set_status(code, "resolved", note) is not None:
-            alerts.refresh(code)
+        def listener(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
+            ack()
+            if skip(context):
+                return
+            view = body["view"]
+            text = (view["state"]["values"]["text"]["text"]["value"] or "").strip()
+            if desk.set_status(view["private_metadata"], status, text) is not None:
+                alerts.refresh(view["private_metadata"])
+
+        return listener
+
+    for kind in MODALS:  # Ask the customer, Resolve: a modal, then the status change
+        app.action(kind)(open_modal(kind))
+        app.view(kind)(submitted(kind))
 
     @app.event("message")
     def internal(ack: Ack) -> None:  # staff talk in threads stays with the staff

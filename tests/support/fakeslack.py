@@ -247,6 +247,10 @@ class FakeSlack:
             "conversations.replies": self._conversations_replies,
             "reactions.add": self._reactions_add,
         }
+        # Methods that take the app-level token (xapp-...) instead of the bot token, such as
+        # apps.connections.open (Socket Mode): see `add_app_method`.
+        self.app_token: str | None = None
+        self._app_methods: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {}
 
     # -- life cycle ---------------------------------------------------------------------
 
@@ -578,6 +582,18 @@ class FakeSlack:
             bot_user_id=self.bot_user_id,
         )
 
+    def add_app_method(
+        self, method: str, app_token: str, fn: Callable[[dict[str, Any]], dict[str, Any]]
+    ) -> None:
+        """Answer `method` with `fn(params)` (under the fake's lock) when it is called with
+        the app-level token `app_token`. As Slack does, the bot token is refused there and
+        the app-level token everywhere else (`not_allowed_token_type`)."""
+        with self._cond:
+            if self.app_token not in (None, app_token):
+                raise ValueError("the fake already has another app-level token")
+            self.app_token = app_token
+            self._app_methods[method] = fn
+
     # -- faults -------------------------------------------------------------------------
 
     def fail_next(
@@ -841,9 +857,13 @@ class FakeSlack:
                 raise _SlackError("invalid_form_data")
             if not token:
                 raise _SlackError("not_authed")
-            if token != self.token:
+            app_level = method in self._app_methods
+            if self.app_token is not None and (token == self.app_token) != app_level:
+                if token in (self.token, self.app_token):
+                    raise _SlackError("not_allowed_token_type")
+            if token != (self.app_token if app_level else self.token):
                 raise _SlackError("invalid_auth")
-            fn = self._methods.get(method)
+            fn = (self._app_methods if app_level else self._methods).get(method)
             if fn is None:
                 raise _SlackError("unknown_method", req_method=method)
             with self._cond:
