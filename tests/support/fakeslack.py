@@ -24,7 +24,9 @@ the method name like urljoin); anything outside /api/ and /response_url/ is a 40
 What it does as Slack does (the points a bot gets wrong):
 
 - A missing token answers `not_authed`, a wrong one `invalid_auth` (HTTP 200, like every
-  Slack error but 429 and 5xx). An unknown method answers `unknown_method`.
+  Slack error but 429 and 5xx). An unknown method answers `unknown_method`. Methods added
+  with `add_app_method` (apps.connections.open, by fakesocketmode.py) take the app-level
+  token; the bot token there, or the app-level token elsewhere, is `not_allowed_token_type`.
 - Message timestamps (`ts`, "1712345678.000100") are unique and increasing. Replies go in
   the thread of `thread_ts`; the parent gets `reply_count`, `latest_reply`...
   `messages(channel)` is the channel as `conversations.history` shows it (top level,
@@ -858,10 +860,10 @@ class FakeSlack:
             if not token:
                 raise _SlackError("not_authed")
             app_level = method in self._app_methods
-            if self.app_token is not None and (token == self.app_token) != app_level:
-                if token in (self.token, self.app_token):
-                    raise _SlackError("not_allowed_token_type")
-            if token != (self.app_token if app_level else self.token):
+            expected = self.app_token if app_level else self.token
+            if token != expected and token in (self.token, self.app_token):
+                raise _SlackError("not_allowed_token_type")  # the other kind of token
+            if token != expected:
                 raise _SlackError("invalid_auth")
             fn = (self._app_methods if app_level else self._methods).get(method)
             if fn is None:
