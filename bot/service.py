@@ -71,11 +71,12 @@ class TxDesk:
         return ref
 
     def _to_staff(self, code: str, team: str, msgid: str, lines: list[str]) -> None:
+        post_id = uuid.uuid4().hex
         self.tx.enqueue(
             "staff_thread",
-            f"thread:{code}:{uuid.uuid4().hex}",
+            f"thread:{code}:{post_id}",
             f"staff:{team}",
-            {"code": code, "msgid": msgid, "text": "\n".join(x for x in lines if x)},
+            {"code": code, "msgid": msgid, "text": "\n".join(x for x in lines if x), "id": post_id},
         )
 
     def customer_tickets(self, channel: str, user: str) -> list[TicketRef]:

@@ -296,17 +296,31 @@ class Alerts:
         return None
 
     async def post_thread(self, payload: dict[str, Any], attempts: int) -> dict[str, Any]:
-        return await asyncio.to_thread(self._post_thread, payload)
+        return await asyncio.to_thread(self._post_thread, payload, attempts)
 
-    def _post_thread(self, payload: dict[str, Any]) -> dict[str, Any]:
+    def _post_thread(self, payload: dict[str, Any], attempts: int = 0) -> dict[str, Any]:
         alert = self.store.staff_alert(payload["code"])
         if alert is None:
             raise RuntimeError(f"the alert of {payload['code']} is not posted yet")
+        post_id = payload.get("id")
+        if attempts and post_id:  # an earlier answer may have been lost: posted after all?
+            replies = self.client.conversations_replies(
+                channel=alert.channel, ts=alert.ts, include_all_metadata=True, limit=200
+            )
+            reply: dict[str, Any]
+            for reply in replies.get("messages", []):
+                meta: dict[str, Any] = reply.get("metadata") or {}
+                if meta.get("event_payload", {}).get("id") == post_id:
+                    return {"ts": reply["ts"], "found": True}
         text = self._t(T(payload["msgid"], {"code": payload["code"]}))
         blocks: list[Block] = [SectionBlock(text=MarkdownTextObject(text=escape(text)))]
         blocks.extend(_plain(payload.get("text", "")))
         answer = self.client.chat_postMessage(
-            channel=alert.channel, thread_ts=alert.ts, text=escape(text), blocks=blocks
+            channel=alert.channel,
+            thread_ts=alert.ts,
+            text=escape(text),
+            blocks=blocks,
+            metadata={"event_type": "sportello_thread", "event_payload": {"id": post_id or ""}},
         )
         return {"ts": answer["ts"]}
 

@@ -761,3 +761,28 @@ def test_thread_messages_wait_for_their_alert_and_keep_their_order(
     assert alert_code(parent) == code
     assert "Da ieri mattina" in shown(reply)
     assert len(slack.calls_to("chat.postMessage", ok_only=True)) == 2
+
+
+def test_a_lost_answer_on_a_thread_post_does_not_post_it_twice(
+    staff: SlackSide,
+    slack: FakeSlack,
+    store: SqlStore,
+    customer: Customer,
+    desk: Desk,
+    sender_clock: Clock,
+) -> None:
+    code = open_ticket_on_telegram(customer)
+    assert staff.deliver() == 1  # the alert
+    change = desk.set_status(code, "waiting", "Da quando succede?")
+    assert change is not None
+    assert staff.deliver() == 1  # the question reaches the customer
+    customer.says("Da ieri mattina")
+    slack.drop_response_next("chat.postMessage")  # the answer is posted, its reply lost
+    assert staff.deliver() == 0
+    sender_clock.advance(seconds=BACKOFF)
+    assert staff.deliver() == 1  # found in the thread: marked delivered, not posted again
+    alert = store.staff_alert(code)
+    assert alert is not None
+    _, *replies = slack.thread(TECH, alert.ts)
+    assert len(replies) == 1 and "Da ieri mattina" in shown(replies[0])
+    assert store.undelivered() == 0
