@@ -1459,7 +1459,7 @@ class Engine:
         resolved = self._resolve(d, q, event.value)
         if resolved is not None:
             d.answer = resolved
-            return self._value_of_choice(q, resolved)
+            return resolved
         if q.reader is None:
             raise Invalid(t(q.hint))
         d.answer = None
@@ -1496,10 +1496,6 @@ class Engine:
             if direction is not None:
                 d.case.direction = "send" if direction == "send" else "receive"
         return found
-
-    @staticmethod
-    def _value_of_choice(q: Question, choice: str) -> str:
-        return choice
 
     def choices(self, d: Dialog, q: Question) -> list[Choice]:
         if q.choices_from:
