@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import html
 import logging
+import uuid
 from collections import defaultdict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -262,6 +263,7 @@ class TelegramChannel:
                     for c in turn.choices
                 ]
             )
+        sent = 0
         try:
             for i, text in enumerate(texts):
                 last = i == len(texts) - 1
@@ -272,10 +274,25 @@ class TelegramChannel:
                     parse_mode=ParseMode.HTML,
                     reply_markup=keyboard if last else None,
                 )
+                sent += 1
         except Forbidden:
             log.info("chat %s blocked the bot; the conversation is kept", chat_id)
             return False
+        except TelegramError:  # the turn is saved: its answer must not be lost either
+            log.warning("sending to %s failed; the sender will retry", chat_id, exc_info=True)
+            rest = html.unescape("\n\n".join(texts[sent:]))
+            await asyncio.to_thread(self._send_later, chat_id, rest)
+            return False
         return True
+
+    def _send_later(self, chat_id: int, text: str) -> None:
+        with self.desk.store.transaction() as tx:
+            tx.enqueue(
+                "customer_message",
+                f"reply:{chat_id}:{uuid.uuid4().hex}",
+                f"{CHANNEL}:{chat_id}",
+                {"channel": CHANNEL, "chat": str(chat_id), "text": text},
+            )
 
     async def _pace(self, chat_id: int) -> None:
         """Keep about `chat_interval` seconds between messages to the same chat."""

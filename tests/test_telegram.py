@@ -497,3 +497,24 @@ def test_customer_news_waits_out_a_telegram_outage(
     assert len(news) == 2  # each once
     assert "has taken your ticket" in news[0] and "has been resolved" in news[1]  # in order
     assert store.undelivered() == 1  # only the staff alert (no Slack here) is left
+
+
+def test_a_reply_lost_to_a_telegram_error_is_sent_later(
+    server: FakeBotApi, tdesk: Desk, store: SqlStore
+) -> None:
+    c = Customer(server)
+    with RunningBot(tdesk, server):
+        c.says("/start")
+        before = server.sent_count(CHAT)
+        server.fail_next("sendMessage", 500)
+        server.user_sends_text(CHAT, "/status", language_code="en")
+        server.wait_until(
+            lambda: any(x.method == "sendMessage" and x.status == 500 for x in server.calls), 5
+        )
+        server.wait_until(lambda: store.undelivered() == 1, 5)
+        assert server.sent_count(CHAT) == before
+    channel = telegram.TelegramChannel(
+        tdesk, telegram.Settings(server.token, server.base_url, chat_interval=0.0)
+    )
+    assert asyncio.run(telegram.deliver_now(channel, store)) == 1
+    assert "You have no tickets with us yet." in server.texts(CHAT)[-1]
