@@ -18,6 +18,7 @@ import pytest
 
 from flows.policy import DEFAULT_POLICY
 from tests.conftest import ROME
+from tests.support.cli_env import clean_env
 
 # The chat runs with the real clock: examples are dated a few days back from today.
 _TODAY = datetime.now(ROME).date()
@@ -67,23 +68,7 @@ DOMAINS = 'hosted_domains = ["example.com", "example.org", "rossi-srl.example", 
 
 @pytest.fixture
 def env(tmp_path: Path) -> dict[str, str]:
-    """A clean environment: its own HOME and SQLite file, no inherited Sportello settings."""
-    e = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith("SPORTELLO_") and k not in ("DATABASE_URL", "PYTHONUNBUFFERED")
-    }
-    home = tmp_path / "home"
-    home.mkdir()
-    e.update(
-        HOME=str(home),
-        SPORTELLO_DNS_CHECKS="off",  # DNS has tests of its own, on 127.0.0.1
-        DATABASE_URL=f"sqlite:///{tmp_path / 'cli.db'}",
-        COLUMNS="300",
-        LC_ALL="C.UTF-8",
-        PYTHONIOENCODING="utf-8",
-    )
-    return e
+    return clean_env(tmp_path)
 
 
 def sportello(

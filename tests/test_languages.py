@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import itertools
 import json
-import os
 import re
 import subprocess
 import sys
@@ -49,6 +48,7 @@ from flows.text import T
 from flows.triage import LITERAL_LABELS, MAX_SHORT, MAX_TEXT, too_long
 from storage.store import SqlStore
 from tests.support.chat import Chat, Clock
+from tests.support.cli_env import clean_env
 
 ROME = ZoneInfo("Europe/Rome")
 NOW = datetime(2026, 11, 20, 11, 0, tzinfo=ROME)  # Friday, office hours (as the `clock` fixture)
@@ -680,21 +680,7 @@ def test_the_language_check_catches_english() -> None:
 
 @pytest.fixture
 def cli_env(tmp_path: Path) -> dict[str, str]:
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith("SPORTELLO_") and k not in ("DATABASE_URL", "PYTHONUNBUFFERED")
-    }
-    home = tmp_path / "home"
-    home.mkdir()
-    env.update(
-        HOME=str(home),
-        SPORTELLO_DNS_CHECKS="off",  # DNS has tests of its own, on 127.0.0.1
-        DATABASE_URL=f"sqlite:///{tmp_path / 'cli.db'}",
-        LC_ALL="C.UTF-8",
-        PYTHONIOENCODING="utf-8",
-    )
-    return env
+    return clean_env(tmp_path)
 
 
 def test_the_jsonl_chat_speaks_the_current_language(cli_env: dict[str, str]) -> None:

@@ -7,7 +7,6 @@ import itertools
 import os
 import subprocess
 import sys
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -24,43 +23,10 @@ from storage.store import SqlStore
 from tests.support.chat import Clock
 from tests.support.dnsserver import DnsServer
 from tests.support.fakebotapi import FakeBotApi
+from tests.support.running_bot import RunningBot
 
 CHAT = 4242
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 4096
-
-
-class RunningBot:
-    """The bot's Application polling in a thread of its own, like a separate process."""
-
-    def __init__(self, desk: Desk, server: FakeBotApi, chat_interval: float = 0.0) -> None:
-        settings = telegram.Settings(
-            server.token, server.base_url, poll_interval=0.01, chat_interval=chat_interval
-        )
-        self.channel = telegram.TelegramChannel(desk, settings)
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._stop: asyncio.Event | None = None
-        self._ready = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-
-    def _run(self) -> None:
-        async def main() -> None:
-            self._loop = asyncio.get_running_loop()
-            self._stop = asyncio.Event()
-            self._ready.set()
-            await telegram.run_until(self.channel, self._stop.wait())
-
-        asyncio.run(main())
-
-    def __enter__(self) -> RunningBot:
-        self._thread.start()
-        assert self._ready.wait(10)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        assert self._loop is not None and self._stop is not None
-        self._loop.call_soon_threadsafe(self._stop.set)
-        self._thread.join(20)
-        assert not self._thread.is_alive()
 
 
 @pytest.fixture
