@@ -599,10 +599,6 @@ class DnsChecker:
         report.elapsed_ms = int((time.monotonic() - started) * 1000)
         return report
 
-    def check_blocking(self, domain: str, fresh: bool = False) -> DnsReport:
-        """The same check from synchronous code with no running event loop."""
-        return asyncio.run(self.check(domain, fresh))
-
     async def fetch(self, name: str, rdtype: str, lifetime: float) -> Lookup:
         """Ask the resolver; every failure becomes a Lookup, never an exception."""
         lifetime = max(0.01, lifetime)

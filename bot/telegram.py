@@ -158,7 +158,7 @@ class TelegramChannel:
             if turn is None:
                 return  # delivered before: already answered
             if query is not None and query.message is not None and n == 0:
-                await self._mark_choice(query.message, query.data, event, turn)
+                await self._mark_choice(query.message, query.data, turn)
             await self.send_turn(chat_id, turn)
 
     async def _answer_press(self, query_id: str) -> None:
@@ -225,9 +225,7 @@ class TelegramChannel:
         except TelegramError:
             log.info("typing action failed for %s", chat_id, exc_info=True)
 
-    async def _mark_choice(
-        self, message: object, data: str | None, event: Event, turn: Turn
-    ) -> None:
+    async def _mark_choice(self, message: object, data: str | None, turn: Turn) -> None:
         """Close the pressed keyboard, writing the answer under its question."""
         if not isinstance(message, Message):
             return

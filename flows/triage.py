@@ -11,7 +11,8 @@ of `Dialog`, named in the table.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from queue import Empty, SimpleQueue
 from typing import Any
@@ -1195,24 +1196,26 @@ class Engine:
         # the conversation it is bound to, so binding is all a turn needs.
         self._idle: SimpleQueue[Dialog] = SimpleQueue()
 
-    def _dialog(self, conv: Conversation, ctx: Context) -> Dialog:
+    @contextmanager
+    def _dialog(self, conv: Conversation, ctx: Context) -> Iterator[Dialog]:
+        """Borrow a registered dialog bound to `conv` for one turn."""
         try:
             d = self._idle.get_nowait()
         except Empty:
             d = Dialog(Conversation(channel="", user=""), ctx, self.policy)
             self.machine.add_model(d)
         d.bind(conv, ctx)
-        return d
+        try:
+            yield d
+        finally:
+            self._idle.put(d)
 
     def handle(self, conv: Conversation, event: Event, ctx: Context) -> Turn:
         """Apply one customer event to `conv` (changing it) and say what to answer."""
         if conv.state not in self.machine.states:
             conv.state = "menu"
-        d = self._dialog(conv, ctx)
-        try:
+        with self._dialog(conv, ctx) as d:
             return self._handle(d, event)
-        finally:
-            self._idle.put(d)
 
     def _handle(self, d: Dialog, event: Event) -> Turn:
         conv = d.conv
@@ -1263,18 +1266,15 @@ class Engine:
         A technician's question becomes the question asked: the customer's
         next message answers it, then the conversation goes on where it was.
         """
-        d = self._dialog(conv, ctx)
-        try:
-            d.say(*self.notice_texts(d, notice))
-            if notice.status == "waiting" and notice.note:
+        with self._dialog(conv, ctx) as d:
+            if notice.status == "waiting" and notice.note:  # the question is the state's intro
                 if conv.state not in ("ticket_question", "language"):
                     conv.resume = conv.state if conv.state not in ("new", "closed") else None
                 conv.question = notice
                 conv.state = "ticket_question"
-                d.said.pop()  # the question itself is the intro of the state
+            else:
+                d.say(*self.notice_texts(d, notice))
             return self._turn(d)
-        finally:
-            self._idle.put(d)
 
     def notice_texts(self, d: Dialog, notice: Notice) -> list[T | Lines]:
         status = t(STATUS_LABELS.get(notice.status, notice.status))

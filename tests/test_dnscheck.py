@@ -26,6 +26,7 @@ from bot.dnscheck import (
     parse_spf,
     rsa_key_bits,
 )
+from bot.dnsport import BlockingDns
 from flows.dnsreport import ALL_CODES, CODES, DnsReport
 from flows.policy import DnsPolicy, Policy
 from tests.support.dnsserver import ZONES, DnsServer
@@ -330,4 +331,4 @@ def test_parse_nameserver_rejects(text: str) -> None:
 
 
 def test_check_blocking(checker: DnsChecker) -> None:
-    assert checker.check_blocking("good.example").worst() == "ok"
+    assert BlockingDns(checker).check("good.example").worst() == "ok"
