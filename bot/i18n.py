@@ -22,6 +22,7 @@ from babel.messages.catalog import Catalog
 from babel.messages.extract import extract_from_dir
 from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.mofile import write_mo
+from babel.messages.plurals import get_plural
 from babel.messages.pofile import read_po, write_po
 
 from flows.text import Bubble, Days, Lines, T, Turn, Zone
@@ -152,6 +153,22 @@ def extract() -> Catalog:
     return catalog
 
 
+def _fit_plural_forms(catalog: Catalog, lang: str) -> None:
+    """Give the catalog the plural rule of the installed Babel, and every form a text.
+
+    CLDR's rules change between Babel releases (2.19 gave Italian and Spanish a
+    third form, for millions): the header follows the rule, and a new form
+    takes the text of the last one, which is the general plural.
+    """
+    nplurals, expr = get_plural(lang)
+    catalog._num_plurals, catalog._plural_expr = nplurals, expr  # no public setter
+    for message in catalog:
+        if message.id and message.pluralizable:
+            forms = tuple(message.string or ())
+            if forms and len(forms) != nplurals:
+                message.string = (forms + (forms[-1],) * nplurals)[:nplurals]
+
+
 def update_catalogs() -> list[Path]:
     """Write `messages.pot` from the code and merge it into every `.po`.
 
@@ -172,6 +189,7 @@ def update_catalogs() -> list[Path]:
         else:
             catalog = Catalog(locale=lang, project="sportello", charset="utf-8")
         catalog.update(copy.deepcopy(template), update_header_comment=False, no_fuzzy_matching=True)
+        _fit_plural_forms(catalog, lang)
         if lang == "en":
             for message in catalog:
                 if not message.id:
