@@ -37,6 +37,7 @@ from slack_sdk.models.views import View
 
 from bot.i18n import Renderer
 from bot.service import Desk
+from flows.form import DIRECTION_LABELS
 from flows.text import N_, T, t
 from storage.store import SqlStore
 
@@ -160,7 +161,7 @@ class Alerts:
             ("language", ticket["language"]),
         ]
         if ticket.get("direction"):
-            direction = N_("sending") if ticket["direction"] == "send" else N_("receiving")
+            direction = DIRECTION_LABELS.get(ticket["direction"], N_("receiving"))
             ours.append(("direction", self._t(t(direction))))
         if ticket.get("webmail_fails") is not None:
             webmail = N_("fails too") if ticket["webmail_fails"] else N_("works")

@@ -11,9 +11,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-from flows.understand import normalize
+from flows.understand import _one_edit, normalize
 
 OLDEST_DAYS = 366  # an example older than a year is no use to find a message in the logs
 
@@ -22,6 +23,7 @@ RELATIVE_DAYS: dict[str, int] = {
     # English
     "the day before yesterday": 2,
     "day before yesterday": 2,
+    "last night": 1,
     "yesterday": 1,
     "today": 0,
     "this morning": 0,
@@ -57,6 +59,7 @@ RELATIVE_DAYS: dict[str, int] = {
 # Relative days that also say it was afternoon or evening.
 PM_DAYS = frozenset(
     {
+        "last night",
         "this afternoon",
         "this evening",
         "tonight",
@@ -101,8 +104,10 @@ AM_WORDS = (
     "de la manana", "por la manana", "de la madrugada", "madrugada",
 )  # fmt: skip
 NAMED_TIMES = {
-    "noon": time(12), "midday": time(12), "midnight": time(0), "mezzogiorno": time(12),
-    "mezzanotte": time(0), "mediodia": time(12), "medianoche": time(0),
+    "first thing": time(9), "primera hora": time(9), "prima mattina": time(8),
+    "lunchtime": time(13), "lunch time": time(13), "ora di pranzo": time(13),
+    "hora de comer": time(14), "noon": time(12), "midday": time(12), "midnight": time(0),
+    "mezzogiorno": time(12), "mezzanotte": time(0), "mediodia": time(12), "medianoche": time(0),
 }  # fmt: skip
 FILLER = frozenset(
     {
@@ -114,6 +119,19 @@ FILLER = frozenset(
     }
 )  # fmt: skip
 
+# Words that make a time vague but not wrong: "tipo le 4", "8 y pico", "10ish".
+VAGUE = frozenset(
+    "tipo ish pico qualcosa something so roughly like more less piu meno mas poco forse "
+    "maybe credo think penso creo quizas quiza e y and or o".split()
+)
+NUMBER_WORDS = {
+    "one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6", "seven": "7",
+    "eight": "8", "nine": "9", "ten": "10", "eleven": "11", "twelve": "12",
+    "una": "1", "uno": "1", "due": "2", "tre": "3", "quattro": "4", "cinque": "5", "sei": "6",
+    "sette": "7", "otto": "8", "nove": "9", "dieci": "10", "undici": "11", "dodici": "12",
+    "dos": "2", "tres": "3", "cuatro": "4", "cinco": "5", "seis": "6", "siete": "7",
+    "ocho": "8", "nueve": "9", "diez": "10", "once": "11", "doce": "12",
+}  # fmt: skip
 _ISO = re.compile(r"\b(\d{4})-(\d{1,2})-(\d{1,2})\b")
 _DMY = re.compile(r"\b(\d{1,2})(?:[/-](\d{1,2})(?:[/.-](\d{2,4}))?|\.(\d{1,2})\.(\d{2,4}))\b")
 _TIME = re.compile(r"^(\d{1,2})(?:[:.h](\d{2}))?(am|pm)?$")
@@ -138,6 +156,9 @@ def parse_sent_at(text: str, now: datetime, zone: ZoneInfo) -> datetime:
     """Read `text` as a moment in the past, relative to `now` in `zone`."""
     local_now = now.astimezone(zone)
     folded = normalize(text, keep="/:").replace("'", " ")
+    folded = " ".join(_spelled(w) for w in folded.split())
+    if (ago := _ago(folded)) is not None:
+        return (local_now - ago).replace(second=0, microsecond=0)
     parts = _parse(folded, local_now.date())
     if parts.future:
         raise DateProblem("future")
@@ -152,6 +173,47 @@ def parse_sent_at(text: str, now: datetime, zone: ZoneInfo) -> datetime:
     if moment < local_now - timedelta(days=OLDEST_DAYS):
         raise DateProblem("too_old")
     return moment
+
+
+@lru_cache(maxsize=1)
+def _vocabulary() -> frozenset[str]:
+    words = set(WEEKDAY_NAMES) | set(MONTH_NAMES)
+    for phrases in (RELATIVE_DAYS, PM_WORDS, AM_WORDS, NAMED_TIMES, FUTURE_DAYS):
+        for phrase in phrases:
+            words.update(phrase.split())
+    return frozenset(w for w in words if len(w) >= 5)
+
+
+def _spelled(word: str) -> str:
+    """Put right a one-letter typo in a date word ("pomerigio", "yesterdy")."""
+    if len(word) < 5 or word in _vocabulary() or not word.isalpha():
+        return word
+    for known in _vocabulary():
+        if abs(len(known) - len(word)) <= 1 and known[0] == word[0] and _one_edit(word, known):
+            return known
+    return word
+
+
+_AGO = re.compile(
+    r"\b(?:(an?|one|un|una|mezz|half an?|media|\d{1,2}) )?(hours?|ore|ora|horas?|minutes?|"
+    r"minuti|minutos|mins?) (?:ago|fa)\b|\bhace (?:(una|un|media|\d{1,2}) )?(horas?|minutos?)\b"
+)
+
+
+def _ago(said: str) -> timedelta | None:
+    """Read "an hour ago", "2 ore fa", "hace media hora"."""
+    m = _AGO.search(said)
+    if m is None:
+        return None
+    amount, unit = (m[1], m[2]) if m[2] else (m[3], m[4])
+    if amount is None or amount in ("a", "an", "one", "un", "una"):
+        n = 1.0
+    elif amount in ("mezz", "half a", "half an", "media"):
+        n = 0.5
+    else:
+        n = float(amount)
+    minutes = n * 60 if unit.startswith(("h", "o")) else n
+    return timedelta(minutes=minutes)
 
 
 def _take(rest: str, phrase: str) -> tuple[str, bool]:
@@ -176,6 +238,8 @@ def _parse(said: str, today: date) -> _Parts:
         year = int(year_s) if year_s else today.year
         year = year + 2000 if year < 100 else year
         day = _date(year, int(month_s), int(m[1]))
+        if day is None and m[2]:  # "11/18": month first, as in the United States
+            day = _date(year, int(m[1]), int(month_s))
         if day is not None and not year_s and day > today:
             day = _date(year - 1, int(month_s), int(m[1]))
         if day is None:
@@ -195,26 +259,77 @@ def _parse(said: str, today: date) -> _Parts:
         rest, found = _take(rest, phrase)
         if found:
             return _Parts(today + timedelta(days=back), None, future=True)
-    words = [w for w in rest.split() if w not in FILLER]
-    if not words:
-        return _Parts(day, None)
-    if len(words) == 1 and words[0] in NAMED_TIMES:
-        return _Parts(day, NAMED_TIMES[words[0]])
-    words = [w.replace(":", ".") if w.count(":") == 1 else w for w in words]
-    m = _TIME.match("".join(words)) if len(words) <= 2 else None
-    if m is None:
-        return _Parts(None, None)
-    hour, minute = int(m[1]), int(m[2] or 0)
-    marker = m[3] or ("pm" if pm else "am" if am else None)
-    if m[3] and not 1 <= hour <= 12:
-        return _Parts(None, None)  # "13pm", "0am"
+    clock = _clock(rest, pm, am)
+    if clock is None:
+        words = [w for w in rest.split() if w not in FILLER and w not in VAGUE]
+        return _Parts(day, None) if not any(c.isdigit() for c in "".join(words)) else _Parts(
+            None, None
+        )
+    return _Parts(day, clock)
+
+
+# Words around a bare hour that make it a time: "alle 4", "a las 8", "10ish".
+_CUE_BEFORE = (
+    r" (?:alle|all|ore|verso le|verso|tipo|at|around|about|approx|circa|sobre las|"
+    r"sobre la|a las|a la|las|a eso de las|hacia las|le|intorno alle|h) (\d{1,2}) "
+)
+_CUE_AFTER = (
+    r" (\d{1,2}) (?:ish|o clock|oclock|circa|h|hrs|uhr|y pico|e qualcosa|"
+    r"and something|o so|more or less|piu o meno|mas o menos) "
+)
+
+
+def _clock(rest: str, pm: bool, am: bool) -> time | None:
+    """Find the time of day in what is left of an answer, as people say it.
+
+    "15:30", "3pm", "alle 4 e mezza", "8 y pico", "half 4", "quarter to 5",
+    "10ish", "verso le dieci", "mezzogiorno". A bare number counts only after
+    a word that introduces a time ("alle", "at", "a las", "verso", "tipo") or
+    before one that follows it ("ish", "o'clock", "circa").
+    """
+    rest = " " + " ".join(NUMBER_WORDS.get(w, w) for w in rest.split()) + " "
+    rest = re.sub(r"(\d)\s*-?\s*ish\b", r"\1 ish", rest)
+    for name, value in NAMED_TIMES.items():
+        if f" {name} " in rest:
+            return value
+    found: tuple[int, int, str | None] | None = None
+    if m := re.search(r" (\d{1,2})[:.h](\d{2}) ?(am|pm)? ", rest):
+        found = (int(m[1]), int(m[2]), m[3])
+    elif m := re.search(r" (\d{1,2}) ?(am|pm) ", rest):
+        found = (int(m[1]), 0, m[2])
+    elif m := re.search(r" half (?:past )?(\d{1,2}) ", rest):
+        found = (int(m[1]), 30, None)
+    elif m := re.search(r" (?:a )?quarter (past|to) (\d{1,2}) ", rest):
+        hour = int(m[2])
+        found = (hour, 15, None) if m[1] == "past" else (hour - 1, 45, None)
+    elif m := re.search(
+        r" (\d{1,2}) (?:e|y|and) (?:(mezza|mezzo|media|half)|(?:un )?(quarto|cuarto|quarter)) ",
+        rest,
+    ):
+        found = (int(m[1]), 30 if m[2] else 15, None)
+    elif m := re.search(r" (\d{1,2}) (?:meno|menos) (?:un )?(?:quarto|cuarto) ", rest):
+        found = (int(m[1]) - 1, 45, None)
+    elif m := (
+        re.search(_CUE_BEFORE, rest)
+        or re.search(_CUE_AFTER, rest)
+        or re.fullmatch(r" (\d{1,2}) ", rest)
+    ):
+        found = (int(m[1]), 0, None)
+    if found is None:
+        return None
+    hour, minute, marker = found
+    marker = marker or ("pm" if pm else "am" if am else None)
+    if marker is None and 1 <= hour <= 6:
+        marker = "pm"  # "at half 4": mail is sent in the afternoon, not before dawn
+    if marker in ("am", "pm") and found[2] and not 1 <= hour <= 12:
+        return None  # "13pm", "0am"
     if marker == "pm" and hour < 12:
         hour += 12
     elif marker == "am" and hour == 12:
         hour = 0
-    if hour > 23 or minute > 59:
-        return _Parts(None, None)
-    return _Parts(day, time(hour, minute))
+    if not (0 <= hour <= 23 and 0 <= minute <= 59):
+        return None
+    return time(hour, minute)
 
 
 def _named_day(rest: str, today: date) -> tuple[date | None, str, bool]:
@@ -243,6 +358,22 @@ def _named_day(rest: str, today: date) -> tuple[date | None, str, bool]:
         if found:
             back = (today.weekday() - weekday) % 7 or 7
             return today - timedelta(days=back), rest, False
+    if m := re.search(r" (?:the |il |el )?(\d{1,2})(?:st|nd|rd|th|º|°) ", rest):
+        number = int(m[1])  # "on the 3rd": this month's, or last month's
+        found_day = _date(today.year, today.month, number)
+        if found_day is None or found_day > today:
+            last = today.replace(day=1) - timedelta(days=1)
+            found_day = _date(last.year, last.month, number)
+        return found_day, rest.replace(m[0], " ", 1), False
+    day_of_month = r" (?:el|il|the|on the|on|del|dal|giorno|dia|lo) (\d{1,2}) (?![:.h]?\d)"
+    if m := re.search(day_of_month, rest):
+        number = int(m[1])  # "el 18 a las 13:40": a day of this month, or of the last
+        found_day = _date(today.year, today.month, number)
+        if found_day is None or found_day > today:
+            last = today.replace(day=1) - timedelta(days=1)
+            found_day = _date(last.year, last.month, number)
+        if found_day is not None:
+            return found_day, rest.replace(m[0], " ", 1), False
     return None, rest, False
 
 
@@ -251,3 +382,20 @@ def _date(year: int, month: int, day: int) -> date | None:
         return date(year, month, day)
     except ValueError:
         return None
+
+
+_SENTENCE = re.compile(r"(?<!\d)[.;!?\n]+(?!\d)|\(|\)")
+
+
+def find_sent_at(text: str, now: datetime, zone: ZoneInfo) -> datetime | None:
+    """Find when a message was sent in a longer text ("...mi ha scritto ieri alle 16...")."""
+    for sentence in _SENTENCE.split(text):
+        if not re.search(r"\d", sentence) and not any(
+            w in _vocabulary() or w in NAMED_TIMES for w in normalize(sentence).split()
+        ):
+            continue
+        try:
+            return parse_sent_at(sentence, now, zone)
+        except DateProblem:
+            continue
+    return None

@@ -13,7 +13,7 @@ from pydantic import BaseModel, Field
 from flows.dnsreport import DnsPort, DnsReport
 from flows.text import T
 
-Direction = Literal["send", "receive"]
+Direction = Literal["send", "receive", "both"]
 ClientWhere = Literal["webmail", "both"]
 Action = Literal["create", "delete"]
 
@@ -23,8 +23,9 @@ class Example(BaseModel):
 
     sender: str = ""
     recipient: str = ""
-    subject: str = ""
-    sent_at: str = ""  # ISO 8601 with the provider's UTC offset
+    subject: str | None = None  # None: not asked yet; "" means it had no subject
+    sent_at: str = ""  # ISO 8601 with the provider's UTC offset ("" when not read)
+    sent_at_text: str = ""  # the customer's words, when the date could not be read
 
 
 class AttachmentRef(BaseModel):
@@ -66,6 +67,10 @@ class Case(BaseModel):
     description: str | None = None  # "" means: nothing to add
     dns: DnsReport | None = None  # the check of the mailbox's (or the given) domain
     attachments: list[AttachmentRef] = Field(default_factory=list)
+    more: bool = False  # the customer wants to give another example
+    taken: list[str] = Field(default_factory=list)  # fields filled without being asked
+    said: list[str] = Field(default_factory=list)  # the customer's messages, for a handoff
+    handoff: bool = False  # the customer asked for a person: a general ticket
 
 
 class TicketRef(BaseModel):
@@ -97,6 +102,8 @@ class Conversation(BaseModel):
     last_ticket: TicketRef | None = None
     duplicate_of: TicketRef | None = None
     asked: int = 0  # numbers each question asked, so an old button can be recognized
+    misses: int = 0  # answers in a row to the current question that were not understood
+    options: list[str] = Field(default_factory=list)  # the topics offered by "did you mean"
     question: Notice | None = None  # a technician's question waiting for the answer
     notices: list[Notice] = Field(default_factory=list)  # not told yet
 

@@ -63,6 +63,12 @@ QUESTIONS: dict[str, Question] = {
         hint=N_("Please pick a topic from the list, or describe it in a few words."),
         intro="greeting",
     ),
+    "clarify": Question(
+        asking="topic",
+        prompt=N_("Did you mean one of these?"),
+        choices_from="clarify_choices",
+        hint=N_("Please choose one of these, or tell me in other words what it is about."),
+    ),
     "email_mailbox": Question(
         asking="mailbox",
         prompt=N_("Which mailbox has the problem? Please type its full address."),
@@ -73,8 +79,8 @@ QUESTIONS: dict[str, Question] = {
     "email_direction": Question(
         asking="direction",
         prompt=N_("Is the problem in sending or in receiving mail?"),
-        choices=(("send", N_("Sending")), ("receive", N_("Receiving"))),
-        intents={"send": "send", "receive": "receive"},
+        choices=(("send", N_("Sending")), ("receive", N_("Receiving")), ("both", N_("Both"))),
+        intents={"send": "send", "receive": "receive", "both_directions": "both"},
         hint=N_("Please tell me whether the problem is in sending or in receiving."),
     ),
     "email_smtp": Question(

@@ -13,19 +13,22 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import datetime, timedelta
 from queue import Empty, SimpleQueue
 from typing import Any
 
 from transitions import Machine
 
-from flows.dates import DateProblem, parse_sent_at
+from flows.dates import DateProblem, find_sent_at, parse_sent_at
 from flows.dnstexts import report_lines
+from flows.form import DIRECTION_LABELS, EXITS, FORMS, editable, form_transitions, states_of
 from flows.model import (
+    Action,
     AttachmentRef,
     Case,
     Context,
     Conversation,
+    Direction,
     Event,
     Example,
     Notice,
@@ -33,7 +36,18 @@ from flows.model import (
     same_problem,
 )
 from flows.policy import TOPICS, Policy
+from flows.prefill import (
+    EXAMPLE_STATES,
+    VERBATIM_STATES,
+    example_from,
+    example_in,
+    fill,
+    others,
+    smtp_answer,
+    subject_in,
+)
 from flows.questions import QUESTIONS, Question
+from flows.reading import Reading, addresses_in, read
 from flows.text import N_, Bubble, Choice, Days, Lines, T, Turn, Zone, t, tn
 from flows.understand import (
     INTENTS,
@@ -49,43 +63,13 @@ from flows.understand import (
 
 MAX_TEXT = 8000
 MAX_SHORT = 300
+MAX_SAID = 40  # messages kept for a handoff
+VERBATIM = "\x00verbatim:"  # a reader's value kept as typed (it could not be read)
 IDENTIFY_CONFIDENCE = 0.8  # how sure the language identifier must be to switch by itself
 
-# What the summary lets the customer change, per topic: (field, state, label).
+# What the summary lets the customer change, per topic: (slot, state, label).
 EDITABLE: dict[str, tuple[tuple[str, str, str], ...]] = {
-    "email": (
-        ("mailbox", "email_mailbox", N_("Change the mailbox")),
-        ("direction", "email_direction", N_("Change sending or receiving")),
-        ("smtp", "email_smtp", N_("Change the SMTP server answer")),
-        ("webmail", "email_webmail", N_("Change the webmail answer")),
-        ("addresses", "email_scope", N_("Change the addresses")),
-        ("client", "email_client", N_("Change where you read your mail")),
-        ("error", "email_error", N_("Change the error message")),
-        ("examples", "ex_sender", N_("Give the example messages again")),
-    ),
-    "mailbox_admin": (
-        ("action", "admin_action", N_("Change what to do (create or delete)")),
-        ("mailbox", "admin_mailbox", N_("Change the mailbox")),
-        ("details", "details", N_("Change the details")),
-    ),
-    "password": (
-        ("mailbox", "password_mailbox", N_("Change the mailbox")),
-        ("details", "details", N_("Change the details")),
-    ),
-    "dns_check": (
-        ("domain", "dns_domain", N_("Change the domain")),
-        ("details", "details", N_("Change the details")),
-    ),
-    "domain": (
-        ("domain", "domain_name", N_("Change the domain")),
-        ("details", "details", N_("Change the details")),
-    ),
-    "hosting": (
-        ("domain", "hosting_domain", N_("Change the domain")),
-        ("details", "details", N_("Change the details")),
-    ),
-    "sales": (("description", "description", N_("Change the description")),),
-    "other": (("description", "description", N_("Change the description")),),
+    topic: tuple(editable(topic)) for topic in FORMS
 }
 
 TOPIC_LABELS = dict(QUESTIONS["menu"].choices)
@@ -148,6 +132,110 @@ _EMAIL = re.compile(r"^[^\s@<>()\[\],;:\"]{1,64}@([^\s@<>()\[\],;:\"]{1,253})$")
 _LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
 
 
+# Reading the opening message (see `Engine._open`).
+AFTER_END = ("done", "out_of_scope", "anything_else")
+HUMAN = "human"  # the choice offered after two misunderstandings
+OPENING = ("menu", "clarify")
+ROUTE_CONFIDENCE = 0.5  # below it, "did you mean ...?" with the likeliest topics
+CLARIFY_CONFIDENCE = 0.2  # the likeliest intent below it: nothing we know, the menu again
+SOCIAL_CONFIDENCE = 0.5  # "a person please"
+SURE_CONFIDENCE = 0.6  # an intent this sure
+SIGNAL_CONFIDENCE = 0.2  # an out-of-scope subject named, and this likely the request
+SIGNALS = {"antivirus": "oos_antivirus", "firewall": "oos_firewall"}
+SHORT_ANSWER = 3  # words: a longer answer is read for its facts before its phrases
+SOCIAL_WORDS = 6  # a greeting or a thank-you alone is a short message
+PERSON_WORDS = 14  # a longer message that asks for a person also says something else
+DESCRIBED_WORDS = 4  # an opening this long describes the request: it is kept as its description
+OFFER_PERSON = N_(
+    "I'm sorry, I still don't understand. Please choose one of the options, or I can pass "
+    "your request to a person."
+)
+STALE = N_("That question is closed. Here is the current one.")
+FUTURE_DATE = N_("That date is in the future. When was the message sent?")
+OLD_DATE = N_("That is more than a year ago. Please give an example from the last months.")
+# Questions whose answer, the second time it can't be read, is kept as typed.
+KEEP_AS_TYPED = frozenset({"ex_sender", "ex_recipient", "ex_sent_at"})
+SOCIAL = frozenset({"greeting", "thanks", "human"})
+# Where each intent (flows/nlu) leads: (topic, fields it sets). "answer": said at once.
+ROUTES: dict[str, tuple[str, dict[str, Any]]] = {
+    "email_send": ("email", {"direction": "send"}),
+    "email_receive": ("email", {"direction": "receive"}),
+    "email_both": ("email", {"direction": "both"}),
+    "email_generic": ("email", {}),
+    "email_settings": ("answer", {}),
+    "mailbox_create": ("mailbox_admin", {"action": "create"}),
+    "mailbox_delete": ("mailbox_admin", {"action": "delete"}),
+    "password_change": ("password", {}),
+    "dns_check": ("dns_check", {}),
+    "sales_billing": ("sales", {}),
+    "sales_renewal": ("sales", {}),
+    "sales_support": ("sales", {}),
+    "domain_register": ("domain", {}),
+    "domain_transfer": ("domain", {}),
+    "hosting": ("hosting", {}),
+    "webmail_advice": ("other", {"other_topic": "something_else"}),
+    "other_request": ("other", {"other_topic": "something_else"}),
+    "oos_firewall": ("other", {"other_topic": "firewall"}),
+    "oos_antivirus": ("other", {"other_topic": "antivirus"}),
+    "oos_internet": ("other", {"other_topic": "internet_connection"}),
+    "oos_mail_client": ("other", {"other_topic": "mail_client"}),
+    "oos_other_provider": ("other", {"other_topic": "other_provider"}),
+    "firewall": ("other", {"other_topic": "firewall"}),
+    "antivirus": ("other", {"other_topic": "antivirus"}),
+    "internet_connection": ("other", {"other_topic": "internet_connection"}),
+    "mail_client": ("other", {"other_topic": "mail_client"}),
+    "other_provider": ("other", {"other_topic": "other_provider"}),
+}
+# What "did you mean" offers for each intent: a menu topic or an out-of-scope subject.
+_OFFER = {
+    **{i: topic for i, (topic, _) in ROUTES.items() if topic not in ("other", "answer")},
+    "email_settings": "email",
+    "webmail_advice": "other",
+    "other_request": "other",
+    "oos_firewall": "firewall",
+    "oos_antivirus": "antivirus",
+    "oos_internet": "internet_connection",
+    "oos_mail_client": "mail_client",
+    "oos_other_provider": "other_provider",
+}
+
+
+def _routes(ranked: tuple[tuple[str, float], ...]) -> list[tuple[str, float]]:
+    """Rank the destinations by their likeliest intent, each with its intents' total.
+
+    "Sending" at 0.3 and "receiving" at 0.3 are an e-mail problem at 0.6: the
+    form then asks which way, or has it already from the message. The order
+    is the single likeliest intent's (summing first would favour the topics
+    with many intents).
+    """
+    totals: dict[str, float] = {}
+    names: dict[str, str] = {}
+    for intent, p in ranked:  # best first
+        key = _OFFER.get(intent, intent)
+        totals[key] = totals.get(key, 0.0) + p
+        names.setdefault(key, intent)
+    return [(names[k], totals[k]) for k in names]
+
+
+def _facts(reading: Reading) -> bool:
+    return bool(reading.addresses or reading.hosts or reading.error or reading.direction)
+
+
+def _evidence(reading: Reading) -> str | None:
+    """Route an unsure opening by its facts: an error code or a direction is a mail problem."""
+    if reading.error or reading.direction or reading.webmail:
+        return "email_generic"
+    return None
+
+
+def _action_of(ranked: tuple[tuple[str, float], ...]) -> Action | None:
+    scores = dict(ranked)
+    create, delete = scores.get("mailbox_create", 0.0), scores.get("mailbox_delete", 0.0)
+    if max(create, delete) < 0.2 or abs(create - delete) < 0.1:
+        return None
+    return "create" if create > delete else "delete"
+
+
 class Invalid(Exception):
     """A typed answer that does not fit; `hint` says what would."""
 
@@ -176,90 +264,18 @@ def _edits() -> list[dict[str, Any]]:
 
 ALL = "*"
 _E = "editing_complete"
+_OPENING = ["menu", "clarify"]
+_EXAMPLE_STATES = ["ex_sender", "ex_recipient", "ex_subject", "ex_sent_at"]
 TRANSITIONS: list[dict[str, Any]] = [
     # Anywhere.
     {"trigger": "restart", "source": ALL, "dest": "menu", "after": "reset"},
     {"trigger": "cancel", "source": ALL, "dest": "closed", "after": "reset"},
     {"trigger": "wake", "source": ["new", "closed"], "dest": "menu", "after": "reset"},
-    # The main menu.
-    {"trigger": "advance", "source": "menu", "dest": "email_mailbox", "conditions": "topic_email"},
-    {
-        "trigger": "advance",
-        "source": "menu",
-        "dest": "admin_action",
-        "conditions": "topic_mailbox_admin",
-    },
-    {
-        "trigger": "advance",
-        "source": "menu",
-        "dest": "password_mailbox",
-        "conditions": "topic_password",
-    },
-    {"trigger": "advance", "source": "menu", "dest": "dns_domain", "conditions": "topic_dns_check"},
-    {"trigger": "advance", "source": "menu", "dest": "description", "conditions": "topic_sales"},
-    {"trigger": "advance", "source": "menu", "dest": "domain_name", "conditions": "topic_domain"},
-    {
-        "trigger": "advance",
-        "source": "menu",
-        "dest": "hosting_domain",
-        "conditions": "topic_hosting",
-    },
-    {"trigger": "advance", "source": "menu", "dest": "other_topic"},
-    # E-mail problem (seed 004, with the webmail-first check of seeds 001 and 004).
-    {
-        "trigger": "advance",
-        "source": "email_mailbox",
-        "dest": "out_of_scope",
-        "conditions": "not_hosted",
-        "after": "explain_other_provider",
-    },
-    # The domain is hosted: check its DNS before going on (issue 4).
-    {
-        "trigger": "advance",
-        "source": "email_mailbox",
-        "dest": "summary",
-        "conditions": _E,
-        "after": "check_dns",
-    },
-    {
-        "trigger": "advance",
-        "source": "email_mailbox",
-        "dest": "email_smtp",
-        "conditions": "sending",
-        "after": "check_dns",
-    },
-    {
-        "trigger": "advance",
-        "source": "email_mailbox",
-        "dest": "email_webmail",
-        "conditions": "receiving",
-        "after": "check_dns",
-    },
-    {
-        "trigger": "advance",
-        "source": "email_mailbox",
-        "dest": "email_direction",
-        "after": "check_dns",
-    },
-    {
-        "trigger": "advance",
-        "source": "email_direction",
-        "dest": "summary",
-        "conditions": _E,
-        "after": "note_mail_elsewhere",
-    },
-    {
-        "trigger": "advance",
-        "source": "email_direction",
-        "dest": "email_smtp",
-        "conditions": "sending",
-    },
-    {
-        "trigger": "advance",
-        "source": "email_direction",
-        "dest": "email_webmail",
-        "after": "note_mail_elsewhere",
-    },
+    # Every topic is a form (flows.form): after each answer, the first
+    # out-of-scope fact that holds ends the path; else the first needed slot
+    # still empty is asked; else the summary. The opening message and "did
+    # you mean" route the same way, so what they said is never asked again.
+    # E-mail (seed 004, with the webmail-first check of seeds 001 and 004).
     {
         "trigger": "advance",
         "source": "email_smtp",
@@ -269,15 +285,6 @@ TRANSITIONS: list[dict[str, Any]] = [
     },
     {
         "trigger": "advance",
-        "source": "email_smtp",
-        "dest": "out_of_scope",
-        "conditions": "smtp_elsewhere",
-        "after": "explain_smtp_elsewhere",
-    },
-    {"trigger": "advance", "source": "email_smtp", "dest": "summary", "conditions": _E},
-    {"trigger": "advance", "source": "email_smtp", "dest": "email_webmail"},
-    {
-        "trigger": "advance",
         "source": "email_webmail",
         "dest": "email_webmail",
         "conditions": "said_not_tried",
@@ -285,70 +292,36 @@ TRANSITIONS: list[dict[str, Any]] = [
     },
     {
         "trigger": "advance",
-        "source": "email_webmail",
-        "dest": "out_of_scope",
-        "conditions": "webmail_works",
-        "after": "explain_client_side",
-    },
-    {"trigger": "advance", "source": "email_webmail", "dest": "summary", "conditions": _E},
-    {"trigger": "advance", "source": "email_webmail", "dest": "email_scope"},
-    {
-        "trigger": "advance",
-        "source": "email_scope",
-        "dest": "email_addresses",
-        "conditions": "said_yes",
-    },
-    {"trigger": "advance", "source": "email_scope", "dest": "summary", "conditions": _E},
-    {"trigger": "advance", "source": "email_scope", "dest": "email_client"},
-    {"trigger": "advance", "source": "email_addresses", "dest": "summary", "conditions": _E},
-    {"trigger": "advance", "source": "email_addresses", "dest": "email_client"},
-    {
-        "trigger": "advance",
-        "source": "email_client",
-        "dest": "email_client_name",
-        "conditions": "said_both",
-    },
-    {"trigger": "advance", "source": "email_client", "dest": "summary", "conditions": _E},
-    {"trigger": "advance", "source": "email_client", "dest": "email_error"},
-    {"trigger": "advance", "source": "email_client_name", "dest": "summary", "conditions": _E},
-    {"trigger": "advance", "source": "email_client_name", "dest": "email_error"},
-    {"trigger": "advance", "source": "email_error", "dest": "summary", "conditions": _E},
-    {"trigger": "advance", "source": "email_error", "dest": "ex_sender"},
-    {"trigger": "advance", "source": "ex_sender", "dest": "ex_recipient"},
-    {"trigger": "advance", "source": "ex_recipient", "dest": "ex_subject"},
-    {"trigger": "advance", "source": "ex_subject", "dest": "ex_sent_at"},
-    {
-        "trigger": "advance",
-        "source": "ex_sent_at",
+        "source": _EXAMPLE_STATES,
         "dest": "ex_more",
-        "conditions": "room_for_more",
+        "conditions": ["finished_example", "room_for_more"],
     },
-    {"trigger": "advance", "source": "ex_sent_at", "dest": "summary"},
-    {"trigger": "advance", "source": "ex_more", "dest": "ex_sender", "conditions": "said_yes"},
-    {"trigger": "advance", "source": "ex_more", "dest": "summary"},
+    *form_transitions("email", [*_OPENING, *states_of("email"), "ex_more"]),
     # Mailbox administration and passwords (seed 000: in scope).
-    {"trigger": "advance", "source": "admin_action", "dest": "summary", "conditions": _E},
-    {"trigger": "advance", "source": "admin_action", "dest": "admin_mailbox"},
+    *form_transitions("mailbox_admin", _OPENING + states_of("mailbox_admin")),
+    *form_transitions("password", _OPENING + states_of("password")),
+    # Checking a domain's mail authentication (seed 000: in scope).
     {
         "trigger": "advance",
-        "source": ["admin_mailbox", "password_mailbox", "dns_domain"],
+        "source": [*_OPENING, "dns_domain"],
         "dest": "out_of_scope",
-        "conditions": "not_hosted",
+        "conditions": ["topic_dns_check", "not_hosted"],
         "after": "explain_other_provider",
     },
     {
         "trigger": "advance",
-        "source": ["admin_mailbox", "password_mailbox", "domain_name", "hosting_domain"],
-        "dest": "summary",
-        "conditions": _E,
+        "source": [*_OPENING, "dns_domain"],
+        "dest": "dns_domain",
+        "conditions": "topic_dns_check",
+        "unless": "has_domain",
     },
     {
         "trigger": "advance",
-        "source": ["admin_mailbox", "password_mailbox", "domain_name", "hosting_domain"],
-        "dest": "details",
+        "source": [*_OPENING, "dns_domain"],
+        "dest": "dns_result",
+        "conditions": "topic_dns_check",
+        "after": "check_dns",
     },
-    # Checking a domain's mail authentication (seed 000: in scope).
-    {"trigger": "advance", "source": "dns_domain", "dest": "dns_result", "after": "check_dns"},
     {
         "trigger": "advance",
         "source": "dns_result",
@@ -364,20 +337,27 @@ TRANSITIONS: list[dict[str, Any]] = [
     },
     {"trigger": "advance", "source": "dns_result", "dest": "details", "conditions": "said_yes"},
     {"trigger": "advance", "source": "dns_result", "dest": "anything_else"},
-    {"trigger": "advance", "source": ["details", "description"], "dest": "summary"},
+    # Domains, hosting, billing.
+    *form_transitions("domain", _OPENING + states_of("domain")),
+    *form_transitions("hosting", _OPENING + states_of("hosting")),
+    *form_transitions("sales", _OPENING + states_of("sales")),
+    {"trigger": "advance", "source": "details", "dest": "summary"},  # (of a domain check)
     # Something else: the out-of-scope topics of seed 000, or a general request.
+    *form_transitions("other", _OPENING + states_of("other")),
+    # The opening message: "did you mean ...?", thanks, a question answered at once.
+    {"trigger": "ask_which", "source": _OPENING, "dest": "clarify"},
     {
-        "trigger": "advance",
-        "source": "other_topic",
-        "dest": "description",
-        "conditions": "said_something_else",
+        "trigger": "another",
+        "source": ["done", "out_of_scope", "anything_else"],
+        "dest": "menu",
+        "after": "reset",
     },
-    {
-        "trigger": "advance",
-        "source": "other_topic",
-        "dest": "out_of_scope",
-        "after": "explain_topic",
-    },
+    {"trigger": "thank", "source": _OPENING, "dest": "closed"},
+    {"trigger": "answered", "source": _OPENING, "dest": "anything_else"},
+    # The customer asked for a person: a general ticket with everything said
+    # (what the request is about, first, when nothing was said yet).
+    {"trigger": "describe", "source": ALL, "dest": "description"},
+    {"trigger": "hand_off", "source": ALL, "dest": "done", "after": "open_ticket"},
     # The summary, the duplicate check and the ticket.
     *_edits(),
     {"trigger": "confirm", "source": "summary", "dest": "duplicate", "conditions": "has_duplicate"},
@@ -420,6 +400,8 @@ class Dialog:
         self.answer: str | None = None
         self.said: list[Bubble] = []
         self.ticket: str | None = None
+        self.example_done = False  # this turn finished an example message
+        self.gave: set[str] = set()  # fields this turn's message gave besides the answer
 
     # The state lives on the conversation, so saving the conversation saves it.
     @property  # type: ignore[no-redef]
@@ -460,10 +442,10 @@ class Dialog:
         return self.answer == "recheck"
 
     def sending(self) -> bool:
-        return self.case.direction == "send"
+        return self.case.direction in ("send", "both")
 
     def receiving(self) -> bool:
-        return self.case.direction == "receive"
+        return self.case.direction in ("receive", "both")
 
     def smtp_elsewhere(self) -> bool:
         return self.case.smtp_is_provider is False
@@ -492,29 +474,212 @@ class Dialog:
         return found is not None
 
     def complete(self) -> bool:
-        """Tell whether the case holds everything its topic's ticket needs."""
+        """Tell whether the case holds everything its topic's ticket needs (flows.form)."""
+        topic = self.case.topic or "other"
+        if any(getattr(self, ex.condition)() for ex in EXITS.get(topic, ())):
+            return False
+        return all(
+            getattr(self, f"has_{slot.name}")()
+            for slot in FORMS.get(topic, ())
+            if slot.needed is None or getattr(self, slot.needed)()
+        )
+
+    # What the form knows (flows.form: `has_<slot>`, and when a slot is needed).
+    def has_mailbox(self) -> bool:
+        return self.case.mailbox is not None
+
+    def has_direction(self) -> bool:
+        return self.case.direction is not None
+
+    def has_smtp(self) -> bool:
+        return self.case.smtp_is_provider is not None
+
+    def has_webmail(self) -> bool:
+        return self.case.webmail_fails is not None
+
+    def has_scope(self) -> bool:
+        return self.case.addresses_limited is not None
+
+    def has_addresses(self) -> bool:
+        return bool(self.case.addresses)
+
+    def has_client(self) -> bool:
+        return self.case.client is not None
+
+    def has_client_name(self) -> bool:
+        return bool(self.case.client_name)
+
+    def has_error(self) -> bool:
+        return self.case.error_text is not None
+
+    def has_ex_sender(self) -> bool:
+        return self.case.draft is not None and bool(self.case.draft.sender)
+
+    def has_ex_recipient(self) -> bool:
+        return self.case.draft is not None and bool(self.case.draft.recipient)
+
+    def has_ex_subject(self) -> bool:
+        return self.case.draft is not None and self.case.draft.subject is not None
+
+    def has_ex_sent_at(self) -> bool:
+        d = self.case.draft
+        return d is not None and bool(d.sent_at or d.sent_at_text)
+
+    def has_action(self) -> bool:
+        return self.case.action is not None
+
+    def has_details(self) -> bool:
+        return self.case.description is not None
+
+    has_description = has_details
+
+    def has_domain(self) -> bool:
+        return self.case.domain is not None
+
+    def has_other_topic(self) -> bool:
+        return self.case.other_topic is not None
+
+    def limited(self) -> bool:
+        return self.case.addresses_limited is True
+
+    def uses_program(self) -> bool:
+        return self.case.client == "both"
+
+    def collecting(self) -> bool:
+        """Tell whether an example message is being (or is still to be) collected."""
         c = self.case
-        if c.topic == "email":
-            return (
-                c.mailbox is not None
-                and c.direction is not None
-                and (c.direction == "receive" or c.smtp_is_provider is True)
-                and c.webmail_fails is True
-                and c.addresses_limited is not None
-                and (not c.addresses_limited or bool(c.addresses))
-                and c.client is not None
-                and (c.client == "webmail" or bool(c.client_name))
-                and c.error_text is not None
-                and bool(c.examples)
-                and c.draft is None
+        return not c.examples or c.replace_examples or c.draft is not None or c.more
+
+    def finished_example(self) -> bool:
+        return self.example_done
+
+    def editing(self) -> bool:
+        return self.conv.editing
+
+    def out_of_scope_topic(self) -> bool:
+        return self.case.other_topic not in (None, "something_else")
+
+    # Reading every message (flows.reading, flows.prefill) ----------------------------
+    def remember(self, text: str) -> None:
+        """Keep what the customer wrote, for a person who takes the request over."""
+        said = self.case.said
+        if len(said) < MAX_SAID and sum(len(x) for x in said) + len(text) <= MAX_TEXT:
+            said.append(text)
+
+    def hosted(self, address: str) -> bool:
+        ascii_domain = _ascii(_domain_of(address))
+        return ascii_domain is not None and self.policy.hosts(ascii_domain)
+
+    def fill(self, reading: Reading, asked: str | None = None) -> list[str]:
+        """Take every fact of `reading` the form can use; return the fields filled."""
+        c = self.case
+        at_summary = asked == "summary"
+        filled = fill(
+            c,
+            reading,
+            None if at_summary else asked,
+            self.hosted,
+            self.policy.provider.smtp_host,
+            at_summary=at_summary,
+        )
+        if asked in ("ex_sender", "ex_recipient") and c.draft is not None:
+            more = example_from(reading, asked, c.draft)
+            subject = subject_in(reading.text)
+            if subject and c.draft.subject is None:
+                more["subject"] = subject
+            sent_at = self.sent_at_in(reading.text)
+            if sent_at and not c.draft.sent_at:
+                more["sent_at"] = sent_at
+            if more:
+                self._update_draft(**more)
+                filled += [f"example_{k}" for k in more]
+        elif asked not in EXAMPLE_STATES and asked not in VERBATIM_STATES:
+            example = example_in(reading, c, self.hosted, self.sent_at_in)
+            if example is not None:
+                c.draft = example
+                filled.append("example")
+        self.finish_when_complete()
+        if "direction" in filled:
+            self.note_mail_elsewhere()
+        for name in filled:
+            if name not in c.taken:
+                c.taken.append(name)
+        return filled
+
+    def sent_at_in(self, text: str) -> str | None:
+        """Find when an example was sent; "\\x00" + ISO: a moment already read (a header)."""
+        zone = self.policy.office_hours.zone
+        if text.startswith("\x00"):
+            moment = datetime.fromisoformat(text[1:]).astimezone(zone)
+            if not (self.ctx.now - timedelta(days=366) <= moment <= self.ctx.now):
+                return None
+            return moment.isoformat(timespec="minutes")
+        found = find_sent_at(text, self.ctx.now, zone)
+        return found.isoformat(timespec="minutes") if found else None
+
+    def finish_when_complete(self) -> None:
+        """Finish the example being collected once it has all four parts."""
+        d = self.case.draft
+        if d is None or d.subject is None or not (d.sent_at or d.sent_at_text):
+            return
+        if d.sender and d.recipient:
+            self.finish_example()
+
+    def answer_from(self, reading: Reading, ids: set[str]) -> str | None:
+        """Answer the question asked from the facts of a message ("Outlook and webmail")."""
+        r, state = reading, self.state
+        found: str | None = None
+        if state == "email_direction":
+            found = r.direction
+        elif state == "email_webmail":
+            found = {"fails": "yes", "works": "no", "not_tried": "not_tried"}.get(r.webmail or "")
+        elif state == "email_smtp":
+            answer = True if r.only_webmail else smtp_answer(r, self.policy.provider.smtp_host)
+            found = None if answer is None else "yes" if answer else "no"
+        elif state == "email_scope" and r.only_some is not None:
+            found = "yes" if r.only_some else "no"
+            if r.only_some:
+                which = others(r, self.hosted)
+                if which:
+                    self.case.addresses = which
+                    self.gave.add("addresses")
+        elif state == "email_client":
+            if r.program is not None:
+                found = "both"
+                self.case.client_name = r.program
+                self.gave.add("client_name")
+            elif r.only_webmail:
+                found = "webmail"
+        elif state == "admin_action" and r.guess is not None:
+            found = _action_of(r.guess.ranked)
+        return found if found in ids else None
+
+    def check_dns_when_known(self) -> None:
+        """Check the mail DNS of an e-mail problem's domain once it is known (and ours)."""
+        c = self.case
+        if c.topic != "email" or c.mailbox is None or self.not_hosted():
+            return
+        domain = _domain_of(c.mailbox)
+        if c.dns is None or c.dns.domain != domain:
+            self.check_dns()
+
+    def settings_texts(self) -> list[T | Lines]:
+        p = self.policy.provider
+        return [
+            t(
+                "These are the settings for your mail program: incoming server (IMAP) "
+                "{imap_host}, outgoing server (SMTP) {smtp_host}, with your full address as "
+                "the user name and SMTP authentication on. Step-by-step guides for each "
+                "program are at {portal}.",
+                imap_host=p.imap_host,
+                smtp_host=p.smtp_host,
+                portal=p.config_portal_url,
             )
-        if c.topic == "mailbox_admin":
-            return c.action is not None and c.mailbox is not None and c.description is not None
-        if c.topic == "password":
-            return c.mailbox is not None and c.description is not None
-        if c.topic in ("dns_check", "domain", "hosting"):
-            return c.domain is not None and c.description is not None
-        return c.description is not None
+        ]
+
+    def clarify_choices(self) -> list[Choice]:
+        labels = {**TOPIC_LABELS, **OUT_OF_SCOPE_LABELS}
+        return [Choice(key, t(labels[key])) for key in self.conv.options if key in labels]
 
     # Actions -----------------------------------------------------------------
     def reset(self) -> None:
@@ -585,7 +750,7 @@ class Dialog:
     def note_mail_elsewhere(self) -> None:
         """Tie a receiving problem to MX records that deliver the mail elsewhere."""
         dns = self.case.dns
-        if self.case.direction == "receive" and dns is not None and dns.has("mx_elsewhere"):
+        if self.receiving() and dns is not None and dns.has("mx_elsewhere"):
             self.say(
                 t(
                     "That explains why mail does not arrive: it is delivered elsewhere. "
@@ -613,9 +778,12 @@ class Dialog:
     # The ticket ----------------------------------------------------------------
     def category(self) -> str:
         c = self.case
+        if c.handoff:
+            return "general"  # a person reads it first
         if c.topic == "email" and c.direction == "receive" and c.dns and c.dns.has("mx_elsewhere"):
             return "dns_configuration"  # mail is delivered elsewhere: a DNS matter
         return {
+            # Both ways: mail that doesn't arrive is lost to the customer first.
             "email": "email_sending" if c.direction == "send" else "email_receiving",
             "mailbox_admin": "mailbox_administration",
             "password": "mailbox_administration",
@@ -633,13 +801,16 @@ class Dialog:
             "mailbox": c.mailbox,
             "domain": c.domain or (_domain_of(c.mailbox) if c.mailbox else None),
             "direction": c.direction,
-            "smtp_is_provider": c.smtp_is_provider if c.direction == "send" else None,
+            "smtp_is_provider": c.smtp_is_provider if self.sending() else None,
             "webmail_fails": c.webmail_fails,
             "addresses": c.addresses if c.addresses_limited else None,
             "client": c.client,
             "client_name": c.client_name if c.client == "both" else None,
             "error_text": c.error_text,
-            "examples": [e.model_dump() for e in c.examples],
+            "examples": [
+                e.model_dump(exclude=set() if e.sent_at_text else {"sent_at_text"})
+                for e in c.examples
+            ],
             "action": c.action,
             "other_topic": c.other_topic,
             "description": c.description,
@@ -670,9 +841,11 @@ class Dialog:
     take_password_mailbox = take_email_mailbox
 
     def take_email_direction(self, value: str) -> None:
-        if value != self.case.direction:
+        direction: Direction = value if value in ("send", "both") else "receive"  # type: ignore[assignment]
+        if direction != self.case.direction and direction == "receive":
             self.case.smtp_is_provider = None
-        self.case.direction = "send" if value == "send" else "receive"
+        self.case.direction = direction
+        self.note_mail_elsewhere()
 
     def take_email_smtp(self, value: str) -> None:
         if value in ("yes", "no"):
@@ -684,16 +857,16 @@ class Dialog:
 
     def take_email_scope(self, value: str) -> None:
         self.case.addresses_limited = value == "yes"
-        if value == "no":
-            self.case.addresses = None
+        if value == "no" or (self.conv.editing and "addresses" not in self.gave):
+            self.case.addresses = None  # asked again, unless this answer named them
 
     def take_email_addresses(self, value: str) -> None:
         self.case.addresses = value
 
     def take_email_client(self, value: str) -> None:
         self.case.client = "both" if value == "both" else "webmail"
-        if value == "webmail":
-            self.case.client_name = None
+        if value == "webmail" or (self.conv.editing and "client_name" not in self.gave):
+            self.case.client_name = None  # asked again, unless this answer named it
 
     def take_email_client_name(self, value: str) -> None:
         self.case.client_name = value
@@ -701,27 +874,42 @@ class Dialog:
     def take_email_error(self, value: str) -> None:
         self.case.error_text = "" if self.answer == "none" else value
 
+    def _update_draft(self, **values: str) -> None:
+        self.case.draft = (self.case.draft or Example()).model_copy(update=values)
+
     def take_ex_sender(self, value: str) -> None:
+        self.case.more = False
         self.case.draft = Example(sender=value)
 
     def take_ex_recipient(self, value: str) -> None:
-        self.case.draft = (self.case.draft or Example()).model_copy(update={"recipient": value})
+        self._update_draft(recipient=value)
+        self.finish_when_complete()
 
     def take_ex_subject(self, value: str) -> None:
-        subject = "" if self.answer == "none" else value
-        self.case.draft = (self.case.draft or Example()).model_copy(update={"subject": subject})
+        self._update_draft(subject="" if self.answer == "none" else value)
+        self.finish_when_complete()
 
     def take_ex_sent_at(self, value: str) -> None:
-        done = (self.case.draft or Example()).model_copy(update={"sent_at": value})
+        if value.startswith(VERBATIM):
+            self._update_draft(sent_at="", sent_at_text=value.removeprefix(VERBATIM))
+        else:
+            self._update_draft(sent_at=value, sent_at_text="")
+        self.finish_when_complete()
+
+    def finish_example(self) -> None:
+        draft = self.case.draft or Example()
+        done = draft.model_copy(update={"subject": draft.subject or ""})
         if self.case.replace_examples:
             self.case.examples = [done]
             self.case.replace_examples = False
         else:
             self.case.examples.append(done)
         self.case.draft = None
+        self.case.more = False
+        self.example_done = True
 
     def take_ex_more(self, value: str) -> None:
-        pass
+        self.case.more = value == "yes"
 
     def take_admin_action(self, value: str) -> None:
         self.case.action = "create" if value == "create" else "delete"
@@ -776,6 +964,9 @@ class Dialog:
         return value
 
     def read_address(self, text: str) -> str:
+        found = addresses_in(clean(text))
+        if found:
+            return found[0]
         address = clean(text)
         if m := re.search(r"<([^<>]+)>", address):  # "Mario Rossi <mario@example.com>"
             address = m[1]
@@ -789,6 +980,19 @@ class Dialog:
         return f"{local}@{domain.lower().rstrip('.')}"
 
     def read_mailbox(self, text: str) -> str:
+        """Read the mailbox from an answer: the address on one of our domains, if any."""
+        found = addresses_in(clean(text))
+        ours = [a for a in found if self.hosted(a)]
+        if len(ours) > 1:
+            raise Invalid(
+                t(
+                    "You wrote more than one of our addresses ({addresses}). Which mailbox has "
+                    "the problem? One problem per ticket, please.",
+                    addresses=", ".join(ours),
+                )
+            )
+        if ours or found:
+            return (ours or found)[0]
         return self.read_address(text)
 
     def read_domain(self, text: str) -> str:
@@ -811,11 +1015,9 @@ class Dialog:
                     t("Please add the time too, even roughly, for example: yesterday 15:30.")
                 ) from None
             if problem.reason == "too_old":
-                raise Invalid(
-                    t("That is more than a year ago. Please give an example from the last months.")
-                ) from None
+                raise Invalid(t(OLD_DATE)) from None
             if problem.reason == "future":
-                raise Invalid(t("That date is in the future. When was the message sent?")) from None
+                raise Invalid(t(FUTURE_DATE)) from None
             raise Invalid(t(QUESTIONS[self.state].hint)) from None
         return moment.isoformat(timespec="minutes")
 
@@ -919,7 +1121,7 @@ class Dialog:
     def summary_choices(self) -> list[Choice]:
         items = [Choice("yes", t("Open the ticket"))]
         for field, state, label in EDITABLE.get(self.case.topic or "", ()):
-            if field == "smtp" and self.case.direction != "send":
+            if field == "smtp" and not self.sending():
                 continue
             items.append(Choice(f"edit_{state}", t(label)))
         return items
@@ -943,12 +1145,9 @@ class Dialog:
             lines.append(t("Domain: {domain}", domain=c.domain))
         if c.direction:
             lines.append(
-                t(
-                    "Problem with: {direction}",
-                    direction=t("sending") if c.direction == "send" else t("receiving"),
-                )
+                t("Problem with: {direction}", direction=t(DIRECTION_LABELS[c.direction]))
             )
-        if c.direction == "send" and c.smtp_is_provider is not None:
+        if c.direction in ("send", "both") and c.smtp_is_provider is not None:
             lines.append(
                 t(
                     "Sends through {smtp_host}: {answer}",
@@ -985,7 +1184,7 @@ class Dialog:
                     sender=ex.sender,
                     recipient=ex.recipient,
                     subject=ex.subject or t("(no subject)"),
-                    sent_at=datetime.fromisoformat(ex.sent_at),
+                    sent_at=datetime.fromisoformat(ex.sent_at) if ex.sent_at else ex.sent_at_text,
                 )
             )
         if c.other_topic and c.other_topic != "something_else":
@@ -1241,23 +1440,199 @@ class Engine:
         if conv.state in ("new", "closed"):
             d.trigger("wake")
             menu = QUESTIONS["menu"]
-            typed = event.kind == "text" and self._resolve(d, menu, event.value)
-            pressed = (
+            if event.kind != "text" and not (
                 event.kind == "choice" and event.ref is None and event.value in dict(menu.choices)
-            )
-            if not (typed or pressed):
+            ):
                 return self._turn(d)
+        reading = read(event.value) if event.kind == "text" and conv.state != "language" else None
+        if reading is not None and reading.text and conv.state != "ticket_question":
+            d.remember(reading.text)
+        if event.kind == "choice" and event.value == HUMAN and event.ref in (None, conv.asked):
+            return self._hand_off(d)
+        if reading is not None and conv.state in OPENING:
+            return self._open(d, event, reading)
+        if event.kind == "choice" and conv.state in OPENING:
+            offered = {c.id for c in self.choices(d, QUESTIONS[conv.state])}
+            if event.value in offered and event.ref in (None, conv.asked):
+                return self._route(d, event.value, None)
+        if reading is not None and self._wants_person(reading):
+            return self._hand_off(d)
+        if reading is not None and conv.state in AFTER_END and reading.text:
+            q = QUESTIONS[conv.state]
+            if self._resolve(d, q, reading.text) is None and len(reading.text.split()) > 2:
+                d.trigger("another")  # "Another problem?" answered with the problem itself
+                d.remember(reading.text)
+                return self._open(d, event, reading)
         question = QUESTIONS[conv.state]
         try:
-            value = self._read(d, question, event)
+            value = self._read(d, question, event, reading)
         except Invalid as bad:
-            return self._turn(d, hint=bad.hint, intro=False)
+            if reading is not None and conv.state not in VERBATIM_STATES:
+                if conv.state == "summary" and d.fill(reading, "summary"):
+                    d.moved = True  # a correction typed at the summary: shown again
+                    return self._turn(d)
+                if conv.state != "summary" and d.fill(reading, conv.state):
+                    d.check_dns_when_known()
+                    d.trigger("advance")  # it said something else the form needed
+                    return self._turn(d)
+            return self._missed(d, question, event, bad.hint)
         if conv.state == "language":
             return self._switch(d, value)
         if conv.state == "ticket_question":
             return self._reply(d, value)
-        trigger = getattr(d, f"take_{conv.state}")(value) or "advance"
+        asked = conv.state
+        trigger = getattr(d, f"take_{asked}")(value) or "advance"
+        if reading is not None:
+            d.fill(reading, asked)
+        d.check_dns_when_known()
         d.trigger(trigger)
+        return self._turn(d)
+
+    # Reading the opening message --------------------------------------------------
+    def _open(self, d: Dialog, event: Event, reading: Reading) -> Turn:
+        """Route a description of the problem to its form, with everything it said filled."""
+        conv = d.conv
+        q = QUESTIONS[conv.state]
+        said = normalize(reading.text)
+        for c in self.choices(d, q):  # a topic's id or label, typed
+            if said == normalize(c.id) or any(
+                said == normalize(self.translate(lang, c.label)) for lang in LANGUAGES
+            ):
+                return self._route(d, c.id, reading)
+        if said.isdigit():
+            return self._missed(d, q, event, t(q.hint))
+        guess = reading.guess
+        if guess is None:
+            return self._missed(d, q, event, t(q.hint))
+        ranked = _routes(guess.ranked)
+        best, sure = ranked[0]
+        short = len(reading.text.split()) <= SOCIAL_WORDS and not _facts(reading)
+        if best == "greeting" and short:
+            if d.began_in in ("new", "closed"):
+                return self._turn(d)  # the greeting, and the menu
+            d.say(t("Hello! Tell me in your own words what the problem is, or choose a topic."))
+            return self._turn(d, intro=False)
+        if best == "thanks" and short:
+            d.say(t("You're welcome! Write to me whenever you need help."))
+            d.trigger("thank")
+            return self._turn(d)
+        if best == "human" and sure >= SOCIAL_CONFIDENCE:
+            return self._hand_off(d)
+        likely = dict(guess.ranked)
+        for signal, intent in SIGNALS.items():  # "how do I set Norton so it lets my mail be"
+            if signal in reading.signals and likely.get(intent, 0.0) >= SIGNAL_CONFIDENCE:
+                return self._route(d, intent, reading)
+        if sure < ROUTE_CONFIDENCE:
+            phrased = self._resolve(d, QUESTIONS["menu"], reading.text)  # the phrase table
+            evidence = _evidence(reading)
+            offered = [_OFFER.get(key, key) for key, _ in ranked[:3]]
+            unsure = guess.confidence < CLARIFY_CONFIDENCE
+            if phrased is not None and (phrased in offered or unsure):
+                return self._route(d, phrased, reading)
+            if evidence is not None:
+                return self._route(d, evidence, reading)
+            if guess.confidence < CLARIFY_CONFIDENCE:  # no idea at all: the menu, with a hint
+                return self._missed(d, q, event, t(QUESTIONS["menu"].hint))
+            options = [_OFFER.get(key, key) for key, _ in ranked if key not in SOCIAL][:3]
+            if conv.state == "clarify" and set(options) == set(conv.options):
+                return self._missed(d, q, event, t(q.hint))
+            conv.options = options
+            d.trigger("ask_which")
+            return self._turn(d)
+        return self._route(d, best, reading, sure=guess.confidence >= SURE_CONFIDENCE)
+
+    def _route(self, d: Dialog, key: str, reading: Reading | None, sure: bool = False) -> Turn:
+        """Start the form of `key` (a topic, an intent or an out-of-scope subject)."""
+        case = d.case
+        topic, preset = ROUTES.get(key, (key, {}))
+        if topic == "answer":
+            d.say(*d.settings_texts())
+            d.trigger("answered")
+            return self._turn(d)
+        case.topic = topic
+        opening = [x for x in case.said if normalize(x) not in self._labels()]
+        for text in opening:  # the facts first: "I can't receive" beats a guessed "both"
+            d.fill(read(text, classify=False))
+        for name, value in preset.items():
+            if getattr(case, name) is None:
+                setattr(case, name, value)
+        if topic == "other" and key == "other":
+            case.other_topic = None  # the menu's "something else": which one?
+        if topic in ("sales", "other", "mailbox_admin", "password", "domain", "hosting"):
+            described = [x for x in opening if len(x.split()) >= DESCRIBED_WORDS]
+            general = case.other_topic in (None, "something_else")
+            if described and case.description is None and general:
+                case.description = "\n".join(described)
+                case.taken.append("description")
+        if topic == "mailbox_admin" and case.action is None and reading and reading.guess:
+            case.action = _action_of(reading.guess.ranked)
+        d.check_dns_when_known()
+        d.trigger("advance")
+        return self._turn(d)
+
+    def _labels(self) -> set[str]:
+        return {
+            normalize(self.translate(lang, label))
+            for _, label in QUESTIONS["menu"].choices
+            for lang in LANGUAGES
+        }
+
+    def _wants_person(self, reading: Reading) -> bool:
+        guess = reading.guess
+        return (
+            guess is not None
+            and guess.intent == "human"
+            and guess.confidence >= SOCIAL_CONFIDENCE
+            and len(reading.text.split()) <= PERSON_WORDS
+        )
+
+    # Nobody is stuck ----------------------------------------------------------------
+    def _missed(self, d: Dialog, q: Question, event: Event, hint: T) -> Turn:
+        """An answer not understood: ask again once, then change strategy."""
+        conv = d.conv
+        text = event.value if event.kind == "text" else ""
+        if hint.msgid == STALE or (event.kind == "text" and not clean(text)):
+            return self._turn(d, hint=hint, intro=False)  # nothing said: no misunderstanding
+        conv.misses += 1
+        if conv.misses < 2:
+            return self._turn(d, hint=hint, intro=False)
+        if conv.state == "language":  # no other language understood: go on in this one
+            return self._switch(d, conv.language)
+        if conv.state in AFTER_END:  # nothing else, it seems
+            d.trigger("cancel")
+            return self._turn(d)
+        surely_wrong = hint.msgid in (FUTURE_DATE, OLD_DATE)  # refused, however often
+        if conv.state in KEEP_AS_TYPED and text.strip() and not surely_wrong:
+            value = clean(text)[:MAX_SHORT]
+            if conv.state == "ex_sent_at":
+                d.say(
+                    t(
+                        "I couldn't read that date, so I noted it as you wrote it: “{text}”.",
+                        text=value,
+                    )
+                )
+                value = VERBATIM + value
+            d.answer = None
+            getattr(d, f"take_{conv.state}")(value)
+            d.trigger("advance")
+            return self._turn(d)
+        if conv.misses >= 3:
+            return self._hand_off(d)
+        return self._turn(d, hint=t(OFFER_PERSON), intro=False, person=True)
+
+    def _hand_off(self, d: Dialog) -> Turn:
+        """Pass the customer to a person: a general ticket with everything said so far."""
+        case = d.case
+        case.handoff = True
+        d.conv.misses = 0
+        if case.topic is None or not case.said:
+            case.topic, case.other_topic = "other", "something_else"
+            d.trigger("describe")
+            return self._turn(d)
+        said = "\n".join(case.said)
+        case.description = said if not case.description else case.description
+        d.say(t("All right: I am passing your request to a person, with everything you told me."))
+        d.trigger("hand_off")
         return self._turn(d)
 
     def tell(self, conv: Conversation, notice: Notice, ctx: Context) -> Turn:
@@ -1448,15 +1823,22 @@ class Engine:
         )
         return [tn("Your ticket:", "Your tickets:", len(lines)), Lines(lines)]
 
-    def _read(self, d: Dialog, q: Question, event: Event) -> str:
+    def _read(self, d: Dialog, q: Question, event: Event, reading: Reading | None = None) -> str:
         choices = self.choices(d, q)
         ids = {c.id for c in choices}
         if event.kind == "choice":
             if event.value in ids and event.ref in (None, d.conv.asked):
                 d.answer = event.value
                 return event.value
-            raise Invalid(t("That question is closed. Here is the current one."))
-        resolved = self._resolve(d, q, event.value)
+            raise Invalid(t(STALE))
+        # A sentence is read for its facts first ("no, en el webmail tampoco llegan"
+        # is no "no"); a short answer by the phrase table first ("no").
+        long = reading is not None and len(reading.text.split()) > SHORT_ANSWER
+        resolved = d.answer_from(reading, ids) if long and reading is not None else None
+        if resolved is None:
+            resolved = self._resolve(d, q, event.value)
+        if resolved is None and reading is not None and not long:
+            resolved = d.answer_from(reading, ids)
         if resolved is not None:
             d.answer = resolved
             return resolved
@@ -1506,7 +1888,9 @@ class Engine:
             for cid, label in q.choices
         ]
 
-    def _turn(self, d: Dialog, hint: T | None = None, intro: bool = True) -> Turn:
+    def _turn(
+        self, d: Dialog, hint: T | None = None, intro: bool = True, person: bool = False
+    ) -> Turn:
         conv = d.conv
         bubbles = list(d.said)
         q = QUESTIONS.get(conv.state)
@@ -1521,12 +1905,15 @@ class Engine:
             prompt = T(q.prompt, args)
             bubbles.append(Bubble((hint, prompt) if hint else (prompt,)))
             choices = self.choices(d, q)
+            if person:
+                choices = [*choices, Choice(HUMAN, t("Talk to a person"))]
             asking = q.asking
         elif conv.state == "closed" and not bubbles:
             goodbye = t("Thank you, and goodbye! Write to me whenever you need help.")
             bubbles.append(Bubble((goodbye,)))
         if d.moved or conv.state != d.began_in:
             conv.asked += 1
+            conv.misses = 0
         return Turn(
             bubbles,
             choices,

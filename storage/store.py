@@ -481,7 +481,7 @@ class _SqlTx(Tx):
 
 
 def _ref(row: TicketRow, appended: bool = False) -> TicketRef:
-    direction = row.direction if row.direction in ("send", "receive") else None
+    direction = row.direction if row.direction in ("send", "receive", "both") else None
     action = row.fields.get("action")
     return TicketRef(
         code=row.code,

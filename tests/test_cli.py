@@ -209,7 +209,7 @@ def show(env: dict[str, str], code: str) -> dict[str, Any]:
 # [] for choice ids means "no choices are offered"; ... means "not checked here".
 SENDING = [
     ("email", "email_mailbox", "mailbox", []),
-    ("Mario.Rossi@Example.com", "email_direction", "direction", ["send", "receive"]),
+    ("Mario.Rossi@Example.com", "email_direction", "direction", ["send", "receive", "both"]),
     ("send", "email_smtp", "smtp_is_provider", ["yes", "no", "unsure"]),
     ("yes", "email_webmail", "webmail_fails", ["yes", "no", "not_tried"]),
     ("yes", "email_scope", "addresses", ["yes", "no"]),

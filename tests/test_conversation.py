@@ -18,8 +18,11 @@ import pytest
 
 from bot.service import Desk
 from flows.policy import Policy
+from flows.triage import KEEP_AS_TYPED, OFFER_PERSON
 from storage.store import SqlStore
 from tests.support.chat import Chat, Clock
+
+OFFER = OFFER_PERSON
 
 ROME = ZoneInfo("Europe/Rome")
 CODE = re.compile(r"^SPT-\d{3}-\d{5}$")
@@ -69,6 +72,7 @@ REMOTE = "https://www.example.net/remote-support/"
 IN_NOW = "your ticket will be examined today"
 SCHEDULE = "Our technicians work Monday\u2013Friday, 09:00\u201317:30"
 FUTURE_HINT = "That date is in the future. When was the message sent?"
+TOO_OLD_HINT = "That is more than a year ago. Please give an example from the last months."
 DIRECTION_LINE = "Problem with: {}"
 WEBMAIL_FAILS_LINE = "Problem also in webmail: yes"
 GOODBYE = "Thank you, and goodbye! Write to me whenever you need help."
@@ -325,8 +329,8 @@ def test_receiving_problem_reaches_a_complete_ticket(chat: Chat, store: SqlStore
     assert chat.choices == []
     chat.say("mario@example.com")
     assert_asks(chat, "email_direction")
-    assert chat.choices == ["send", "receive"]
-    assert chat.labels() == ["Sending", "Receiving"]
+    assert chat.choices == ["send", "receive", "both"]
+    assert chat.labels() == ["Sending", "Receiving", "Both"]
     chat.choose("receive")
     assert_asks(chat, "email_webmail")  # no SMTP question for receiving
     assert chat.choices == ["yes", "no", "not_tried"]
@@ -1373,8 +1377,15 @@ def test_a_bad_answer_is_asked_again_and_nothing_is_lost(
     assert_re_asked(chat, state, hint, choices)
     if state == "summary":
         assert "Here is what I will send" not in chat.text  # just the question again
-    act(chat, action, bad)  # and again: still patient
-    assert_re_asked(chat, state, hint, choices)
+    act(chat, action, bad)  # a second time: the desk changes strategy
+    if action == "choose" or not bad.strip():  # an old button, or nothing said: patiently
+        assert_re_asked(chat, state, hint, choices)
+    elif state in KEEP_AS_TYPED and bad.strip() and hint not in (FUTURE_HINT, TOO_OLD_HINT):
+        assert chat.state != state  # kept as typed, and on to the next question
+        assert_no_ticket(store)
+        return
+    else:  # the buttons, and a person
+        assert_re_asked(chat, state, OFFER, [*choices, "human"])
     assert_no_ticket(store)
 
     play(chat, since(state, case))
@@ -1524,9 +1535,7 @@ def test_a_whole_conversation_typed_in_english(chat: Chat, store: SqlStore) -> N
     assert_asks(chat, "email_scope")
     chat.say("nope")
     assert_asks(chat, "email_client")
-    chat.say("Thunderbird")
-    assert_asks(chat, "email_client_name")
-    chat.say("Thunderbird")
+    chat.say("Thunderbird")  # a program, named: no need to ask which one
     assert_asks(chat, "email_error")
     chat.say("There is no error message")
     assert_asks(chat, "ex_sender")
@@ -1589,7 +1598,8 @@ def test_a_whole_conversation_typed_in_english(chat: Chat, store: SqlStore) -> N
         pytest.param("email_scope", "yes", "email_addresses", id="scope-yes"),
         pytest.param("email_scope", "1", "email_addresses", id="scope-number"),
         pytest.param("email_client", "only webmail", "email_error", id="client-webmail"),
-        pytest.param("email_client", "Outlook", "email_client_name", id="client-outlook"),
+        pytest.param("email_client", "Outlook", "email_error", id="client-outlook"),
+        pytest.param("email_client", "a program", "email_client_name", id="client-a-program"),
         pytest.param("ex_more", "no, that's all", "summary", id="more-no"),
         pytest.param("ex_more", "yes please", "ex_sender", id="more-yes"),
         pytest.param("summary", "Change the error message", "email_error", id="summary-label"),

@@ -41,6 +41,7 @@ from babel.messages.pofile import read_po
 from bot.i18n import LOCALES, Renderer, normalize_language
 from bot.langid import LanguageIdentifier
 from bot.service import Desk
+from flows.form import states_of
 from flows.model import Case, Conversation
 from flows.policy import Policy, load_policy
 from flows.questions import QUESTIONS
@@ -798,6 +799,12 @@ CLOSED: dict[str, list[tuple[str, str]]] = {
         ("receive", "receive"),
         ("recieve", "receive"),
         ("mails don't arrive", "receive"),
+        ("both", "both"),
+        ("né ricevo né invio", "both"),
+        ("ni envío ni recibo", "both"),
+        ("I can't send or receive", "both"),
+        ("entrambi", "both"),
+        ("ambos", "both"),
     ],
     "email_smtp": [
         ("sì", "yes"),
@@ -1005,10 +1012,21 @@ def test_closed_questions_understand_typed_answers_in_any_language(
         now = language(chat)  # the same, or the language the answer is plainly written in
         got_case = saved(chat).case
         want_state, want_text, want_case = _pressed(light, state, choice, now)
+        if chat.state != want_state and state in ("menu", "email_client"):
+            # "nuova casella", "Outlook e webmail": the answer also answers the next
+            # question, which is skipped; the form is the same.
+            assert got_case.topic == want_case.topic, f"{typed!r} in {lang}:\n{chat.text}"
+            assert chat.state in states_of(want_case.topic or "other"), chat.text
+            continue
         assert chat.state == want_state, f"{typed!r} in a conversation in {lang}:\n{chat.text}"
         assert chat.text.endswith(want_text), f"{typed!r} in {lang}:\n{chat.text}"
-        if state == "menu":  # "non riesco a ricevere" also says the direction
-            got_case = got_case.model_copy(update={"direction": None})
+        # What the customer wrote is kept for a person who may take over, and a
+        # description at the menu ("non riesco a ricevere") also fills its fields.
+        ignored = {"said": [], "taken": []}
+        if state == "menu":
+            ignored |= {"direction": None, "description": None, "action": None}
+        got_case = got_case.model_copy(update=ignored)
+        want_case = want_case.model_copy(update=ignored)
         assert got_case == want_case, f"{typed!r} in a conversation in {lang}"
 
 

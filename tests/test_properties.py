@@ -158,6 +158,7 @@ PATHS: dict[str, tuple[list[Event], str]] = {
     "closed": ([start(), command("cancel")], "closed"),
     "language": ([start(), command("lang")], "language"),
     "language from summary": ([*SUMMARY, command("lang")], "language"),
+    "clarify": ([start(), say("I have a question about my account")], "clarify"),
     "email_mailbox": ([start(), choose("email")], "email_mailbox"),
     "email_direction": (EMAIL, "email_direction"),
     "email_smtp": ([*EMAIL, choose("send")], "email_smtp"),
@@ -274,8 +275,15 @@ def _machine_states() -> frozenset[str]:
     return frozenset(Engine(POLICY, RENDERER.label).machine.states)
 
 
-def confirms(before: str, after: str) -> bool:
-    """Whether this turn is the one that must open (or add to) a ticket."""
+def confirms(before: str, after: str, handoff: bool = False) -> bool:
+    """Whether this turn is the one that must open (or add to) a ticket.
+
+    The customer confirms the summary (or the duplicate question), or asks for
+    a person, or could not be understood three times: a general ticket then
+    takes everything said to a technician.
+    """
+    if handoff and after == "done" and before not in ("done", "language"):
+        return True
     return (before, after) in (("summary", "done"), ("duplicate", "done"))
 
 
@@ -305,7 +313,7 @@ class EngineChat:
             assert Conversation.model_validate_json(self.saved) == conv, "lost on reload"
             new = self.desk.calls[calls:]
             where = f"{before} --{event.kind}:{event.value[:80]!r}--> {turn.state}: {new}"
-            if confirms(before, turn.state):
+            if confirms(before, turn.state, conv.case.handoff):
                 assert len(new) == 1, f"the confirming turn must touch one ticket: {where}"
                 assert turn.ticket == new[0][1], where
                 assert conv.last_ticket is not None and conv.last_ticket.code == turn.ticket
@@ -643,7 +651,10 @@ def test_the_real_desk_on_both_databases(
             desk.render(turn)
             after = _ticket_marks(store, user)
             where = f"{state} --{event.kind}:{event.value[:80]!r}--> {turn.state}"
-            if confirms(state, turn.state):
+            with store.transaction() as tx:
+                saved = tx.load_conversation(CHANNEL, user)
+            handoff = saved is not None and saved.case.handoff
+            if confirms(state, turn.state, handoff):
                 assert after != marks and turn.ticket is not None, where
                 assert turn.ticket in {code for code, _ in after}, where
             else:

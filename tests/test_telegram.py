@@ -135,7 +135,7 @@ def test_lang_in_the_middle_keeps_everything(server: FakeBotApi, tdesk: Desk) ->
         c.says("mario@example.com")
         asked = c.says("/lang es")
         assert "¿" in asked["text"] or "recibir" in asked["text"]
-        assert [d.split(":")[1] for _, d in buttons(asked)] == ["send", "receive"]
+        assert [d.split(":")[1] for _, d in buttons(asked)] == ["send", "receive", "both"]
         webmail = c.presses("receive")
         assert "Intente hacer lo mismo en el webmail" in webmail["text"]
 

@@ -1,0 +1,223 @@
+"""What a customer's message is about: an intent classifier learned from the corpus.
+
+The corpus (`flows/nlu/<lang>.md`) lists messages as customers write them,
+labelled with what they want. The model is a multinomial naive Bayes over the
+words, word pairs and character n-grams inside words of the folded text
+(case, accents, digits and addresses folded away) — the features Rasa's
+`CountVectorsFeaturizer` gives its classifier with `analyzer="char_wb"`: the
+character n-grams carry typos, missing accents and chat-speak ("nn", "kiero")
+to the intent. Training is counting, so it happens when the corpus changes;
+the trained model is kept in the user's cache and loads in a few
+milliseconds.
+
+Naive Bayes sums one term per feature, so its raw posteriors are far too
+sure of long messages. The confidence reported is a softmax of the scores
+divided by the number of features seen (a temperature), calibrated so that
+a held-out message with confidence 0.6 is right about 60 % of the time
+(`bench/bench_understanding.py` prints the calibration).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import os
+import pickle
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from itertools import pairwise
+from pathlib import Path
+
+CORPUS = Path(__file__).with_name("nlu")
+LANGUAGES = ("it", "es", "en")
+ALPHA = 0.05  # additive smoothing of the feature counts
+TEMPERATURE = 0.35  # score per feature, times this, is the softmax input; see the module doc
+MODEL_VERSION = 2  # part of the cache key: change it when the features change
+
+_EMAIL = re.compile(r"[^\s@<>()\[\],;:\"']+@[^\s@<>()\[\],;:\"']+\.[a-z]{2,}", re.I)
+_HOST = re.compile(r"\b(?:[a-z0-9-]+\.)+[a-z]{2,}\b", re.I)
+_ENHANCED = re.compile(r"\b[245]\.\d{1,3}\.\d{1,3}\b")
+_HEX = re.compile(r"\b0x[0-9a-f]{4,8}\b", re.I)
+_WORD = re.compile(r"[a-z0-9_]+|[@#]")
+
+
+@dataclass(frozen=True)
+class Example:
+    """One labelled message of the corpus."""
+
+    language: str
+    intent: str
+    text: str
+
+
+def read_corpus(folder: Path = CORPUS) -> list[Example]:
+    """Read every `<lang>.md` file of `folder`: `## intent` headings, `- message` lines."""
+    examples: list[Example] = []
+    for lang in LANGUAGES:
+        path = folder / f"{lang}.md"
+        if not path.exists():
+            continue
+        intent = None
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            if line.startswith("## "):
+                intent = line[3:].strip()
+            elif line.startswith("- "):
+                if intent is None:
+                    raise ValueError(f"{path.name}:{number}: a message before any '## intent'")
+                text = line[2:].strip().replace("\\n", "\n")
+                if text:
+                    examples.append(Example(lang, intent, text))
+    return examples
+
+
+def fold(text: str) -> str:
+    """Lower-case `text`, drop accents, and replace what varies by a placeholder."""
+    text = unicodedata.normalize("NFKD", text.casefold())
+    text = "".join(c for c in text if not unicodedata.combining(c))
+    text = _EMAIL.sub(" zemail ", text)
+    text = _HEX.sub(" zhexcode ", text)
+    text = _ENHANCED.sub(lambda m: f" zstatus{m[0][0]} ", text)
+    text = _HOST.sub(" zhost ", text)
+    return re.sub(r"\d+", lambda m: "zd" if len(m[0]) < 3 else f"zn{m[0][0]}", text)
+
+
+def features(text: str) -> list[str]:
+    """Return the features of `text`: words, word pairs, and n-grams of 2-5 inside words."""
+    words = _WORD.findall(fold(text))[:200]
+    found = set(words)
+    found.update(f"{a} {b}" for a, b in pairwise(words))
+    for w in set(words):
+        if w.startswith("z") and w[1:2] in ("d", "n", "e", "h", "s"):
+            continue  # placeholders count as words only
+        padded = f"<{w}>"
+        for n in (2, 3, 4, 5):
+            found.update("#" + padded[i : i + n] for i in range(len(padded) - n + 1))
+    return sorted(found)
+
+
+@dataclass(frozen=True)
+class Guess:
+    """The likeliest intents of a message, best first, with their confidence."""
+
+    ranked: tuple[tuple[str, float], ...]
+
+    @property
+    def intent(self) -> str:
+        return self.ranked[0][0]
+
+    @property
+    def confidence(self) -> float:
+        return self.ranked[0][1]
+
+
+class IntentModel:
+    """A trained classifier: `guess(text)` ranks the intents."""
+
+    def __init__(
+        self,
+        intents: Sequence[str],
+        priors: Sequence[float],
+        unseen: Sequence[float],
+        weights: dict[str, tuple[tuple[int, float], ...]],
+    ) -> None:
+        self.intents = tuple(intents)
+        self.priors = tuple(priors)
+        self.unseen = tuple(unseen)  # log P(feature | intent) of a feature never seen with it
+        self.weights = weights  # feature -> ((intent index, log-ratio over unseen), ...)
+
+    @classmethod
+    def train(cls, examples: Iterable[Example]) -> IntentModel:
+        """Count the features of each intent (multinomial naive Bayes)."""
+        counts: dict[str, dict[int, int]] = {}
+        index: dict[str, int] = {}
+        per_intent: list[int] = []
+        messages: list[int] = []
+        for ex in examples:
+            i = index.setdefault(ex.intent, len(index))
+            if i == len(per_intent):
+                per_intent.append(0)
+                messages.append(0)
+            messages[i] += 1
+            for f in features(ex.text):
+                row = counts.setdefault(f, {})
+                row[i] = row.get(i, 0) + 1
+                per_intent[i] += 1
+        if not index:
+            raise ValueError("the corpus is empty")
+        vocabulary = len(counts)
+        total = sum(messages)
+        priors = [math.log(m / total) for m in messages]
+        unseen = [math.log(ALPHA / (n + ALPHA * vocabulary)) for n in per_intent]
+        weights = {
+            f: tuple((i, math.log1p(c / ALPHA)) for i, c in sorted(row.items()))
+            for f, row in counts.items()
+        }
+        return cls(list(index), priors, unseen, weights)
+
+    def guess(self, text: str, among: Iterable[str] | None = None) -> Guess:
+        """Rank the intents for `text` (only those in `among`, when given)."""
+        known = [f for f in features(text) if f in self.weights]
+        n = len(known)
+        scores = [p + n * u for p, u in zip(self.priors, self.unseen, strict=True)]
+        for f in known:
+            for i, w in self.weights[f]:
+                scores[i] += w
+        allowed = None if among is None else set(among)
+        pairs = [
+            (intent, s)
+            for intent, s in zip(self.intents, scores, strict=True)
+            if allowed is None or intent in allowed
+        ]
+        if not pairs:
+            raise ValueError("no intent to choose from")
+        scale = TEMPERATURE / math.sqrt(max(n, 1))
+        top = max(s for _, s in pairs)
+        exps = [(intent, math.exp((s - top) * scale)) for intent, s in pairs]
+        z = sum(e for _, e in exps)
+        ranked = sorted(((intent, e / z) for intent, e in exps), key=lambda p: -p[1])
+        return Guess(tuple(ranked))
+
+
+def corpus_key(folder: Path = CORPUS) -> str:
+    """Return a hash of the corpus files and of the feature code's version."""
+    digest = hashlib.sha256(f"v{MODEL_VERSION}".encode())
+    for lang in LANGUAGES:
+        path = folder / f"{lang}.md"
+        if path.exists():
+            digest.update(lang.encode() + path.read_bytes())
+    return digest.hexdigest()[:20]
+
+
+def _cache_dirs(folder: Path) -> list[Path]:
+    """Where a trained model is kept: beside the corpus, else in the user's cache."""
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return [folder / ".cache", Path(base) / "sportello"]
+
+
+@lru_cache(maxsize=4)
+def load_model(folder: Path = CORPUS) -> IntentModel:
+    """Return the model trained on the corpus in `folder`, from the cache when it is current."""
+    name = f"intents-{corpus_key(folder)}.pickle"
+    for place in _cache_dirs(folder):
+        try:
+            with (place / name).open("rb") as fp:
+                model = pickle.load(fp)
+            if isinstance(model, IntentModel):
+                return model
+        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ValueError):
+            continue
+    model = IntentModel.train(read_corpus(folder))
+    for place in _cache_dirs(folder):
+        try:
+            place.mkdir(parents=True, exist_ok=True)
+            partial = place / f"{name}.{os.getpid()}.tmp"
+            with partial.open("wb") as fp:
+                pickle.dump(model, fp, protocol=pickle.HIGHEST_PROTOCOL)
+            partial.replace(place / name)  # atomic: another process never reads half a file
+            break
+        except OSError:
+            continue  # read-only: the next place, or train again next time
+    return model

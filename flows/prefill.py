@@ -1,0 +1,306 @@
+"""Filling a case from what a message says, whatever was asked (Rasa's `from_entity`).
+
+`fill` takes the entities of one reading (`flows.reading`) into the case's
+fields: the customer's mailbox (an address on a hosted domain, never a
+sender's or a recipient's at another provider), sending or receiving, the
+SMTP server, what webmail does, the mail program, the error text, whether
+only certain addresses are affected. A field already known is changed only
+when the message says it is a correction ("actually it's receiving"), or at
+the summary, where every fact is one. The field being asked is the
+question's own business (its reader), and text being copied word for word
+(a pasted error, a subject) is never mined for other fields.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from email.utils import parsedate_to_datetime
+
+from flows.model import Case, Example
+from flows.reading import Reading, addresses_in, gazetteer, looks_like_smtp
+
+# Questions whose answer is copied as typed: nothing else is read from it.
+VERBATIM_STATES = frozenset(
+    {
+        "email_error",
+        "email_addresses",
+        "email_client_name",
+        "ex_subject",
+        "details",
+        "description",
+        "ticket_question",
+    }
+)
+MAILBOX_STATES = frozenset({"email_mailbox", "admin_mailbox", "password_mailbox"})
+DOMAIN_STATES = frozenset({"dns_domain", "domain_name", "hosting_domain"})
+EXAMPLE_STATES = frozenset({"ex_sender", "ex_recipient", "ex_subject", "ex_sent_at"})
+
+_CORRECTION = re.compile(
+    r"\b(actually|in fact|sorry|i meant|i mean|my mistake|correction|no wait|not \w+ but|"
+    r"anzi|in realt[aà]|scus\w*|mi sono sbagliat\w*|volevo dire|intendevo|ho sbagliato|"
+    r"en realidad|perd[oó]n\w*|me equivoqu[eé]|quer[ií]a decir|quise decir|mejor dicho|"
+    r"no,? es|no,? [eè]|non [eè] \w+ ma)\b",
+    re.IGNORECASE,
+)
+_OWN = re.compile(
+    r"\b(my|mine|our|mia|mio|nostra|nostro|la mia|il mio|mi|mis|nuestra|nuestro)\b"
+    r"[^.@\n]{0,30}$",
+    re.IGNORECASE,
+)
+_ROLE_BEFORE = re.compile(
+    r"\b(from|to|da|a|per|verso|de|para|desde|hacia|cc|sender|mittente|remitente|recipient|"
+    r"destinatario)\s*:?\s*$",
+    re.IGNORECASE,
+)
+_SERVER_WORDS = re.compile(r"\b(smtp|server|servidor|servizio|outgoing|uscita|salida)\b", re.I)
+
+
+def is_correction(text: str) -> bool:
+    """Tell whether a message corrects something said before."""
+    return bool(_CORRECTION.search(text))
+
+
+def own_address(text: str, address: str) -> bool:
+    """Tell whether `text` speaks of `address` as the customer's own ("my gmail x@...")."""
+    at = text.lower().find(address.lower())
+    if at < 0:
+        return False
+    before = text[:at]
+    return bool(_OWN.search(before)) and not _ROLE_BEFORE.search(before)
+
+
+def fill(
+    case: Case,
+    r: Reading,
+    asked: str | None,
+    hosted: Callable[[str], bool],
+    smtp_host: str,
+    at_summary: bool = False,
+) -> list[str]:
+    """Take what `r` says into `case`; return the names of the fields it filled or changed."""
+    if asked in VERBATIM_STATES:
+        return []
+    changes = at_summary or is_correction(r.text)
+    filled: list[str] = []
+
+    def put(name: str, current: object, value: object) -> bool:
+        if value is None or value == current or (current is not None and not changes):
+            return False
+        setattr(case, name, value)
+        filled.append(name)
+        return True
+
+    topic = case.topic
+    if topic in ("email", "mailbox_admin", "password") and asked not in MAILBOX_STATES:
+        ours = [a for a in r.addresses if hosted(a)]
+        if asked in EXAMPLE_STATES:
+            ours = []  # the example's sender and recipient are the example's own
+        if len(ours) == 1:
+            put("mailbox", case.mailbox, ours[0])
+        elif not ours and case.mailbox is None and asked is None:
+            own = [a for a in r.addresses if own_address(r.text, a)]
+            if len(own) == 1:
+                put("mailbox", None, own[0])  # another provider's: the path ends
+    if topic in ("domain", "hosting", "dns_check") and asked not in DOMAIN_STATES:
+        names = [h for h in r.hosts if not looks_like_smtp(h)]
+        names += [a.rsplit("@", 1)[1] for a in r.addresses]
+        if names:
+            put("domain", case.domain, names[0])
+    if topic != "email":
+        return filled
+    if asked != "email_direction" and r.direction is not None:
+        before = case.direction
+        if put("direction", case.direction, r.direction) and r.direction == "receive" and before:
+            case.smtp_is_provider = None
+    if asked != "email_smtp":
+        put("smtp_is_provider", case.smtp_is_provider, smtp_answer(r, smtp_host))
+    if asked != "email_webmail" and r.webmail in ("fails", "works"):
+        put("webmail_fails", case.webmail_fails, r.webmail == "fails")
+    if asked == "email_client" and r.program is not None and case.client == "both":
+        put("client_name", case.client_name, r.program)  # "Outlook and webmail": both
+    elif asked not in ("email_client", "email_client_name"):
+        if r.program is not None:
+            if put("client", case.client, "both") or case.client == "both":
+                put("client_name", case.client_name, r.program)
+        elif r.only_webmail and put("client", case.client, "webmail"):
+            case.client_name = None
+    if asked not in EXAMPLE_STATES and r.error is not None:
+        put("error_text", case.error_text, r.error)
+    if case.client == "webmail":  # webmail only: it fails there, and it sends through us
+        put("webmail_fails", case.webmail_fails, True)
+        if case.direction in ("send", "both"):
+            put("smtp_is_provider", case.smtp_is_provider, True)
+    if asked not in ("email_scope", "email_addresses") and r.only_some is not None:
+        if r.only_some:
+            which = others(r, hosted)
+            if which:
+                put("addresses_limited", case.addresses_limited, True)
+                put("addresses", case.addresses, which)
+        elif put("addresses_limited", case.addresses_limited, False):
+            case.addresses = None
+    return filled
+
+
+def smtp_answer(r: Reading, smtp_host: str) -> bool | None:
+    """Return whether the message says the customer sends through our SMTP server."""
+    servers = [h for h in r.hosts if looks_like_smtp(h)]
+    if smtp_host.lower() in servers:
+        return True
+    if servers:
+        return False
+    words = f" {' '.join(r.text.lower().split())} "
+    if _SERVER_WORDS.search(r.text) and any(f" {n} " in words for n in gazetteer().isps):
+        return False
+    return None
+
+
+def others(r: Reading, hosted: Callable[[str], bool]) -> str:
+    """Return the addresses, domains or providers a message names besides ours."""
+    names = [a for a in r.addresses if not hosted(a)]
+    names += [h for h in r.hosts if not looks_like_smtp(h) and not hosted(f"x@{h}")]
+    words = f" {' '.join(r.text.lower().split())} "
+    names += [
+        n for n in gazetteer().free_mail if f" {n} " in words and not any(n in x for x in names)
+    ]
+    return ", ".join(dict.fromkeys(names))
+
+
+_SUBJECT = re.compile(
+    r"\b(?:oggetto|subject|asunto|titolo|t[ií]tulo)\b\s*(?:[:=]|era|was|es|è|e|de|del)?\s*"
+    r"(?:[\"\u201c\u00ab'\u2018]([^\"\u201d\u00bb'\u2019\n]{1,200})[\"\u201d\u00bb'\u2019]|"
+    r"([^,.;:!?\n]{1,120}))",
+    re.IGNORECASE,
+)
+
+
+def subject_in(text: str) -> str | None:
+    """Return the subject a message names ("con oggetto “Fattura 42”")."""
+    m = _SUBJECT.search(text)
+    if m is None:
+        return None
+    subject = (m[1] or m[2] or "").strip()
+    if m[2]:  # unquoted: up to the next words that are not the subject's
+        subject = re.split(
+            r"\s(?:e|and|y|ma|but|pero|che|que|that|which|il|el|on|del|inviat\w*|sent|enviad\w*|"
+            r"alle|at|a las|ieri|yesterday|ayer|oggi|today|hoy)\s",
+            f"{subject} ",
+            maxsplit=1,
+        )[0].strip()
+    return subject or None
+
+
+_HEADER = re.compile(
+    r"^\s*(from|to|subject|date|sent|da|a|oggetto|data|inviato|de|para|asunto|fecha|enviado)"
+    r"\s*:\s*(.+?)\s*$",
+    re.IGNORECASE | re.MULTILINE,
+)
+_HEADER_ROLES = {
+    "from": "sender", "da": "sender", "de": "sender",
+    "to": "recipient", "a": "recipient", "para": "recipient",
+    "subject": "subject", "oggetto": "subject", "asunto": "subject",
+    "date": "sent_at", "sent": "sent_at", "data": "sent_at", "inviato": "sent_at",
+    "fecha": "sent_at", "enviado": "sent_at",
+}  # fmt: skip
+
+
+def headers_in(text: str, when: Callable[[str], str | None]) -> dict[str, str]:
+    """Read a pasted message's header lines (From:, To:, Subject:, Date:)."""
+    found: dict[str, str] = {}
+    for m in _HEADER.finditer(text):
+        role, value = _HEADER_ROLES[m[1].lower()], m[2]
+        if role in found:
+            continue
+        if role in ("sender", "recipient"):
+            addresses = addresses_in(value)
+            if addresses:
+                found[role] = addresses[0]
+        elif role == "subject":
+            found[role] = value
+        else:
+            try:
+                moment = parsedate_to_datetime(value)
+            except (TypeError, ValueError, IndexError):
+                moment = None
+            iso = (
+                when(value)
+                if moment is None or moment.tzinfo is None
+                else when("\x00" + moment.isoformat())
+            )
+            if iso:
+                found[role] = iso
+    return found
+
+
+def example_in(
+    r: Reading,
+    case: Case,
+    hosted: Callable[[str], bool],
+    when: Callable[[str], str | None],
+) -> Example | None:
+    """Read an example message from a description of the problem, when it gives one.
+
+    The customer's mailbox is the example's recipient for a receiving problem,
+    its sender for a sending one; the other party is the address of someone
+    else the message names. A lone date ("since yesterday") is no example:
+    two of the other party, the subject and the time are needed.
+    """
+    if case.topic != "email" or case.examples or case.draft:
+        return None
+    pasted = headers_in(r.text, when)
+    if len(pasted) >= 3 and "sender" in pasted and "recipient" in pasted:
+        return Example(
+            sender=pasted["sender"],
+            recipient=pasted["recipient"],
+            subject=pasted.get("subject"),
+            sent_at=pasted.get("sent_at", ""),
+        )
+    if case.mailbox is None:
+        return None
+    others_ = [a for a in r.addresses if a != case.mailbox.lower() and a != case.mailbox]
+    subject = subject_in(r.text)
+    sent_at = when(r.text)
+    if sum(x is not None and x != [] for x in (others_ or None, subject, sent_at)) < 2:
+        return None
+    roles = _roles(r.text, others_)
+    other = others_[0] if others_ else ""
+    if case.direction == "send" or roles.get("recipient") == other:
+        sender, recipient = case.mailbox, roles.get("recipient", other)
+    elif case.direction in ("receive", "both") or roles.get("sender") == other:
+        sender, recipient = roles.get("sender", other), case.mailbox
+    else:
+        return None
+    return Example(sender=sender, recipient=recipient, subject=subject, sent_at=sent_at or "")
+
+
+def _roles(text: str, addresses: list[str]) -> dict[str, str]:
+    roles: dict[str, str] = {}
+    for address in addresses[:2]:
+        before = text[: text.lower().find(address.lower())][-25:].lower()
+        if re.search(r"\b(to|a|per|verso|para|hacia|destinatario|recipient)\s*:?\s*<?$", before):
+            roles.setdefault("recipient", address)
+        elif re.search(r"\b(from|da|de|desde|mittente|remitente|sender)\s*:?\s*<?$", before):
+            roles.setdefault("sender", address)
+    return roles
+
+
+def example_from(r: Reading, asked: str, draft: Example | None) -> dict[str, str]:
+    """Read more of an example than was asked: "from x@a to y@b", a quoted subject."""
+    found: dict[str, str] = {}
+    if asked not in ("ex_sender", "ex_recipient") or len(r.addresses) < 2:
+        return found
+    text = r.text
+    roles: dict[str, str] = {}
+    for address in r.addresses[:2]:
+        before = text[: text.lower().find(address.lower())][-25:].lower()
+        if re.search(r"\b(to|a|per|verso|para|hacia|destinatario|recipient)\s*:?\s*$", before):
+            roles.setdefault("recipient", address)
+        elif re.search(r"\b(from|da|de|desde|mittente|remitente|sender)\s*:?\s*$", before):
+            roles.setdefault("sender", address)
+    first, second = r.addresses[0], r.addresses[1]
+    if asked == "ex_sender":
+        found["sender"] = roles.get("sender", first)
+        found["recipient"] = roles.get("recipient", second if found["sender"] == first else first)
+    else:
+        found["recipient"] = roles.get("recipient", first)
+    return found

@@ -1,0 +1,511 @@
+"""One reading of every customer message: its intent and the facts it carries.
+
+`read(text, policy)` is called once per message. It returns a `Reading`: the
+likeliest intents (learned, `flows.intents`), and the entities found by
+rules where rules are exact — e-mail addresses (and which of them are on a
+domain the provider hosts), host names, sending / receiving / both, what the
+customer said of webmail, the mail program, the error text (SMTP replies,
+enhanced status codes, Outlook's 0x codes, a quoted message, a pasted
+bounce), whether only certain addresses are affected, and out-of-scope
+signals (firewalls, antivirus, the customer's own connection). Names of
+programs and providers are data (`flows/gazetteer.toml`).
+
+The dialog decides what to take from the reading: a fact fills its field
+from any message (Rasa's `from_entity`), free text only the field asked
+(`from_text`).
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from flows.intents import Guess, load_model
+from flows.understand import clean, match_phrases, tokens
+
+Said = Literal["send", "receive", "both"]
+Webmail = Literal["fails", "works", "not_tried"]
+
+# Addresses: a local part, @, and labels with a letter-only top-level label.
+# Stops at spaces and at punctuation that can't end a domain ("info@x.example,").
+_ADDRESS = re.compile(
+    r"(?<![\w.+-])([\w.+'-]{1,64})@((?:[a-z0-9\u00a0-\uffff](?:[a-z0-9\u00a0-\uffff-]{0,61}"
+    r"[a-z0-9\u00a0-\uffff])?\.)+[a-z\u00a0-\uffff]{2,24})(?![\w-])",
+    re.IGNORECASE,
+)
+_HOSTNAME = re.compile(
+    r"(?<![\w@.-])((?:https?://)?(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,24})"
+    r"(?![\w@-])",
+    re.IGNORECASE,
+)
+# Dotted words that are not domains: file names, abbreviations.
+_NOT_DOMAIN = frozenset(
+    "pdf doc docx xls xlsx ppt pptx jpg jpeg png gif zip rar txt csv exe msi html htm php "
+    "eml pst ost mp4 mp3 dmg apk js py xml json bmp tif tiff heic".split()
+)
+_SMTP_HOST = re.compile(r"^(smtp|smtps|mail|out|outgoing|authsmtp|relay|posta|correo|mx)\d*[.-]")
+# "550 5.7.1 ...", "552-5.2.2 ...", "5.7.26", "0x800CCC0E", "error 421".
+_REPLY = re.compile(r"\b[2-5]\d\d(?:[ -][245]\.\d{1,3}\.\d{1,3})?\b(?=[ -:,]|$)")
+_ENHANCED = re.compile(r"\b[245]\.\d{1,3}\.\d{1,3}\b")
+_OUTLOOK = re.compile(r"\b0x[0-9a-f]{8}\b", re.IGNORECASE)
+_QUOTED = re.compile(
+    r"[\"“”«»„]([^\"“”«»„\n]{6,300})[\"“”«»„]|(?<![\w'])'([^'\n]{6,300})'(?![\w'])"
+)
+_ERROR_CUES = re.compile(
+    r"\b(error|errore|errori|err|messaggio|message|mensaje|dice|says|say|said|sale|compare|"
+    r"appare|aparece|appears|shows|avviso|aviso|warning|popup|pop-up|ventana|finestra|"
+    r"undeliverable|non recapitabile|rejected|rifiutat\w*|rechazad\w*|bounce\w*|"
+    r"delivery|failure|failed|denied|unable|impossibile|imposible|cannot|could not)\b",
+    re.IGNORECASE,
+)
+_BOUNCE_LINE = re.compile(
+    r"(delivery|undeliver|recapit|entrega|rejected|rifiutat|rechaz|diagnostic|remote-mta|"
+    r"status:|action: failed|final-recipient|permanent|temporar|returned|mailer-daemon|"
+    r"postmaster|smtp|relay|denied|[2-5]\d\d[ -][245]\.\d)",
+    re.IGNORECASE,
+)
+# Where a pasted error ends inside a sentence of the customer's own.
+_ERROR_END = re.compile(
+    r"(?<!\d)[.;!?](?!\d)|\s(?:quando|when|cuando|mentre|while|mientras|e poi|and then|y luego|"
+    r"perch[eé]|because|porque|ma|but|pero|per[oò]|da quando|since|desde|dopo|after|despu[eé]s|"
+    r"se|if|si|ogni volta|every time|cada vez|anche|also|tambi[eé]n|e ora|and now|y ahora)\s",
+    re.IGNORECASE,
+)
+_NEGATIVE_AROUND = re.compile(
+    r"\b(neither|nor|n[eé]|ni)\b",
+    re.IGNORECASE,
+)
+_SEND_STEM = re.compile(
+    r"\b(invi\w*|sped\w*|mand\w*|envi\w*|env[ií]\w*|send\w*|sent|outgoing|outbox|"
+    r"uscita|salida|salient\w*|partono|parte|salen|escono|go(?:es)? out|going out|out ?going)\b",
+    re.IGNORECASE,
+)
+_RECEIVE_STEM = re.compile(
+    r"\b(ricev\w*|rivev\w*|ricezione|arriv\w*|recib\w*|recv\w*|recepci\w*|lleg\w*|"
+    r"receiv\w*|reciev\w*|recive\w*|incoming|entrata|entrada|entrant\w*|inbox|"
+    r"com(?:es|ing|e) (?:in|through)|reach(?:es|ing)? me|entrano|entran)\b",
+    re.IGNORECASE,
+)
+_FIRST_PERSON_SEND = re.compile(
+    r"\b(mando|mandiamo|mandamos|invio|inviamo|invi[oò]|env[ií]o|enviamos|envi[eé]|spedisco|"
+    r"spediamo|i send|we send|i sent|we sent|i'?m sending|we'?re sending|i try to send|"
+    r"ho inviato|ho mandato|he enviado|hemos enviado|outgoing|uscita|salida)\b",
+    re.IGNORECASE,
+)
+# "Arrive" and "reach" say nothing of the way: "the mails I send don't arrive".
+_STRONG_RECEIVE = re.compile(
+    r"\b(scaric\w*|download\w*|descarg\w*|me mandan|mi mandano|me env[ií]an|mi inviano|"
+    r"mi scrivono|me escriben|send me|sent me|sending me|write to me|writing to me|email me|"
+    r"emailing me|ricev\w*|rivev\w*|ricezione|recib\w*|recv\w*|recepci\w*|receiv\w*|reciev\w*|"
+    r"recive\w*|incoming|entrata|entrada|entrant\w*|inbox|reach(?:es|ing)? me)\b",
+    re.IGNORECASE,
+)
+_CLAUSES = re.compile(
+    r"[.;!?\n]+|,|\b(?:but|ma|pero|per[oò]|however|mentre|while|mientras)\b", re.IGNORECASE
+)
+_WORKS = re.compile(
+    r"\b(ok|okay|fine|works?|working|funziona\w*|va bene|vanno bene|bene|bien|funciona\w*|"
+    r"riesco|puedo|posso|can|arrivano|llegan|no problem|senza problemi|sin problema\w*|"
+    r"regolarmente|normalmente|normally|normal)\b",
+    re.IGNORECASE,
+)
+_FAILS = re.compile(
+    r"(\b(not|no|non|nothing|niente|nulla|nada|never|mai|nunca|nn|ni|n[eé]|neither|nor|"
+    r"cannot|stopped|smesso|dejado|dejaron|error|errore|fail\w*|bounce\w*|problem\w*|"
+    r"rimbalz\w*|rebot\w*|issue\w*|trouble|stuck|bloccat\w*|bloquead\w*|atascad\w*|"
+    r"impossibile|imposible|unable|senza|sin|without|more|pi[uù])\b|n't|nt\b)",
+    re.IGNORECASE,
+)
+_BOTH_WORDS = re.compile(
+    r"\b(both|entrambi|entrambe|ambos|ambas|tutti e due|tutte e due|los dos|las dos|"
+    r"in and out|ne in entrata ne in uscita|ni entra ni sale)\b",
+    re.IGNORECASE,
+)
+_CONTRAST = re.compile(
+    r"\b(but|ma|pero|per[oò]|only|solo|s[oó]lo|soltanto|just|except|tranne|excepto|"
+    r"can|riesco|puedo|posso|funziona|works|funciona|fine|bene|bien)\b",
+    re.IGNORECASE,
+)
+_ONLY = re.compile(
+    r"\b(only|just|solo|s[oó]lo|soltanto|solamente|unicamente|únicamente)\b", re.IGNORECASE
+)
+_EVERYONE = re.compile(
+    r"\b(everyone|everybody|anybody|anyone|all addresses|any address|every address|nobody|"
+    r"no one|all of them|whoever|a chiunque|da chiunque|de cualquiera|de nadie|"
+    r"tutti|chiunque|nessuno|qualsiasi|todos|todas|cualquier\w*|nadie)\b",
+    re.IGNORECASE,
+)
+_WEBMAIL = re.compile(r"\b(web ?mail|webmai|wbmail|webmial|webmeil|correo web|posta web)\b", re.I)
+_WEBMAIL_WORKS = re.compile(
+    r"(?<!\w)(funziona|funzionava|va bene|va benissimo|ci sono|si vedono|le vedo|arrivano|"
+    r"entro|accedo|vedo tutt\w|tranquillamente|senza problemi|regolarmente|perfettamente|"
+    r"perfectly|without problems|just fine|normally|normalmente|sin problemas|"
+    r"riesco|tutto ok|works|working|fine|no problem|is ok|they are there|i can see|i see them|"
+    r"shows them|they arrive|arrive|funciona|va bien|est[aá]n|los veo|las veo|llegan|puedo|"
+    r"sin problema)(?!\w)",
+    re.IGNORECASE,
+)
+_WEBMAIL_FAILS = re.compile(
+    r"(?<!\w)(non funziona|non va|neanche|nemmeno|neppure|stess[oa](?! password)|uguale|anche|pure|"
+    r"doesn't|does not|doesnt|not work|isn't|fails|failing|either|too|also|same|"
+    r"no funciona|no va|tampoco|tambi[eé]n|igual|mismo|misma|non arrivano|no llegan|"
+    r"nothing there|non c'[eè]|no est[aá]n|no aparecen|non si vedono|non le vedo|"
+    r"non riesco|no puedo|can't|cannot|cant|won't|wont|both|entrambi|ambos|ambas|"
+    r"tutti e due|los dos|do it|does it|lo fa|lo hace|same|either|neither|ni|n[eé]|empty|vuot\w|"
+    r"vac[ií]\w|as well)(?!\w)",
+    re.IGNORECASE,
+)
+_NOT_FAILING = re.compile(
+    r"\b(?:not|doesn'?t|does not|didn'?t|never|non|no|nunca|mai)\s+(?:\w+\s+)?"
+    r"(?:fail\w*|give\w* (?:an? )?(?:error|problem)|falla\w*|fallisce|d[aà] (?:errore|problemi)|"
+    r"da (?:error|problemas)|ha problemi|tiene problemas|have (?:a |any )?problems?)\b",
+    re.IGNORECASE,
+)
+_WEBMAIL_UNTRIED = re.compile(
+    r"(non ho provato|non l'ho provat|mai provat|not tried|haven't tried|havent tried|"
+    r"didn't try|didnt try|never tried|no he probado|no lo he probado|no prob[eé]|"
+    r"nunca he|cos'[eè]|che cos|what is|what's|whats|qu[eé] es|no s[eé] qu[eé]|"
+    r"non so cos|non so come|don't know how|dont know how|no s[eé] c[oó]mo|never used|"
+    r"non la uso|non lo uso|no lo uso|no la uso|don't use|dont use)",
+    re.IGNORECASE,
+)
+_NO_ERROR = re.compile(
+    r"\b(?:no|nessun|nessuno|ningun|ningún|sin|senza|without|never|nunca|mai|there'?s no|"
+    r"there is no|non c'[eè]|non ci sono|non (?:mi )?d[aà]|no (?:me )?da|no hay|no sale|"
+    r"no aparece|non compare|non esce|doesn'?t (?:give|show)|no me sale)\b[^.;!?\n]{0,25}?"
+    r"\b(?:error|errors|errore|errori|error message|messaggio d'errore|mensaje de error|"
+    r"avviso|aviso|warning)",
+    re.IGNORECASE,
+)
+_ONLY_WEBMAIL = re.compile(
+    r"\b(?:no uso (?:ning[uú]n )?programas?|non uso (?:nessun )?programm[ai]|"
+    r"don'?t (?:use|have) (?:any |a )?(?:mail )?(?:programs?|clients?|apps?)|"
+    r"nessun programma|ning[uú]n programa|sin programa|no (?:mail )?(?:program|client))\b|"
+    r"\b(only|just|solo|s[oó]lo|soltanto|solamente|sempre|always|siempre)\b[^.,;]{0,20}"
+    r"\b(web ?mail|browser|navegador|navigatore)\b|\b(web ?mail)\b\s+(only|soltanto|solamente)",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class Gazetteer:
+    """Names from `flows/gazetteer.toml`, folded for matching."""
+
+    programs: dict[str, tuple[str, ...]]
+    free_mail: tuple[str, ...]
+    isps: tuple[str, ...]
+    firewalls: tuple[str, ...]
+    antivirus: tuple[str, ...]
+    connection: tuple[str, ...]
+
+
+@lru_cache(maxsize=1)
+def gazetteer() -> Gazetteer:
+    """Load and fold the names the desk recognizes."""
+    data = tomllib.loads(Path(__file__).with_name("gazetteer.toml").read_text(encoding="utf-8"))
+
+    def names(section: str) -> tuple[str, ...]:
+        return tuple(" ".join(tokens(n)) for n in data[section]["names"])
+
+    return Gazetteer(
+        programs={k: tuple(" ".join(tokens(n)) for n in v) for k, v in data["programs"].items()},
+        free_mail=names("free_mail"),
+        isps=names("isps"),
+        firewalls=names("firewalls"),
+        antivirus=names("antivirus"),
+        connection=names("connection"),
+    )
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What one message says: its intents and the facts found in it."""
+
+    text: str
+    guess: Guess | None = None
+    addresses: tuple[str, ...] = ()  # every e-mail address, as written (domain lower-cased)
+    hosts: tuple[str, ...] = ()  # host and domain names that are not part of an address
+    direction: Said | None = None
+    webmail: Webmail | None = None
+    only_webmail: bool = False
+    program: str | None = None
+    error: str | None = None  # "" when the message says there is no error message
+    only_some: bool | None = None  # True: only certain addresses; False: all of them
+    signals: frozenset[str] = field(default_factory=frozenset)  # out-of-scope words found
+
+    @property
+    def intent(self) -> str | None:
+        return self.guess.intent if self.guess else None
+
+    @property
+    def confidence(self) -> float:
+        return self.guess.confidence if self.guess else 0.0
+
+
+def addresses_in(text: str) -> list[str]:
+    """Return the e-mail addresses in `text`, in order, without trailing punctuation."""
+    found = []
+    for m in _ADDRESS.finditer(text):
+        local, domain = m[1].strip(".'"), m[2].lower().rstrip(".")
+        if local and "." in domain and domain.rsplit(".", 1)[1] not in _NOT_DOMAIN:
+            address = f"{local}@{domain}"
+            if address not in found:
+                found.append(address)
+    return found
+
+
+def hosts_in(text: str) -> list[str]:
+    """Return the host and domain names in `text` that are not inside an address."""
+    without = _ADDRESS.sub(" ", text)
+    found = []
+    for m in _HOSTNAME.finditer(without):
+        host = re.sub(r"^https?://", "", m[1].lower()).removeprefix("www.")
+        labels = host.split(".")
+        if labels[-1] in _NOT_DOMAIN or len(labels) < 2 or host in found:
+            continue
+        if all(len(label) == 1 for label in labels[:-1]):  # "e.g", "p.es"
+            continue
+        found.append(host)
+    return found
+
+
+def looks_like_smtp(host: str) -> bool:
+    return bool(_SMTP_HOST.match(host)) or "smtp" in host
+
+
+def _words(text: str) -> str:
+    return " " + " ".join(w for w in tokens(text) if w != ",") + " "
+
+
+def _has_name(folded: str, names: tuple[str, ...]) -> bool:
+    return any(f" {n} " in folded for n in names)
+
+
+def program_in(text: str) -> str | None:
+    """Return the mail program named in `text` ("Outlook 2019"), or None."""
+    folded = _words(text)
+    best: tuple[int, str, str] | None = None
+    for name, spellings in gazetteer().programs.items():
+        for s in spellings:
+            at = folded.find(f" {s} ")
+            if at >= 0 and (best is None or len(s) > len(best[2])):
+                best = (at, name, s)
+    if best is None:
+        return None
+    _, name, spelling = best
+    after = folded[best[0] + len(spelling) + 2 :].split()
+    version = after[0] if after and re.fullmatch(r"(19|20)\d\d|\d{2,3}|365|xp", after[0]) else ""
+    if version and version not in name.lower():
+        return f"{name} {version}"
+    return name
+
+
+def direction_in(text: str) -> Said | None:
+    """Return whether the message says sending, receiving, or both are affected.
+
+    Read clause by clause: a way that works ("stuff comes in ok but nothing
+    goes out", "riesco a ricevere ma non a inviare") points at the other one.
+    """
+    text = text.replace("\u2019", "'")
+    if (
+        _SEND_STEM.search(text)
+        and _RECEIVE_STEM.search(text)
+        and (_neither_nor(text) or _BOTH_WORDS.search(text))
+    ):
+        return "both"
+    broken: set[str] = set()
+    working: set[str] = set()
+    for clause in _CLAUSES.split(text):
+        ways = {
+            w
+            for w, stem in (("send", _SEND_STEM), ("receive", _RECEIVE_STEM))
+            if stem.search(clause)
+        }
+        if ways == {"send", "receive"}:  # "le mail che mando non arrivano": which way?
+            if _STRONG_RECEIVE.search(clause) or not _FIRST_PERSON_SEND.search(clause):
+                ways = {"receive"}  # "mi mandano", "la pasarela manda ... no llegan"
+            else:
+                ways = {"send"}
+        elif ways == {"send"} and _STRONG_RECEIVE.search(clause):
+            ways = {"receive"}  # "rebotan los correos que me mandan"
+        if not ways:
+            continue
+        if _FAILS.search(clause):
+            broken |= ways
+        elif _WORKS.search(clause):
+            working |= ways
+    if broken == {"send", "receive"}:
+        text_joined = _joined(text)
+        return "both" if text_joined else _phrase_direction(text)
+    if len(broken) == 1:
+        return "send" if "send" in broken else "receive"
+    if len(working) == 1:
+        return "receive" if "send" in working else "send"
+    return _phrase_direction(text)
+
+
+def _joined(text: str) -> bool:
+    """Tell whether sending and receiving are named together ("send or receive")."""
+    return bool(
+        re.search(
+            r"(send\w*|invi\w*|envi\w*|mand\w*|sped\w*)\s+(?:or|and|nor|e|o|n[eé]|ni|y|/)\s+"
+            r"(?:to\s+|a\s+)?(receiv\w*|reciev\w*|ricev\w*|recib\w*|get)|"
+            r"(receiv\w*|reciev\w*|ricev\w*|recib\w*)\s+(?:or|and|nor|e|o|n[eé]|ni|y|/)\s+"
+            r"(?:to\s+|a\s+)?(send\w*|invi\w*|envi\w*|mand\w*|sped\w*)",
+            text,
+            re.IGNORECASE,
+        )
+    )
+
+
+def _phrase_direction(text: str) -> Said | None:
+    found = match_phrases(text, {"send": _phrases("send"), "receive": _phrases("receive")})
+    return "send" if found == "send" else "receive" if found == "receive" else None
+
+
+def _neither_nor(text: str) -> bool:
+    return len(_NEGATIVE_AROUND.findall(text)) >= 2
+
+
+@lru_cache(maxsize=64)
+def _phrases(intent: str) -> tuple[str, ...]:
+    from flows.understand import INTENTS
+
+    return INTENTS.get(intent, ())
+
+
+_CONTRAST_WORKS = re.compile(
+    r"\b(invece|instead|en cambio|in cambio|whereas|mentre|mientras|but|ma|per[oò]|pero)\b", re.I
+)
+
+
+def webmail_in(text: str) -> Webmail | None:
+    """Return what the message says of webmail, when it speaks of webmail."""
+    text = text.replace("\u2019", "'")
+    result: Webmail | None = None
+    for clause in re.split(r"[.;!?\n]+|,\s*(?:ma|but|pero|però)\b", text):
+        if not _WEBMAIL.search(clause):
+            continue
+        if _WEBMAIL_UNTRIED.search(clause):
+            result = "not_tried"
+        elif _NOT_FAILING.search(clause):
+            result = "works"
+        elif _CONTRAST_WORKS.search(clause) and _WEBMAIL_WORKS.search(clause):
+            result = "works"  # "dalla webmail invece entro tranquillamente"
+        elif _WEBMAIL_FAILS.search(clause):
+            result = "fails"
+        elif _WEBMAIL_WORKS.search(clause):
+            result = "works"
+    return result
+
+
+def error_in(text: str) -> str | None:
+    """Return the error message quoted or pasted in `text`, word for word, or None."""
+    lines = [line for line in text.split("\n") if line.strip()]
+    if len(lines) > 1:
+        for i, line in enumerate(lines):
+            if _BOUNCE_LINE.search(line) or _OUTLOOK.search(line) or _QUOTED.search(line):
+                return "\n".join(lines[i:]).strip()
+    m = _QUOTED.search(text)
+    if m and _ERROR_CUES.search(text):
+        return (m[1] or m[2]).strip()
+    code = _code_at(text)
+    if code is None:
+        return None
+    start = code.start()
+    tail = text[start:]
+    end = _ERROR_END.search(tail, code.end() - start)
+    return tail[: end.start() if end else len(tail)].strip(" ,:;-")
+
+
+def _code_at(text: str) -> re.Match[str] | None:
+    for pattern in (_OUTLOOK, _ENHANCED, _REPLY):
+        for m in pattern.finditer(text):
+            if pattern is _REPLY and not _plausible_reply(text, m):
+                continue
+            if pattern is _ENHANCED:  # take the basic reply code before it too
+                before = re.search(r"[2-5]\d\d[ -]$", text[: m.start()])
+                if before:
+                    return re.search(re.escape(text[before.start() : m.end()]), text)
+            return m
+    return None
+
+
+def _plausible_reply(text: str, m: re.Match[str]) -> bool:
+    """A bare three-digit number is a reply code only next to error words."""
+    if "." in m[0]:
+        return True
+    window = text[max(0, m.start() - 30) : m.end() + 40]
+    return bool(_ERROR_CUES.search(window)) and m[0][0] in "45"
+
+
+def only_some_in(text: str) -> bool | None:
+    """Return True for "only with certain addresses", False for "with everyone"."""
+    if re.search(
+        r"\b(non|nn|not|no)\s+(?:[eè]\s+)?(solo|s[oó]lo|only|just|soltanto)\b", text, re.I
+    ):
+        return False  # "con tutti, non solo con uno"
+    if _ONLY.search(text) and (
+        addresses_in(text)
+        or hosts_in(text)
+        or _has_name(_words(text), gazetteer().free_mail)
+        or re.search(
+            r"\b(some|alcun\w*|algun\w*|cert\w*|ciert\w*|clients?|clienti|"
+            r"clientes|customers?|fornitor\w*|proveedor\w*|supplier\w*)\b",
+            text,
+            re.I,
+        )
+    ):
+        return True
+    if re.search(
+        r"\b(alcun|algun|some|cert|ciert)\w*\b.{0,40}\b(altri|otros|others|other|rest)\b",
+        text,
+        re.I,
+    ):
+        return True  # "a algunos sí y a otros no"
+    others_fine = re.search(
+        r"\b(are|is|work|works|go through|get through|arrive|funzionano|vanno|arrivano|van|"
+        r"llegan|funcionan)\s+(fine|ok|okay|bene|bien|normalmente|normally|regularly)\b",
+        text,
+        re.I,
+    )
+    if others_fine and (addresses_in(text) or _has_name(_words(text), gazetteer().free_mail)):
+        return True  # "to Gmail it bounces; Yahoo and Outlook.com addresses are fine"
+    if _EVERYONE.search(text):
+        return False
+    return None
+
+
+def signals_in(text: str) -> frozenset[str]:
+    """Return the out-of-scope subjects the message names."""
+    g, folded = gazetteer(), _words(text)
+    found = set()
+    if _has_name(folded, g.firewalls):
+        found.add("firewall")
+    if _has_name(folded, g.antivirus):
+        found.add("antivirus")
+    if _has_name(folded, g.connection):
+        found.add("internet_connection")
+    return frozenset(found)
+
+
+def read(text: str, classify: bool = True) -> Reading:
+    """Read a customer message once: intents (when `classify`) and entities."""
+    text = clean(text)
+    return Reading(
+        text=text,
+        guess=load_model().guess(text) if classify and text else None,
+        addresses=tuple(addresses_in(text)),
+        hosts=tuple(hosts_in(text)),
+        direction=direction_in(text),
+        webmail=webmail_in(text),
+        only_webmail=bool(_ONLY_WEBMAIL.search(text)),
+        program=program_in(text),
+        error=error_in(text) or ("" if _NO_ERROR.search(text) else None),
+        only_some=only_some_in(text),
+        signals=signals_in(text),
+    )

@@ -1,0 +1,132 @@
+"""Drive the desk with the scripted customers of `tests/conversations/` and judge the ends.
+
+The format and the rules of the drive are in `tests/conversations/README.md`.
+`run` plays one script against a desk and returns what happened; `problems`
+lists what the script expected and did not get. Both the tests and
+`bench/bench_understanding.py` use them.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from bot.service import Desk
+from flows.model import Event
+from tests.support.chat import Chat
+
+FOLDER = Path(__file__).resolve().parent.parent / "conversations"
+MAX_TURNS = 60
+UNCOUNTED = frozenset({"confirm", "another", "examples.more", "duplicate", "language"})
+
+
+def scripts(lang: str | None = None) -> list[dict[str, Any]]:
+    """Return the scripted conversations (of one language, or all)."""
+    found = []
+    for path in sorted(FOLDER.glob("*.toml")):
+        if lang is None or path.stem == lang:
+            found.extend(tomllib.loads(path.read_text(encoding="utf-8"))["conversation"])
+    return found
+
+
+@dataclass
+class Outcome:
+    """How one scripted conversation went."""
+
+    script: dict[str, Any]
+    asked: list[str] = field(default_factory=list)  # the fact questions, in order
+    reasks: int = 0  # answers the desk did not understand
+    stuck: str | None = None  # why the drive stopped before an end
+    end: str | None = None  # "ticket" or "out_of_scope"
+    ticket: dict[str, Any] | None = None
+    reason: str | None = None
+    transcript: list[str] = field(default_factory=list)
+
+
+def run(desk: Desk, script: dict[str, Any]) -> Outcome:
+    """Play `script` against `desk` as the customer would."""
+    out = Outcome(script)
+    chat = Chat(desk, user=f"scripted-{script['id']}", language=script.get("lang"))
+    chat.start()
+    answers = {k: list(v) for k, v in (script.get("answers") or {}).items()}
+    turn = chat._send(Event("text", script["opening"]))
+    for _ in range(MAX_TURNS):
+        if not turn.understood:
+            out.reasks += 1
+        state, asking = turn.state, turn.asking
+        if state in ("done", "out_of_scope") or asking == "another":
+            break
+        if asking not in UNCOUNTED:
+            out.asked.append(asking or state)
+        pending = answers.get(asking or "", [])
+        if pending:
+            answer = pending.pop(0)
+        elif asking == "confirm":
+            answer = {"choice": "yes"}
+        elif asking in ("examples.more", "duplicate"):
+            answer = {"choice": "no"}
+        else:
+            out.stuck = f"asked {asking!r} ({state}) with no answer left"
+            break
+        if isinstance(answer, dict):
+            turn = chat.choose(answer["choice"])
+        else:
+            turn = chat._send(Event("text", answer))
+    else:
+        out.stuck = f"no end after {MAX_TURNS} turns"
+    out.transcript = chat.transcript
+    if turn.state == "done" and turn.ticket:
+        out.end, out.ticket = "ticket", desk.store.ticket(turn.ticket)
+    elif turn.state == "out_of_scope":
+        out.end = "out_of_scope"
+        with desk.store.transaction() as tx:
+            conv = tx.load_conversation(chat.channel, chat.user)
+        out.reason = conv.out_reason if conv else None
+    elif out.stuck is None:
+        out.stuck = f"ended at {turn.state}"
+    return out
+
+
+def _value(ticket: dict[str, Any], path: str) -> Any:
+    value: Any = ticket
+    for part in path.split("."):
+        if isinstance(value, list):
+            value = value[int(part)] if part.isdigit() and int(part) < len(value) else None
+        elif isinstance(value, dict):
+            value = value.get(part)
+        else:
+            return None
+    return value
+
+
+def problems(out: Outcome) -> list[str]:
+    """Return what the script expected and did not get (empty: the right end)."""
+    expect = out.script.get("expect", {})
+    found = []
+    if out.stuck:
+        found.append(out.stuck)
+    if out.end != expect.get("end"):
+        found.append(f"ended {out.end!r}, expected {expect.get('end')!r}")
+    elif out.end == "out_of_scope":
+        if expect.get("reason") and out.reason != expect["reason"]:
+            found.append(f"reason {out.reason!r}, expected {expect['reason']!r}")
+    elif out.ticket is not None:
+        if expect.get("category") and out.ticket["category"] != expect["category"]:
+            found.append(f"category {out.ticket['category']!r}, expected {expect['category']!r}")
+        for key, want in (expect.get("fields") or {}).items():
+            got = _value(out.ticket, key)
+            if got != want:
+                found.append(f"{key} = {got!r}, expected {want!r}")
+        for key, want in (expect.get("contains") or {}).items():
+            got = _value(out.ticket, key)
+            if got is None or str(want).casefold() not in str(got).casefold():
+                found.append(f"{key} = {got!r}, expected to contain {want!r}")
+    again = sorted(set(out.asked) & set(expect.get("not_asked") or ()))
+    if again:
+        found.append(f"asked what was already said: {', '.join(again)}")
+    limit = expect.get("max_questions")
+    if limit is not None and len(out.asked) > limit:
+        found.append(f"{len(out.asked)} questions asked, at most {limit} expected")
+    return found
