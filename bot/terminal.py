@@ -13,6 +13,42 @@ from flows.text import T, Turn
 CHANNEL = "terminal"
 
 
+PASTE_START, PASTE_END = "\x1b[200~", "\x1b[201~"  # a terminal's bracketed paste
+
+
+def message_from(line: str, jsonl: bool) -> str:
+    """Read one input line as a message: in `--jsonl`, a JSON string holds its newlines."""
+    if jsonl and line.lstrip().startswith('"'):
+        try:
+            value = json.loads(line)
+        except ValueError:
+            return line
+        if isinstance(value, str):
+            return value
+    return line
+
+
+def read_message(stdin: TextIO, jsonl: bool) -> str | None:
+    """Read the next customer message; None at the end of the input.
+
+    A paste of several lines is one message: the terminal marks it (bracketed
+    paste, turned on for a person at a terminal), and in `--jsonl` a line that
+    is a JSON string ("\"line 1\\nline 2\"") is decoded.
+    """
+    line = stdin.readline()
+    if not line:
+        return None
+    if PASTE_START not in line:
+        return message_from(line, jsonl)
+    pasted = line.replace(PASTE_START, "")
+    while PASTE_END not in pasted:
+        more = stdin.readline()
+        if not more:
+            break
+        pasted += more
+    return pasted.replace(PASTE_END, "").rstrip("\n")
+
+
 def event_for(line: str, turn: Turn | None) -> Event:
     """Read one input line: a choice number, a command, or text."""
     stripped = line.strip()
@@ -65,20 +101,26 @@ def run(
     assert turn is not None  # only a redelivered update gives none
     print(show(desk, turn), file=stdout, flush=True)
     interactive = not jsonl and stdin.isatty()
-    while True:
+    if interactive:
+        print("\x1b[?2004h", end="", file=stdout, flush=True)  # pastes arrive marked
+    try:
+        while True:
+            if interactive:
+                print("> ", end="", file=stdout, flush=True)
+            try:
+                line = read_message(stdin, jsonl)
+            except KeyboardInterrupt:
+                break
+            if line is None:
+                break
+            if not line.strip():
+                continue
+            turn = desk.handle(CHANNEL, user, event_for(line, turn), language, progress)
+            assert turn is not None
+            print(show(desk, turn), file=stdout, flush=True)
+            if not jsonl:
+                print(file=stdout, flush=True)
+    finally:
         if interactive:
-            print("> ", end="", file=stdout, flush=True)
-        try:
-            line = stdin.readline()
-        except KeyboardInterrupt:
-            break
-        if not line:
-            break
-        if not line.strip():
-            continue
-        turn = desk.handle(CHANNEL, user, event_for(line, turn), language, progress)
-        assert turn is not None
-        print(show(desk, turn), file=stdout, flush=True)
-        if not jsonl:
-            print(file=stdout, flush=True)
+            print("\x1b[?2004l", end="", file=stdout, flush=True)
     return 0

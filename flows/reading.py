@@ -325,7 +325,7 @@ def direction_in(text: str) -> Said | None:
             for w, stem in (("send", _SEND_STEM), ("receive", _RECEIVE_STEM))
             if stem.search(clause)
         }
-        if ways == {"send", "receive"}:  # "le mail che mando non arrivano": which way?
+        if ways == {"send", "receive"} and not _joined(clause):  # "le mail che mando...": which?
             if _STRONG_RECEIVE.search(clause) or not _FIRST_PERSON_SEND.search(clause):
                 ways = {"receive"}  # "mi mandano", "la pasarela manda ... no llegan"
             else:

@@ -1214,7 +1214,13 @@ class Dialog:
                 priority=t(PRIORITY_LABELS[draft.priority]),
             )
         )
-        return [t("Here is what I will send to our technicians:"), Lines(tuple(lines))]
+        parts: list[T | Lines] = [t("Here is what I will send to our technicians:")]
+        parts.append(Lines(tuple(lines)))
+        if c.taken:
+            parts.append(
+                t("Some of this I took from what you wrote: change anything I got wrong.")
+            )
+        return parts
 
     def office_hours_text(self) -> T:
         hours = self.policy.office_hours

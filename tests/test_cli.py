@@ -769,3 +769,46 @@ def test_a_negative_webmail_answer_is_not_taken_for_a_failure(
     assert result.returncode == 0, result.stderr
     last = json.loads(result.stdout.splitlines()[-1])
     assert last["state"] in ("email_webmail", "out_of_scope"), last
+
+
+BOUNCE = (
+    "This is the mail system at host smtp.example.net.\n"
+    "<cliente@fornitore.example>: host mx.fornitore.example said:\n"
+    "    550 5.1.1 <cliente@fornitore.example>: Recipient address rejected"
+)
+
+
+def test_a_json_string_line_is_one_message_with_its_newlines(env: dict[str, str]) -> None:
+    """`--jsonl`: a pasted error keeps its lines; line 2 is not taken for the next answer."""
+    lines = [
+        "email",
+        "mario@example.com",
+        "send",
+        "yes",
+        "yes",
+        "no",
+        "webmail",
+        json.dumps(BOUNCE),
+        "",
+    ]
+    lines[-1:] = ["mario@example.com", "cliente@fornitore.example", "Offerta", "ieri 10:00"]
+    lines += ["no", "yes", ""]
+    result = sportello(env, "chat", "--jsonl", "--user", "paster", stdin="\n".join(lines))
+    assert result.returncode == 0, result.stderr
+    turns = [json.loads(line) for line in result.stdout.splitlines()]
+    assert len(turns) == len(lines)  # the greeting, then one turn per message
+    assert [t["asking"] for t in turns[8:10]] == ["examples.sender", "examples.recipient"]
+    code = turns[-1]["ticket"]
+    shown = json.loads(sportello(env, "tickets", "show", code, "--json").stdout)
+    # every line, word for word (runs of spaces are folded, as everywhere)
+    assert shown["error_text"].split("\n") == [line.strip() for line in BOUNCE.split("\n")]
+
+
+def test_a_bracketed_paste_in_the_terminal_is_one_message(env: dict[str, str]) -> None:
+    pasted = "\x1b[200~" + BOUNCE + "\x1b[201~"
+    lines = ["email", "mario@example.com", "send", "yes", "yes", "no", "webmail", pasted, ""]
+    result = sportello(env, "chat", "--jsonl", "--user", "paster2", stdin="\n".join(lines))
+    assert result.returncode == 0, result.stderr
+    turns = [json.loads(line) for line in result.stdout.splitlines()]
+    assert len(turns) == len(lines)
+    assert turns[-1]["asking"] == "examples.sender", turns[-1]
