@@ -95,7 +95,7 @@ MONTH_NAMES: dict[str, int] = {
 }  # fmt: skip
 # Words that say morning or afternoon: "3 del pomeriggio", "9 de la manana", "3 pm".
 PM_WORDS = (
-    "pm", "p.m", "in the afternoon", "in the evening", "at night",
+    "pm", "p.m", "in the afternoon", "in the evening", "at night", "afternoon", "evening",
     "del pomeriggio", "di pomeriggio", "pomeriggio", "di sera", "della sera", "sera",
     "de la tarde", "por la tarde", "de la noche", "por la noche", "tarde", "noche",
 )  # fmt: skip
@@ -289,9 +289,6 @@ def _clock(rest: str, pm: bool, am: bool) -> time | None:
     """
     rest = " " + " ".join(NUMBER_WORDS.get(w, w) for w in rest.split()) + " "
     rest = re.sub(r"(\d)\s*-?\s*ish\b", r"\1 ish", rest)
-    for name, value in NAMED_TIMES.items():
-        if f" {name} " in rest:
-            return value
     found: tuple[int, int, str | None] | None = None
     if m := re.search(r" (\d{1,2})[:.h](\d{2}) ?(am|pm)? ", rest):
         found = (int(m[1]), int(m[2]), m[3])
@@ -315,8 +312,8 @@ def _clock(rest: str, pm: bool, am: bool) -> time | None:
         or re.fullmatch(r" (\d{1,2}) ", rest)
     ):
         found = (int(m[1]), 0, None)
-    if found is None:
-        return None
+    if found is None:  # no hour said: "a mezzogiorno", "a primera hora"
+        return next((value for name, value in NAMED_TIMES.items() if f" {name} " in rest), None)
     hour, minute, marker = found
     marker = marker or ("pm" if pm else "am" if am else None)
     if marker is None and 1 <= hour <= 6:

@@ -159,12 +159,16 @@ class IntentModel:
 
     def guess(self, text: str, among: Iterable[str] | None = None) -> Guess:
         """Rank the intents for `text` (only those in `among`, when given)."""
-        known = [f for f in features(text) if f in self.weights]
-        n = len(known)
-        scores = [p + n * u for p, u in zip(self.priors, self.unseen, strict=True)]
-        for f in known:
-            for i, w in self.weights[f]:
-                scores[i] += w
+        weights = self.weights
+        scores = list(self.priors)
+        n = 0
+        for f in features(text):
+            row = weights.get(f)
+            if row is not None:
+                n += 1
+                for i, w in row:
+                    scores[i] += w
+        scores = [s + n * u for s, u in zip(scores, self.unseen, strict=True)]
         allowed = None if among is None else set(among)
         pairs = [
             (intent, s)

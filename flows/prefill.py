@@ -79,9 +79,9 @@ def fill(
     at_summary: bool = False,
 ) -> list[str]:
     """Take what `r` says into `case`; return the names of the fields it filled or changed."""
-    if asked in VERBATIM_STATES:
-        return []
     changes = at_summary or is_correction(r.text)
+    if asked in VERBATIM_STATES and not (changes and asked == "email_error"):
+        return []  # copied word for word, unless it corrects something said before
     filled: list[str] = []
 
     def put(name: str, current: object, value: object) -> bool:
@@ -208,9 +208,8 @@ def headers_in(text: str, when: Callable[[str], str | None]) -> dict[str, str]:
     """Read a pasted message's header lines (From:, To:, Subject:, Date:)."""
     found: dict[str, str] = {}
     for m in _HEADER.finditer(text):
-        role, value = _HEADER_ROLES[m[1].lower()], m[2]
-        if role in found:
-            continue
+        role, value = _HEADER_ROLES[m[1].lower()], m[2]  # the last one: a bounce quotes
+        # its own headers first, then the original message's
         if role in ("sender", "recipient"):
             addresses = addresses_in(value)
             if addresses:

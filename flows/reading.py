@@ -28,6 +28,7 @@ from flows.intents import Guess, load_model
 from flows.understand import clean, match_phrases, tokens
 
 Said = Literal["send", "receive", "both"]
+PHRASE_WORDS = 12  # longer messages are not matched against the phrase table
 Webmail = Literal["fails", "works", "not_tried"]
 
 # Addresses: a local part, @, and labels with a letter-only top-level label.
@@ -59,7 +60,8 @@ _ERROR_CUES = re.compile(
     r"\b(error|errore|errori|err|messaggio|message|mensaje|dice|says|say|said|sale|compare|"
     r"appare|aparece|appears|shows|avviso|aviso|warning|popup|pop-up|ventana|finestra|"
     r"undeliverable|non recapitabile|rejected|rifiutat\w*|rechazad\w*|bounce\w*|"
-    r"delivery|failure|failed|denied|unable|impossibile|imposible|cannot|could not)\b",
+    r"delivery|failure|failed|denied|unable|impossibile|imposible|cannot|could not|fallad\w*|"
+    r"fallit\w*|no se puede|non si pu[oò]|me tira|me sale|mi dice|me dice|mi d[aà]|me da)\b",
     re.IGNORECASE,
 )
 _BOUNCE_LINE = re.compile(
@@ -81,13 +83,15 @@ _NEGATIVE_AROUND = re.compile(
 )
 _SEND_STEM = re.compile(
     r"\b(invi\w*|sped\w*|mand\w*|envi\w*|env[ií]\w*|send\w*|sent|outgoing|outbox|"
-    r"uscita|salida|salient\w*|partono|parte|salen|escono|go(?:es)? out|going out|out ?going)\b",
+    r"uscita|salida|salient\w*|partono|parte|salen|escono|go(?:es)? out|going out|out ?going|"
+    r"scrivo|scriviamo|scrivendo|escribo|escribimos|escribiendo|i write|we write|"
+    r"writing to|i email|emailing)\b",
     re.IGNORECASE,
 )
 _RECEIVE_STEM = re.compile(
     r"\b(ricev\w*|rivev\w*|ricezione|arriv\w*|recib\w*|recv\w*|recepci\w*|lleg\w*|"
     r"receiv\w*|reciev\w*|recive\w*|incoming|entrata|entrada|entrant\w*|inbox|"
-    r"com(?:es|ing|e) (?:in|through)|reach(?:es|ing)? me|entrano|entran)\b",
+    r"com(?:es|ing|e) (?:in|into|through)|reach(?:es|ing)? me|entrano|entran)\b",
     re.IGNORECASE,
 )
 _FIRST_PERSON_SEND = re.compile(
@@ -98,7 +102,10 @@ _FIRST_PERSON_SEND = re.compile(
 )
 # "Arrive" and "reach" say nothing of the way: "the mails I send don't arrive".
 _STRONG_RECEIVE = re.compile(
-    r"\b(scaric\w*|download\w*|descarg\w*|me mandan|mi mandano|me env[ií]an|mi inviano|"
+    r"\b(mi ha mandato|mi hanno mandato|me ha mandado|me han mandado|me mand[oó]|me envi[oó]|"
+    r"me ha enviado|has sent me|have sent me|sent me|mi ha scritto|mi hanno scritto|me escribi[oó]|"
+    r"mi ha inviato|mi hanno inviato|scaric\w*|download\w*|descarg\w*|me mandan|mi mandano|"
+    r"me env[ií]an|mi inviano|"
     r"mi scrivono|me escriben|send me|sent me|sending me|write to me|writing to me|email me|"
     r"emailing me|ricev\w*|rivev\w*|ricezione|recib\w*|recv\w*|recepci\w*|receiv\w*|reciev\w*|"
     r"recive\w*|incoming|entrata|entrada|entrant\w*|inbox|reach(?:es|ing)? me)\b",
@@ -117,7 +124,9 @@ _FAILS = re.compile(
     r"(\b(not|no|non|nothing|niente|nulla|nada|never|mai|nunca|nn|ni|n[eé]|neither|nor|"
     r"cannot|stopped|smesso|dejado|dejaron|error|errore|fail\w*|bounce\w*|problem\w*|"
     r"rimbalz\w*|rebot\w*|issue\w*|trouble|stuck|bloccat\w*|bloquead\w*|atascad\w*|"
-    r"impossibile|imposible|unable|senza|sin|without|more|pi[uù])\b|n't|nt\b)",
+    r"impossibile|imposible|unable|senza|sin|without|more|pi[uù]|torn\w* indietro|"
+    r"devuelv\w*|devuelto|returned|come back|comes back|coming back|spam|junk|"
+    r"indesiderat\w*|no deseado)\b|n't|nt\b)",
     re.IGNORECASE,
 )
 _BOTH_WORDS = re.compile(
@@ -143,6 +152,7 @@ _WEBMAIL = re.compile(r"\b(web ?mail|webmai|wbmail|webmial|webmeil|correo web|po
 _WEBMAIL_WORKS = re.compile(
     r"(?<!\w)(funziona|funzionava|va bene|va benissimo|ci sono|si vedono|le vedo|arrivano|"
     r"entro|accedo|vedo tutt\w|tranquillamente|senza problemi|regolarmente|perfettamente|"
+    r"tutto bene|todo bien|all good|bene|bien|ok|okay|alright|all right|"
     r"perfectly|without problems|just fine|normally|normalmente|sin problemas|"
     r"riesco|tutto ok|works|working|fine|no problem|is ok|they are there|i can see|i see them|"
     r"shows them|they arrive|arrive|funciona|va bien|est[aá]n|los veo|las veo|llegan|puedo|"
@@ -155,7 +165,8 @@ _WEBMAIL_FAILS = re.compile(
     r"no funciona|no va|tampoco|tambi[eé]n|igual|mismo|misma|non arrivano|no llegan|"
     r"nothing there|non c'[eè]|no est[aá]n|no aparecen|non si vedono|non le vedo|"
     r"non riesco|no puedo|can't|cannot|cant|won't|wont|both|entrambi|ambos|ambas|"
-    r"tutti e due|los dos|do it|does it|lo fa|lo hace|same|either|neither|ni|n[eé]|empty|vuot\w|"
+    r"tutti e due|los dos|do it|does it|lo fa|lo hace|same|either|neither|ni|n[eéè]|empty|vuot\w|"
+    r"sia d[aie]\w*|sia in|sia con|sia su|tanto en|tanto desde|tanto con|both in|both on|both from|"
     r"vac[ií]\w|as well)(?!\w)",
     re.IGNORECASE,
 )
@@ -166,7 +177,9 @@ _NOT_FAILING = re.compile(
     re.IGNORECASE,
 )
 _WEBMAIL_UNTRIED = re.compile(
-    r"(non ho provato|non l'ho provat|mai provat|not tried|haven't tried|havent tried|"
+    r"(non so cosa|nn so cosa|nn so cos|no s[eé] lo que|no s[eé] que|don'?t know what|"
+    r"never used|mai usat\w|nunca (?:lo |la )?he usado|non l'ho mai|no lo he usado nunca|"
+    r"non ho provato|non l'ho provat|mai provat|not tried|haven't tried|havent tried|"
     r"didn't try|didnt try|never tried|no he probado|no lo he probado|no prob[eé]|"
     r"nunca he|cos'[eè]|che cos|what is|what's|whats|qu[eé] es|no s[eé] qu[eé]|"
     r"non so cos|non so come|don't know how|dont know how|no s[eé] c[oó]mo|never used|"
@@ -363,6 +376,8 @@ def _joined(text: str) -> bool:
 
 
 def _phrase_direction(text: str) -> Said | None:
+    if len(text.split()) > PHRASE_WORDS:
+        return None  # the phrase table reads answers; a story is read by its clauses
     found = match_phrases(text, {"send": _phrases("send"), "receive": _phrases("receive")})
     return "send" if found == "send" else "receive" if found == "receive" else None
 
@@ -387,7 +402,7 @@ def webmail_in(text: str) -> Webmail | None:
     """Return what the message says of webmail, when it speaks of webmail."""
     text = text.replace("\u2019", "'")
     result: Webmail | None = None
-    for clause in re.split(r"[.;!?\n]+|,\s*(?:ma|but|pero|però)\b", text):
+    for clause in re.split(r"[.;!?]+(?=\s|$)|\n+|,\s*(?:ma|but|pero|però)\b", text):
         if not _WEBMAIL.search(clause):
             continue
         if _WEBMAIL_UNTRIED.search(clause):
@@ -475,6 +490,14 @@ def only_some_in(text: str) -> bool | None:
     )
     if others_fine and (addresses_in(text) or _has_name(_words(text), gazetteer().free_mail)):
         return True  # "to Gmail it bounces; Yahoo and Outlook.com addresses are fine"
+    if re.search(
+        r"\b(tutti gli altri|tutte le altre|todos los dem[aá]s|all the others|everyone else|"
+        r"everybody else|gli altri|los dem[aá]s|the others|the rest|il resto|el resto|"
+        r"others are fine|altri s[iì]|otros s[ií])\b",
+        text,
+        re.I,
+    ):
+        return True  # "a un cliente su libero non arrivano, a tutti gli altri sì"
     if _EVERYONE.search(text):
         return False
     return None

@@ -47,7 +47,7 @@ from flows.prefill import (
     subject_in,
 )
 from flows.questions import QUESTIONS, Question
-from flows.reading import Reading, addresses_in, read
+from flows.reading import Reading, addresses_in, hosts_in, looks_like_smtp, read
 from flows.text import N_, Bubble, Choice, Days, Lines, T, Turn, Zone, t, tn
 from flows.understand import (
     INTENTS,
@@ -139,7 +139,8 @@ OPENING = ("menu", "clarify")
 ROUTE_CONFIDENCE = 0.5  # below it, "did you mean ...?" with the likeliest topics
 CLARIFY_CONFIDENCE = 0.2  # the likeliest intent below it: nothing we know, the menu again
 SOCIAL_CONFIDENCE = 0.5  # "a person please"
-SURE_CONFIDENCE = 0.6  # an intent this sure
+SURE_CONFIDENCE = 0.45  # an intent this sure
+LEAVE_CONFIDENCE = 0.7  # an answer this surely out of scope ends the path there
 SIGNAL_CONFIDENCE = 0.2  # an out-of-scope subject named, and this likely the request
 SIGNALS = {"antivirus": "oos_antivirus", "firewall": "oos_firewall"}
 SHORT_ANSWER = 3  # words: a longer answer is read for its facts before its phrases
@@ -996,7 +997,12 @@ class Dialog:
         return self.read_address(text)
 
     def read_domain(self, text: str) -> str:
-        value = clean(text).lower().strip(" .")
+        said = clean(text)
+        named = [h for h in hosts_in(said) if not looks_like_smtp(h)]
+        named += [a.rsplit("@", 1)[1] for a in addresses_in(said)]
+        if named and _ascii(named[0]) is not None:
+            return named[0]  # "es example.org, la de la tienda"
+        value = said.lower().strip(" .")
         value = re.sub(r"^(https?://)?(www\.)?", "", value).split("/", 1)[0]
         if "@" in value:
             value = value.rsplit("@", 1)[1]
@@ -1463,6 +1469,8 @@ class Engine:
                 return self._route(d, event.value, None)
         if reading is not None and self._wants_person(reading):
             return self._hand_off(d)
+        if reading is not None and self._leaves_scope(d, reading):
+            return self._route(d, reading.intent or "", reading)  # "nn so usare Thunderbird"
         if reading is not None and conv.state in AFTER_END and reading.text:
             q = QUESTIONS[conv.state]
             if self._resolve(d, q, reading.text) is None and len(reading.text.split()) > 2:
@@ -1528,6 +1536,8 @@ class Engine:
         for signal, intent in SIGNALS.items():  # "how do I set Norton so it lets my mail be"
             if signal in reading.signals and likely.get(intent, 0.0) >= SIGNAL_CONFIDENCE:
                 return self._route(d, intent, reading)
+        if d.conv.misses >= 2 and guess.confidence < SURE_CONFIDENCE:
+            return self._missed(d, q, event, t(q.hint))  # twice not understood: a person
         if sure < ROUTE_CONFIDENCE:
             phrased = self._resolve(d, QUESTIONS["menu"], reading.text)  # the phrase table
             evidence = _evidence(reading)
@@ -1559,9 +1569,18 @@ class Engine:
         opening = [x for x in case.said if normalize(x) not in self._labels()]
         for text in opening:  # the facts first: "I can't receive" beats a guessed "both"
             d.fill(read(text, classify=False))
-        for name, value in preset.items():
-            if getattr(case, name) is None:
-                setattr(case, name, value)
+        # What the intent says of the direction or the action counts only when it
+        # is sure of it: "el correo no va" says neither.
+        guessed = [
+            name
+            for name in preset
+            if getattr(case, name) is None and (sure or name not in ("direction", "action"))
+        ]
+        for name in guessed:
+            setattr(case, name, preset[name])
+        if guessed and case.draft is None and not case.examples:
+            for text in opening:  # an example needs the direction: "from him to me"
+                d.fill(read(text, classify=False))
         if topic == "other" and key == "other":
             case.other_topic = None  # the menu's "something else": which one?
         if topic in ("sales", "other", "mailbox_admin", "password", "domain", "hosting"):
@@ -1582,6 +1601,18 @@ class Engine:
             for _, label in QUESTIONS["menu"].choices
             for lang in LANGUAGES
         }
+
+    def _leaves_scope(self, d: Dialog, reading: Reading) -> bool:
+        """Tell whether an answer says plainly that the request is out of our scope."""
+        guess = reading.guess
+        return (
+            guess is not None
+            and guess.intent.startswith("oos_")
+            and guess.confidence >= LEAVE_CONFIDENCE
+            and len(reading.text.split()) > SOCIAL_WORDS
+            and d.conv.state not in VERBATIM_STATES
+            and d.conv.state not in ("summary", "ticket_question", *AFTER_END)
+        )
 
     def _wants_person(self, reading: Reading) -> bool:
         guess = reading.guess

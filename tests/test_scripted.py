@@ -23,27 +23,17 @@ from tests.support.scripted import problems, run, scripts
 
 KNOWN_FAILING: frozenset[str] = frozenset(
     {
-        "en-03",
         "en-04",
-        "en-16",
+        "en-14",
         "en-28",
-        "en-29",
-        "en-36",
         "es-02",
         "es-03",
-        "es-04",
         "es-07",
         "es-08",
         "es-09",
-        "es-10",
-        "es-12",
-        "es-23",
-        "es-27",
-        "it-04",
         "it-12",
         "it-13",
         "it-23",
-        "it-27",
         "it-42",
     }
 )
