@@ -106,6 +106,7 @@ AM_WORDS = (
 NAMED_TIMES = {
     "first thing": time(9), "primera hora": time(9), "prima mattina": time(8),
     "lunchtime": time(13), "lunch time": time(13), "ora di pranzo": time(13),
+    "mediamanana": time(11), "metamattina": time(10, 30), "midmorning": time(10, 30),
     "hora de comer": time(14), "noon": time(12), "midday": time(12), "midnight": time(0),
     "mezzogiorno": time(12), "mezzanotte": time(0), "mediodia": time(12), "medianoche": time(0),
 }  # fmt: skip
@@ -157,6 +158,9 @@ def parse_sent_at(text: str, now: datetime, zone: ZoneInfo) -> datetime:
     local_now = now.astimezone(zone)
     folded = normalize(text, keep="/:").replace("'", " ")
     folded = " ".join(_spelled(w) for w in folded.split())
+    for said, word in (("media manana", "mediamanana"), ("meta mattina", "metamattina"),
+                       ("mid morning", "midmorning"), ("mid-morning", "midmorning")):
+        folded = folded.replace(said, word)  # not "tomorrow" ("mañana")
     if (ago := _ago(folded)) is not None:
         return (local_now - ago).replace(second=0, microsecond=0)
     parts = _parse(folded, local_now.date())
@@ -304,6 +308,8 @@ def _clock(rest: str, pm: bool, am: bool) -> time | None:
         rest,
     ):
         found = (int(m[1]), 30 if m[2] else 15, None)
+    elif m := re.search(r" (\d{1,2}) (?:e|y|and) (\d{1,2}) ", rest):
+        found = (int(m[1]), int(m[2]), None)  # "alle 9 e 10"
     elif m := re.search(r" (\d{1,2}) (?:meno|menos) (?:un )?(?:quarto|cuarto) ", rest):
         found = (int(m[1]) - 1, 45, None)
     elif m := (

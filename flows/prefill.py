@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from dataclasses import replace
 from email.utils import parsedate_to_datetime
 
 from flows.model import Case, Example
@@ -109,6 +110,10 @@ def fill(
             put("domain", case.domain, names[0])
     if topic != "email":
         return filled
+    if case.direction is None and r.direction is None and r.error and asked != "email_direction":
+        bounced = addresses_in(r.error)  # whose address did the bounce reject?
+        if bounced:
+            r = replace(r, direction="receive" if hosted(bounced[0]) else "send")
     if asked != "email_direction" and r.direction is not None:
         before = case.direction
         if put("direction", case.direction, r.direction) and r.direction == "receive" and before:
@@ -133,13 +138,28 @@ def fill(
             put("smtp_is_provider", case.smtp_is_provider, True)
     if asked not in ("email_scope", "email_addresses") and r.only_some is not None:
         if r.only_some:
-            which = others(r, hosted)
+            which = others(r, hosted) or _sentence_with_only(r.text)
             if which:
                 put("addresses_limited", case.addresses_limited, True)
                 put("addresses", case.addresses, which)
         elif put("addresses_limited", case.addresses_limited, False):
             case.addresses = None
     return filled
+
+
+_ONLY_CUE = re.compile(
+    r"\b(only|just|solo|s[oó]lo|soltanto|solamente|except|excepto|tranne|eccetto|salvo|"
+    r"menos|external|esterni|de fuera|fuori)\b",
+    re.IGNORECASE,
+)
+
+
+def _sentence_with_only(text: str) -> str:
+    """Return the customer's own words for which addresses: the sentence that says "only"."""
+    for sentence in re.split(r"(?<=[.!?])\s+|\n+", text):
+        if _ONLY_CUE.search(sentence):
+            return sentence.strip()[:300]
+    return ""
 
 
 def smtp_answer(r: Reading, smtp_host: str) -> bool | None:

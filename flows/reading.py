@@ -84,20 +84,37 @@ _NEGATIVE_AROUND = re.compile(
 _SEND_STEM = re.compile(
     r"\b(invi\w*|sped\w*|mand\w*|envi\w*|env[ií]\w*|send\w*|sent|outgoing|outbox|"
     r"uscita|salida|salient\w*|partono|parte|salen|escono|go(?:es)? out|going out|out ?going|"
-    r"scrivo|scriviamo|scrivendo|escribo|escribimos|escribiendo|i write|we write|"
-    r"writing to|i email|emailing)\b",
+    r"scrivo a|scriviamo a|scrivendo a|escribo a|escribimos a|escribiendo a|i write to|"
+    r"we write to|writing to|i email|emailing)\b",
     re.IGNORECASE,
 )
 _RECEIVE_STEM = re.compile(
     r"\b(ricev\w*|rivev\w*|ricezione|arriv\w*|recib\w*|recv\w*|recepci\w*|lleg\w*|"
     r"receiv\w*|reciev\w*|recive\w*|incoming|entrata|entrada|entrant\w*|inbox|"
-    r"com(?:es|ing|e) (?:in|into|through)|reach(?:es|ing)? me|entrano|entran)\b",
+    r"com(?:es|ing|e) (?:in|into|through)|reach(?:es|ing)? me|entrano|entran|scaric\w*|"
+    r"descarg\w*|download\w*|get (?:any |new |my )?(?:e-?mails?|mail)|getting (?:e-?mails?|mail)|"
+    r"get mail|show(?:s|ing)? up)\b",
     re.IGNORECASE,
 )
 _FIRST_PERSON_SEND = re.compile(
     r"\b(mando|mandiamo|mandamos|invio|inviamo|invi[oò]|env[ií]o|enviamos|envi[eé]|spedisco|"
     r"spediamo|i send|we send|i sent|we sent|i'?m sending|we'?re sending|i try to send|"
     r"ho inviato|ho mandato|he enviado|hemos enviado|outgoing|uscita|salida)\b",
+    re.IGNORECASE,
+)
+# Mail sent to the customer by others: "mi mandano", "me los mandan", "email us".
+_TO_ME = re.compile(
+    r"\b(?:me|mi|ci|nos|ce|te)\s+(?:l[oaie]s?\s+|la\s+|han\s+|ha\s+|hanno\s+)?"
+    r"(?:mand|invi|envi|scriv|escrib|gir|reenvi|inoltr)\w*|"
+    r"\b(?:send|sends|sent|sending|email|emails|emailed|emailing|write|writes|writing|"
+    r"wrote|mail)\s+(?:to\s+)?(?:me|us)\b|\bescribirnos\b|\bscriverci\b|\bescribirme\b|"
+    r"\bscrivermi\b|\bmandarme\b|\bmandarmi\b",
+    re.IGNORECASE,
+)
+# Others who do not receive what the customer sends: "i clienti non ricevono".
+_THEY_RECEIVE = re.compile(
+    r"\b(ricevono|reciben|receive them|don'?t receive|doesn'?t receive|don'?t get|"
+    r"doesn'?t get|never get|won'?t get|les llega\w*|gli arriva\w*|le arriva\w*)\b",
     re.IGNORECASE,
 )
 # "Arrive" and "reach" say nothing of the way: "the mails I send don't arrive".
@@ -148,11 +165,20 @@ _EVERYONE = re.compile(
     r"tutti|chiunque|nessuno|qualsiasi|todos|todas|cualquier\w*|nadie)\b",
     re.IGNORECASE,
 )
-_WEBMAIL = re.compile(r"\b(web ?mail|webmai|wbmail|webmial|webmeil|correo web|posta web)\b", re.I)
+_WEBMAIL = re.compile(
+    r"\b(web ?mail|webmai|wbmail|webmial|webmeil|correo web|posta web|dal browser|"
+    r"nel browser|from the browser|in the browser|in chrome|en la web|in the web|desde la web|"
+    r"el navegador|del navegador|en el navegador)\b",
+    re.I,
+)
+_WEBMAIL_CLAUSES = re.compile(r"[.;!?]+(?=\s|$)|\n+|,|\b(?:ma|but|pero|per[oò]|mentre|while)\b")
 _WEBMAIL_WORKS = re.compile(
     r"(?<!\w)(funziona|funzionava|va bene|va benissimo|ci sono|si vedono|le vedo|arrivano|"
     r"entro|accedo|vedo tutt\w|tranquillamente|senza problemi|regolarmente|perfettamente|"
-    r"tutto bene|todo bien|all good|bene|bien|ok|okay|alright|all right|"
+    r"tutto bene|todo bien|all good|bene|bien|ok|okay|alright|all right|va|van|vanno|partono|"
+    r"no problem|nessun problema|ning[uú]n problema|sin problemas?|normalmente|normally|"
+    r"salen|sale|parte|goes|go through|sends fine|se ven|si vedono|shows?|show up|ci sono|"
+    r"est[aá]n|there|s[ií] que|though|instead|invece|en cambio|"
     r"perfectly|without problems|just fine|normally|normalmente|sin problemas|"
     r"riesco|tutto ok|works|working|fine|no problem|is ok|they are there|i can see|i see them|"
     r"shows them|they arrive|arrive|funciona|va bien|est[aá]n|los veo|las veo|llegan|puedo|"
@@ -160,7 +186,12 @@ _WEBMAIL_WORKS = re.compile(
     re.IGNORECASE,
 )
 _WEBMAIL_FAILS = re.compile(
-    r"(?<!\w)(non funziona|non va|neanche|nemmeno|neppure|stess[oa](?! password)|uguale|anche|pure|"
+    r"(?<!\w)(tp|tmp|tampoc\w*|nemmen\w*|neanch\w*|idem|ni siquiera|nemmeno|not even|anke|"
+    r"(?:nn|non|no|not) (?:va|vanno|funziona\w*|parte|partono|arriva\w*|llega\w*|funciona\w*|sale|"
+    r"salen|carga|entra|riesco|puedo|se ve|si vede|c'[eè]|hay|est[aá]n?|ci sono|works?|sends?|"
+    r"loads?|opens?|ricev\w*|recib\w*|inv\w*|env[ií]\w*|mand\w*)|nada|niente|nulla|nothing|"
+    r"no difference|nessuna differenza|ninguna diferencia|da igual|lo stesso|lo mismo|"
+    r"non funziona|non va|neanche|nemmeno|neppure|stess[oa](?! password)|uguale|anche|pure|"
     r"doesn't|does not|doesnt|not work|isn't|fails|failing|either|too|also|same|"
     r"no funciona|no va|tampoco|tambi[eé]n|igual|mismo|misma|non arrivano|no llegan|"
     r"nothing there|non c'[eè]|no est[aá]n|no aparecen|non si vedono|non le vedo|"
@@ -178,7 +209,10 @@ _NOT_FAILING = re.compile(
 )
 _WEBMAIL_UNTRIED = re.compile(
     r"(non so cosa|nn so cosa|nn so cos|no s[eé] lo que|no s[eé] que|don'?t know what|"
-    r"never used|mai usat\w|nunca (?:lo |la )?he usado|non l'ho mai|no lo he usado nunca|"
+    r"never used|ever used|mai usat\w|nunca (?:lo |la )?he usado|non l'ho mai|no lo he usado nunca|"
+    r"ni lo he mirado|no lo he mirado|no he mirado|non l'ho guardat\w|non ho guardato|"
+    r"haven'?t looked|didn'?t (?:look|check)|not looked|non ho controllato|no s[eé] entrar|"
+    r"non so entrare|don'?t know how to (?:log|get) in|"
     r"non ho provato|non l'ho provat|mai provat|not tried|haven't tried|havent tried|"
     r"didn't try|didnt try|never tried|no he probado|no lo he probado|no prob[eé]|"
     r"nunca he|cos'[eè]|che cos|what is|what's|whats|qu[eé] es|no s[eé] qu[eé]|"
@@ -189,7 +223,9 @@ _WEBMAIL_UNTRIED = re.compile(
 _NO_ERROR = re.compile(
     r"\b(?:no|nessun|nessuno|ningun|ningún|sin|senza|without|never|nunca|mai|there'?s no|"
     r"there is no|non c'[eè]|non ci sono|non (?:mi )?d[aà]|no (?:me )?da|no hay|no sale|"
-    r"no aparece|non compare|non esce|doesn'?t (?:give|show)|no me sale)\b[^.;!?\n]{0,25}?"
+    r"no aparece|non compare|non esce|doesn'?t (?:give|show)|no me sale|don'?t get|do not get|"
+    r"didn'?t get|non ricev\w*|no recib\w*|without any|senza alcun\w*|sin ning[uú]n\w*)\b"
+    r"[^.;!?\n]{0,25}?"
     r"\b(?:error|errors|errore|errori|error message|messaggio d'errore|mensaje de error|"
     r"avviso|aviso|warning)",
     re.IGNORECASE,
@@ -322,8 +358,9 @@ def direction_in(text: str) -> Said | None:
 
     Read clause by clause: a way that works ("stuff comes in ok but nothing
     goes out", "riesco a ricevere ma non a inviare") points at the other one.
+    Addresses and host names are left out ("recepcion@…" says nothing).
     """
-    text = text.replace("\u2019", "'")
+    text = _HOSTNAME.sub(" ", _ADDRESS.sub(" ", text.replace("\u2019", "'")))
     if (
         _SEND_STEM.search(text)
         and _RECEIVE_STEM.search(text)
@@ -332,25 +369,35 @@ def direction_in(text: str) -> Said | None:
         return "both"
     broken: set[str] = set()
     working: set[str] = set()
+    weak: set[str] = set()
     for clause in _CLAUSES.split(text):
         ways = {
             w
             for w, stem in (("send", _SEND_STEM), ("receive", _RECEIVE_STEM))
             if stem.search(clause)
         }
+        to_me = bool(_TO_ME.search(clause))
         if ways == {"send", "receive"} and not _joined(clause):  # "le mail che mando...": which?
-            if _STRONG_RECEIVE.search(clause) or not _FIRST_PERSON_SEND.search(clause):
+            if _THEY_RECEIVE.search(clause) and _FIRST_PERSON_SEND.search(clause):
+                ways = {"send"}  # "no reciben las facturas que les mando"
+            elif to_me or not _FIRST_PERSON_SEND.search(clause):
                 ways = {"receive"}  # "mi mandano", "la pasarela manda ... no llegan"
             else:
                 ways = {"send"}
-        elif ways == {"send"} and _STRONG_RECEIVE.search(clause):
+        elif ways == {"send"} and to_me:
             ways = {"receive"}  # "rebotan los correos que me mandan"
+        elif not ways and to_me:
+            ways = {"receive"}  # "no one can email us"
         if not ways:
             continue
         if _FAILS.search(clause):
             broken |= ways
+            if ways == {"receive"} and not _STRONG_RECEIVE.search(clause) and not to_me:
+                weak.add("receive")  # "it never arrives": arrives where?
         elif _WORKS.search(clause):
             working |= ways
+    if broken == {"send", "receive"} and "receive" in weak and _FIRST_PERSON_SEND.search(text):
+        return "send"  # "I email my accountant ... it just never arrives"
     if broken == {"send", "receive"}:
         text_joined = _joined(text)
         return "both" if text_joined else _phrase_direction(text)
@@ -399,23 +446,38 @@ _CONTRAST_WORKS = re.compile(
 
 
 def webmail_in(text: str) -> Webmail | None:
-    """Return what the message says of webmail, when it speaks of webmail."""
+    """Return what the message says of webmail, when it speaks of webmail.
+
+    Read in the clause that names webmail; when that clause says nothing
+    either way ("webmail? haven't tried"), in the one that follows it.
+    """
     text = text.replace("\u2019", "'")
+    clauses = [c for c in _WEBMAIL_CLAUSES.split(text) if c and c.strip()]
     result: Webmail | None = None
-    for clause in re.split(r"[.;!?]+(?=\s|$)|\n+|,\s*(?:ma|but|pero|però)\b", text):
+    for i, clause in enumerate(clauses):
         if not _WEBMAIL.search(clause):
             continue
-        if _WEBMAIL_UNTRIED.search(clause):
-            result = "not_tried"
-        elif _NOT_FAILING.search(clause):
-            result = "works"
-        elif _CONTRAST_WORKS.search(clause) and _WEBMAIL_WORKS.search(clause):
-            result = "works"  # "dalla webmail invece entro tranquillamente"
-        elif _WEBMAIL_FAILS.search(clause):
-            result = "fails"
-        elif _WEBMAIL_WORKS.search(clause):
-            result = "works"
+        found = _webmail_says(clause)
+        following = clauses[i + 1] if i + 1 < len(clauses) else ""
+        about_webmail = not _WEBMAIL.search(following) and not program_in(following)
+        if found is None and following and about_webmail:
+            found = _webmail_says(following)  # "webmail? haven't tried", "..., that one fails"
+        result = found or result
     return result
+
+
+def _webmail_says(clause: str) -> Webmail | None:
+    if _WEBMAIL_UNTRIED.search(clause):
+        return "not_tried"
+    if _NOT_FAILING.search(clause):
+        return "works"
+    if _CONTRAST_WORKS.search(clause) and _WEBMAIL_WORKS.search(clause):
+        return "works"  # "dalla webmail invece entro tranquillamente"
+    if _WEBMAIL_FAILS.search(clause):
+        return "fails"
+    if _WEBMAIL_WORKS.search(clause):
+        return "works"
+    return None
 
 
 def error_in(text: str) -> str | None:
@@ -460,6 +522,15 @@ def _plausible_reply(text: str, m: re.Match[str]) -> bool:
 
 def only_some_in(text: str) -> bool | None:
     """Return True for "only with certain addresses", False for "with everyone"."""
+    text = _ONLY_WEBMAIL.sub(" ", text)  # "solo da webmail" says where, not with whom
+    text = re.sub(
+        r"\b(?:only|just|solo|s[oó]lo|soltanto)\s+(?:\w+\s+){0,2}?(?:outlook|thunderbird|"
+        r"iphone|ipad|android|phone|telefono|tel[eé]fono|m[oó]vil|cellulare|pc|mac|computer|"
+        r"ordenador|portatile|port[aá]til|laptop|app)\b",
+        " ",
+        text,
+        flags=re.I,
+    )
     if re.search(
         r"\b(non|nn|not|no)\s+(?:[eè]\s+)?(solo|s[oó]lo|only|just|soltanto)\b", text, re.I
     ):
@@ -490,6 +561,16 @@ def only_some_in(text: str) -> bool | None:
     )
     if others_fine and (addresses_in(text) or _has_name(_words(text), gazetteer().free_mail)):
         return True  # "to Gmail it bounces; Yahoo and Outlook.com addresses are fine"
+    if re.search(
+        r"\b(menos de|menos a|except|excepto|tranne|eccetto|salvo|all but|only (?:e-?mails? )?"
+        r"(?:from|to)|solo (?:le mail |i messaggi )?d[ai]|a las dem[aá]s no|a los dem[aá]s no|"
+        r"los de fuera|quell[ie] (?:che mando )?fuori|external|esterni|esterne|de fuera|"
+        r"everything else|tutto il resto|todo lo dem[aá]s|only one (?:sender|client|customer)|"
+        r"un solo (?:mittente|cliente|fornitore|remitente|proveedor))\b",
+        text,
+        re.I,
+    ):
+        return True  # "everything comes in but from my bank", "los de fuera no"
     if re.search(
         r"\b(tutti gli altri|tutte le altre|todos los dem[aá]s|all the others|everyone else|"
         r"everybody else|gli altri|los dem[aá]s|the others|the rest|il resto|el resto|"

@@ -865,9 +865,14 @@ class Dialog:
         self.case.addresses = value
 
     def take_email_client(self, value: str) -> None:
-        self.case.client = "both" if value == "both" else "webmail"
+        c = self.case
+        c.client = "both" if value == "both" else "webmail"
         if value == "webmail" or (self.conv.editing and "client_name" not in self.gave):
-            self.case.client_name = None  # asked again, unless this answer named it
+            c.client_name = None  # asked again, unless this answer named it
+        if value == "webmail":  # webmail only: it fails there, and it sends through us
+            c.webmail_fails = True if c.webmail_fails is None else c.webmail_fails
+            if self.sending() and c.smtp_is_provider is None:
+                c.smtp_is_provider = True
 
     def take_email_client_name(self, value: str) -> None:
         self.case.client_name = value

@@ -26,7 +26,7 @@ def scripts(lang: str | None = None) -> list[dict[str, Any]]:
     """Return the scripted conversations (of one language, or all)."""
     found = []
     for path in sorted(FOLDER.glob("*.toml")):
-        if lang is None or path.stem == lang:
+        if lang is None or path.stem.split("-")[0] == lang:
             found.extend(tomllib.loads(path.read_text(encoding="utf-8"))["conversation"])
     return found
 
