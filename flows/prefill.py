@@ -37,7 +37,7 @@ MAILBOX_STATES = frozenset({"email_mailbox", "admin_mailbox", "password_mailbox"
 DOMAIN_STATES = frozenset({"dns_domain", "domain_name", "hosting_domain"})
 EXAMPLE_STATES = frozenset({"ex_sender", "ex_recipient", "ex_subject", "ex_sent_at"})
 
-_CORRECTION = re.compile(
+CORRECTION = re.compile(
     r"\b(actually|in fact|sorry|i meant|i mean|my mistake|correction|no wait|not \w+ but|"
     r"anzi|in realt[aà]|scus\w*|mi sono sbagliat\w*|volevo dire|intendevo|ho sbagliato|"
     r"en realidad|perd[oó]n\w*|me equivoqu[eé]|quer[ií]a decir|quise decir|mejor dicho|"
@@ -59,7 +59,7 @@ _SERVER_WORDS = re.compile(r"\b(smtp|server|servidor|servizio|outgoing|uscita|sa
 
 def is_correction(text: str) -> bool:
     """Tell whether a message corrects something said before."""
-    return bool(_CORRECTION.search(text))
+    return bool(CORRECTION.search(text))
 
 
 def own_address(text: str, address: str) -> bool:
@@ -111,7 +111,7 @@ def fill(
     if topic != "email":
         return filled
     if case.direction is None and r.direction is None and r.error and asked != "email_direction":
-        bounced = addresses_in(r.error)  # whose address did the bounce reject?
+        bounced = _rejected(r.error)  # whose address did the bounce reject?
         if bounced:
             r = replace(r, direction="receive" if hosted(bounced[0]) else "send")
     if asked != "email_direction" and r.direction is not None:
@@ -162,9 +162,23 @@ def _sentence_with_only(text: str) -> str:
     return ""
 
 
+_REJECTED = re.compile(
+    r"<([^<>\s]+@[^<>\s]+)>\s*:|(?:recipients?|destinatari\w*|the following)[^@\n]{0,60}\n?"
+    r"\s*([^\s<>:]+@[^\s<>:,;]+)",
+    re.IGNORECASE,
+)
+
+
+def _rejected(error: str) -> list[str]:
+    """Return the address a pasted bounce says was refused ("<x@y>: host ... said")."""
+    return [a for m in _REJECTED.finditer(error) for a in addresses_in(m[1] or m[2] or "")]
+
+
 def smtp_answer(r: Reading, smtp_host: str) -> bool | None:
     """Return whether the message says the customer sends through our SMTP server."""
-    servers = [h for h in r.hosts if looks_like_smtp(h)]
+    # The hosts of a pasted bounce are not the customer's settings.
+    own = r.text.replace(r.error, " ").lower() if r.error else r.text.lower()
+    servers = [h for h in r.hosts if looks_like_smtp(h) and h in own]
     if smtp_host.lower() in servers:
         return True
     if servers:

@@ -48,7 +48,7 @@ _NOT_DOMAIN = frozenset(
     "pdf doc docx xls xlsx ppt pptx jpg jpeg png gif zip rar txt csv exe msi html htm php "
     "eml pst ost mp4 mp3 dmg apk js py xml json bmp tif tiff heic".split()
 )
-_SMTP_HOST = re.compile(r"^(smtp|smtps|mail|out|outgoing|authsmtp|relay|posta|correo|mx)\d*[.-]")
+_SMTP_HOST = re.compile(r"^(smtp|smtps|mail|out|outgoing|authsmtp|relay|posta|correo)\d*[.-]")
 # "550 5.7.1 ...", "552-5.2.2 ...", "5.7.26", "0x800CCC0E", "error 421".
 _REPLY = re.compile(r"\b[2-5]\d\d(?:[ -][245]\.\d{1,3}\.\d{1,3})?\b(?=[ -:,]|$)")
 _ENHANCED = re.compile(r"\b[245]\.\d{1,3}\.\d{1,3}\b")
@@ -168,7 +168,9 @@ _EVERYONE = re.compile(
 _WEBMAIL = re.compile(
     r"\b(web ?mail|webmai|wbmail|webmial|webmeil|correo web|posta web|dal browser|"
     r"nel browser|from the browser|in the browser|in chrome|en la web|in the web|desde la web|"
-    r"el navegador|del navegador|en el navegador)\b",
+    r"el navegador|del navegador|en el navegador|pagina web|p[aá]gina web|sito della posta|"
+    r"dal sito|desde la web|por la web|da internet|dal sito web|web version|versione web|"
+    r"versi[oó]n web)\b",
     re.I,
 )
 _WEBMAIL_CLAUSES = re.compile(r"[.;!?]+(?=\s|$)|\n+|,|\b(?:ma|but|pero|per[oò]|mentre|while)\b")
@@ -179,14 +181,16 @@ _WEBMAIL_WORKS = re.compile(
     r"no problem|nessun problema|ning[uú]n problema|sin problemas?|normalmente|normally|"
     r"salen|sale|parte|goes|go through|sends fine|se ven|si vedono|shows?|show up|ci sono|"
     r"est[aá]n|there|s[ií] que|though|instead|invece|en cambio|"
-    r"perfectly|without problems|just fine|normally|normalmente|sin problemas|"
+    r"perfectly|perfectamente|without problems|just fine|normally|normalmente|sin problemas|"
+    r"veo todos|los veo|las veo|i can see|can see them|vedo le|le vedo|"
     r"riesco|tutto ok|works|working|fine|no problem|is ok|they are there|i can see|i see them|"
     r"shows them|they arrive|arrive|funciona|va bien|est[aá]n|los veo|las veo|llegan|puedo|"
     r"sin problema)(?!\w)",
     re.IGNORECASE,
 )
 _WEBMAIL_FAILS = re.compile(
-    r"(?<!\w)(tp|tmp|tampoc\w*|nemmen\w*|neanch\w*|idem|ni siquiera|nemmeno|not even|anke|"
+    r"(?<!\w)(tp|tmp|tmb|tb|tbn|tampoc\w*|nemmen\w*|neanch\w*|idem|ni siquiera|nemmeno|"
+    r"not even|anke|"
     r"(?:nn|non|no|not) (?:va|vanno|funziona\w*|parte|partono|arriva\w*|llega\w*|funciona\w*|sale|"
     r"salen|carga|entra|riesco|puedo|se ve|si vede|c'[eè]|hay|est[aá]n?|ci sono|works?|sends?|"
     r"loads?|opens?|ricev\w*|recib\w*|inv\w*|env[ií]\w*|mand\w*)|nada|niente|nulla|nothing|"
@@ -336,7 +340,7 @@ def _has_name(folded: str, names: tuple[str, ...]) -> bool:
 
 def program_in(text: str) -> str | None:
     """Return the mail program named in `text` ("Outlook 2019"), or None."""
-    folded = _words(text)
+    folded = _words(text.replace("'", " ").replace("\u2019", " "))  # "dell'iPad"
     best: tuple[int, str, str] | None = None
     for name, spellings in gazetteer().programs.items():
         for s in spellings:
@@ -361,6 +365,7 @@ def direction_in(text: str) -> Said | None:
     Addresses and host names are left out ("recepcion@…" says nothing).
     """
     text = _HOSTNAME.sub(" ", _ADDRESS.sub(" ", text.replace("\u2019", "'")))
+    text = _QUOTED.sub(" ", text)  # a quoted error or button ("Invio/ricezione") is not theirs
     if (
         _SEND_STEM.search(text)
         and _RECEIVE_STEM.search(text)

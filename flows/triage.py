@@ -37,6 +37,7 @@ from flows.model import (
 )
 from flows.policy import TOPICS, Policy
 from flows.prefill import (
+    CORRECTION,
     EXAMPLE_STATES,
     VERBATIM_STATES,
     example_from,
@@ -216,6 +217,13 @@ def _routes(ranked: tuple[tuple[str, float], ...]) -> list[tuple[str, float]]:
         totals[key] = totals.get(key, 0.0) + p
         names.setdefault(key, intent)
     return [(names[k], totals[k]) for k in names]
+
+
+def _after_correction(text: str) -> str | None:
+    """Return what follows the last correction in a message ("... anzi no, ..."), if any."""
+    found = list(CORRECTION.finditer(text))
+    tail = text[found[-1].end() :] if found else ""
+    return tail if len(tail.split()) >= 2 else None
 
 
 def _facts(reading: Reading) -> bool:
@@ -449,7 +457,7 @@ class Dialog:
         return self.case.direction in ("receive", "both")
 
     def smtp_elsewhere(self) -> bool:
-        return self.case.smtp_is_provider is False
+        return self.case.smtp_is_provider is False and self.sending()
 
     def webmail_works(self) -> bool:
         return self.case.webmail_fails is False
@@ -1594,8 +1602,13 @@ class Engine:
             if described and case.description is None and general:
                 case.description = "\n".join(described)
                 case.taken.append("description")
-        if topic == "mailbox_admin" and case.action is None and reading and reading.guess:
-            case.action = _action_of(reading.guess.ranked)
+        if topic == "mailbox_admin" and reading and reading.guess:
+            tail = _after_correction(reading.text)  # "cancellare... anzi no, una nuova"
+            corrected = read(tail).guess if tail is not None else None
+            if corrected is not None:
+                case.action = _action_of(corrected.ranked) or case.action
+            elif case.action is None:
+                case.action = _action_of(reading.guess.ranked)
         d.check_dns_when_known()
         d.trigger("advance")
         return self._turn(d)
