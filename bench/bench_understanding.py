@@ -37,10 +37,10 @@ sys.path.insert(0, str(ROOT))
 from bot.langid import LanguageIdentifier  # noqa: E402
 from bot.service import Desk  # noqa: E402
 from flows import intents  # noqa: E402
+from flows.engine import _OFFER  # noqa: E402
 from flows.intents import IntentModel, read_corpus  # noqa: E402
 from flows.policy import load_policy  # noqa: E402
 from flows.reading import read  # noqa: E402
-from flows.triage import _OFFER  # noqa: E402
 from storage.store import SqlStore  # noqa: E402
 from tests.support.chat import Clock  # noqa: E402
 from tests.support.scripted import problems, run  # noqa: E402

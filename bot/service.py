@@ -12,10 +12,10 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot.i18n import Renderer, normalize_language
 from flows.dnsreport import DnsPort
+from flows.engine import Engine
 from flows.model import Context, Conversation, Event, Notice, TicketDraft, TicketRef
 from flows.policy import Policy
 from flows.text import N_, Bubble, T, Turn, t
-from flows.triage import Engine
 from storage.store import Store, Tx, code_factory
 
 log = logging.getLogger(__name__)

@@ -150,7 +150,7 @@ class Alerts:
 
     def blocks(self, ticket: dict[str, Any], assignee: str | None = None) -> list[Block]:
         """The whole case in one message."""
-        from flows.triage import CATEGORY_LABELS, PRIORITY_LABELS, STATUS_LABELS
+        from flows.texts import CATEGORY_LABELS, PRIORITY_LABELS, STATUS_LABELS
 
         status = self._t(t(STATUS_LABELS.get(ticket["status"], ticket["status"])))
         # Our own words (mrkdwn, may mention the assignee) and the customer's (plain text).

@@ -326,6 +326,26 @@ def hosts_in(text: str) -> list[str]:
     return found
 
 
+_LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
+
+
+def domain_of(address: str) -> str:
+    """Return the domain of an e-mail address."""
+    return address.rsplit("@", 1)[-1]
+
+
+def ascii_domain(domain: str) -> str | None:
+    """Return the ASCII (IDNA) form of a domain, or None when it is not a valid name."""
+    try:
+        name = domain.rstrip(".").encode("idna").decode("ascii").lower()
+    except UnicodeError:
+        return None
+    labels = name.split(".")
+    if len(name) > 253 or not all(_LABEL.match(label) for label in labels):
+        return None
+    return name
+
+
 def looks_like_smtp(host: str) -> bool:
     return bool(_SMTP_HOST.match(host)) or "smtp" in host
 

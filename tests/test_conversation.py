@@ -17,8 +17,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.service import Desk
+from flows.engine import KEEP_AS_TYPED, OFFER_PERSON
 from flows.policy import Policy
-from flows.triage import KEEP_AS_TYPED, OFFER_PERSON
 from storage.store import SqlStore
 from tests.support.chat import Chat, Clock
 

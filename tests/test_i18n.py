@@ -23,7 +23,7 @@ from babel.messages.plurals import get_plural
 from babel.messages.pofile import read_po
 
 from bot.i18n import LANGUAGES, LOCALES, extract, translations
-from flows.triage import LITERAL_LABELS
+from flows.engine import LITERAL_LABELS
 
 ROOT = Path(__file__).resolve().parent.parent
 MARKERS = ("t", "tn", "N_")

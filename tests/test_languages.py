@@ -41,12 +41,14 @@ from babel.messages.pofile import read_po
 from bot.i18n import LOCALES, Renderer, normalize_language
 from bot.langid import LanguageIdentifier
 from bot.service import Desk
+from flows.engine import LITERAL_LABELS
 from flows.form import states_of
 from flows.model import Case, Conversation
 from flows.policy import Policy, load_policy
 from flows.questions import QUESTIONS
 from flows.text import T
-from flows.triage import LITERAL_LABELS, MAX_SHORT, MAX_TEXT, too_long
+from flows.texts import too_long
+from flows.triage import MAX_SHORT, MAX_TEXT
 from storage.store import SqlStore
 from tests.support.chat import Chat, Clock
 from tests.support.cli_env import clean_env

@@ -37,11 +37,12 @@ from hypothesis import strategies as st
 
 from bot.i18n import LANGUAGES, Renderer, extract
 from bot.service import Desk
+from flows.engine import LITERAL_LABELS, Engine
 from flows.model import Context, Conversation, Event, Notice, TicketDraft, TicketRef
 from flows.policy import load_policy
 from flows.questions import QUESTIONS
 from flows.text import Bubble, Choice, Lines, T, Turn
-from flows.triage import EDITABLE, LITERAL_LABELS, Engine
+from flows.texts import EDITABLE
 from storage.store import SqlStore
 
 POLICY = load_policy()

@@ -1,0 +1,743 @@
+"""The engine: one machine, many conversations, and how each message is taken.
+
+`Engine.handle` applies one customer event to a conversation: commands,
+language switches, attachments, then the message read once
+(`flows.reading.read`) — an opening routed to its form (or "did you mean
+...?"), an answer taken by the question asked and every other fact by the
+form (`flows.prefill`), an answer not understood asked again once and then
+handed to a person. The table and the dialog are in `flows.triage`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from queue import Empty, SimpleQueue
+from typing import Any
+
+from transitions import Machine
+
+from flows.model import AttachmentRef, Context, Conversation, Event, Notice
+from flows.policy import Policy
+from flows.prefill import CORRECTION, VERBATIM_STATES
+from flows.questions import QUESTIONS, Question
+from flows.reading import Reading, read
+from flows.text import N_, Bubble, Choice, Lines, T, Turn, t, tn
+from flows.texts import CATEGORY_LABELS, STATUS_LABELS
+from flows.triage import (
+    FUTURE_DATE,
+    MAX_SHORT,
+    OLD_DATE,
+    STALE,
+    TRANSITIONS,
+    VERBATIM,
+    Dialog,
+    Invalid,
+    _action_of,
+    _states,
+)
+from flows.understand import (
+    INTENTS,
+    LANGUAGES,
+    clean,
+    identifiable,
+    match_intent,
+    match_phrases,
+    normalize,
+    switch_request,
+    tokens,
+)
+
+IDENTIFY_CONFIDENCE = 0.8  # how sure the language identifier must be to switch by itself
+
+# Reading the opening message (see `Engine._open`).
+AFTER_END = ("done", "out_of_scope", "anything_else")
+HUMAN = "human"  # the choice offered after two misunderstandings
+OPENING = ("menu", "clarify")
+ROUTE_CONFIDENCE = 0.5  # below it, "did you mean ...?" with the likeliest topics
+CLARIFY_CONFIDENCE = 0.2  # the likeliest intent below it: nothing we know, the menu again
+SOCIAL_CONFIDENCE = 0.5  # "a person please"
+SURE_CONFIDENCE = 0.45  # an intent this sure
+LEAVE_CONFIDENCE = 0.7  # an answer this surely out of scope ends the path there
+SIGNAL_CONFIDENCE = 0.2  # an out-of-scope subject named, and this likely the request
+SIGNALS = {"antivirus": "oos_antivirus", "firewall": "oos_firewall"}
+SHORT_ANSWER = 3  # words: a longer answer is read for its facts before its phrases
+SOCIAL_WORDS = 6  # a greeting or a thank-you alone is a short message
+PERSON_WORDS = 14  # a longer message that asks for a person also says something else
+DESCRIBED_WORDS = 4  # an opening this long describes the request: it is kept as its description
+OFFER_PERSON = N_(
+    "I'm sorry, I still don't understand. Please choose one of the options, or I can pass "
+    "your request to a person."
+)
+# Questions whose answer, the second time it can't be read, is kept as typed.
+KEEP_AS_TYPED = frozenset({"ex_sender", "ex_recipient", "ex_sent_at"})
+SOCIAL = frozenset({"greeting", "thanks", "human"})
+# Where each intent (flows/nlu) leads: (topic, fields it sets). "answer": said at once.
+ROUTES: dict[str, tuple[str, dict[str, Any]]] = {
+    "email_send": ("email", {"direction": "send"}),
+    "email_receive": ("email", {"direction": "receive"}),
+    "email_both": ("email", {"direction": "both"}),
+    "email_generic": ("email", {}),
+    "email_settings": ("answer", {}),
+    "mailbox_create": ("mailbox_admin", {"action": "create"}),
+    "mailbox_delete": ("mailbox_admin", {"action": "delete"}),
+    "password_change": ("password", {}),
+    "dns_check": ("dns_check", {}),
+    "sales_billing": ("sales", {}),
+    "sales_renewal": ("sales", {}),
+    "sales_support": ("sales", {}),
+    "domain_register": ("domain", {}),
+    "domain_transfer": ("domain", {}),
+    "hosting": ("hosting", {}),
+    "webmail_advice": ("other", {"other_topic": "something_else"}),
+    "other_request": ("other", {"other_topic": "something_else"}),
+    "oos_firewall": ("other", {"other_topic": "firewall"}),
+    "oos_antivirus": ("other", {"other_topic": "antivirus"}),
+    "oos_internet": ("other", {"other_topic": "internet_connection"}),
+    "oos_mail_client": ("other", {"other_topic": "mail_client"}),
+    "oos_other_provider": ("other", {"other_topic": "other_provider"}),
+    "firewall": ("other", {"other_topic": "firewall"}),
+    "antivirus": ("other", {"other_topic": "antivirus"}),
+    "internet_connection": ("other", {"other_topic": "internet_connection"}),
+    "mail_client": ("other", {"other_topic": "mail_client"}),
+    "other_provider": ("other", {"other_topic": "other_provider"}),
+}
+# What "did you mean" offers for each intent: a menu topic or an out-of-scope subject.
+_OFFER = {
+    **{i: topic for i, (topic, _) in ROUTES.items() if topic not in ("other", "answer")},
+    "email_settings": "email",
+    "webmail_advice": "other",
+    "other_request": "other",
+    "oos_firewall": "firewall",
+    "oos_antivirus": "antivirus",
+    "oos_internet": "internet_connection",
+    "oos_mail_client": "mail_client",
+    "oos_other_provider": "other_provider",
+}
+
+
+def _routes(ranked: tuple[tuple[str, float], ...]) -> list[tuple[str, float]]:
+    """Rank the destinations by their likeliest intent, each with its intents' total.
+
+    "Sending" at 0.3 and "receiving" at 0.3 are an e-mail problem at 0.6: the
+    form then asks which way, or has it already from the message. The order
+    is the single likeliest intent's (summing first would favour the topics
+    with many intents).
+    """
+    totals: dict[str, float] = {}
+    names: dict[str, str] = {}
+    for intent, p in ranked:  # best first
+        key = _OFFER.get(intent, intent)
+        totals[key] = totals.get(key, 0.0) + p
+        names.setdefault(key, intent)
+    return [(names[k], totals[k]) for k in names]
+
+
+def _after_correction(text: str) -> str | None:
+    """Return what follows the last correction in a message ("... anzi no, ..."), if any."""
+    found = list(CORRECTION.finditer(text))
+    tail = text[found[-1].end() :] if found else ""
+    return tail if len(tail.split()) >= 2 else None
+
+
+def _facts(reading: Reading) -> bool:
+    return bool(reading.addresses or reading.hosts or reading.error or reading.direction)
+
+
+def _evidence(reading: Reading) -> str | None:
+    """Route an unsure opening by its facts: an error code or a direction is a mail problem."""
+    if reading.error or reading.direction or reading.webmail:
+        return "email_generic"
+    return None
+
+
+
+
+class Engine:
+    """Runs customer events through the triage flow: one machine, many conversations."""
+
+    def __init__(
+        self,
+        policy: Policy,
+        translate: Callable[[str, T | str], str],
+        identify: Callable[[str], tuple[str, float] | None] | None = None,
+    ) -> None:
+        """`identify` names the language a text is written in, with a confidence 0-1."""
+        self.policy = policy
+        self.translate = translate
+        self.identify = identify
+        self.machine = Machine(
+            model=None,
+            states=_states(),
+            transitions=TRANSITIONS,
+            initial="new",
+            auto_transitions=False,
+            model_attribute="state",
+            after_state_change="mark_moved",
+        )
+        # Models are registered once and reused: a Dialog reads its state from
+        # the conversation it is bound to, so binding is all a turn needs.
+        self._idle: SimpleQueue[Dialog] = SimpleQueue()
+
+    @contextmanager
+    def _dialog(self, conv: Conversation, ctx: Context) -> Iterator[Dialog]:
+        """Borrow a registered dialog bound to `conv` for one turn."""
+        try:
+            d = self._idle.get_nowait()
+        except Empty:
+            d = Dialog(Conversation(channel="", user=""), ctx, self.policy)
+            self.machine.add_model(d)
+        d.bind(conv, ctx)
+        try:
+            yield d
+        finally:
+            self._idle.put(d)
+
+    def handle(self, conv: Conversation, event: Event, ctx: Context) -> Turn:
+        """Apply one customer event to `conv` (changing it) and say what to answer."""
+        if conv.state not in self.machine.states:
+            conv.state = "menu"
+        with self._dialog(conv, ctx) as d:
+            return self._handle(d, event)
+
+    def _handle(self, d: Dialog, event: Event) -> Turn:
+        conv = d.conv
+        for notice in conv.notices:  # ticket news not told yet: first of all
+            if not (conv.state == "ticket_question" and conv.question == notice):
+                d.say(*self.notice_texts(d, notice))  # (a question is the state's intro)
+        conv.notices = []
+        if event.kind == "attachment":
+            return self._attachment(d, event)
+        if event.kind == "start":
+            if conv.state in ("new", "closed"):
+                d.trigger("wake")
+                return self._turn(d)
+            d.say(t("Welcome back! Let's continue where we left off."))
+            return self._turn(d)
+        if event.kind == "command":
+            return self._command(d, event.value)
+        if event.kind == "text" and conv.state != "language":
+            asked = switch_request(event.value)
+            if asked is not None:
+                return self._switch(d, asked)
+            self._notice_language(d, event.value)
+        if conv.state in ("new", "closed"):
+            d.trigger("wake")
+            menu = QUESTIONS["menu"]
+            if event.kind != "text" and not (
+                event.kind == "choice" and event.ref is None and event.value in dict(menu.choices)
+            ):
+                return self._turn(d)
+        reading = read(event.value) if event.kind == "text" and conv.state != "language" else None
+        if reading is not None and reading.text and conv.state != "ticket_question":
+            d.remember(reading.text)
+        if event.kind == "choice" and event.value == HUMAN and event.ref in (None, conv.asked):
+            return self._hand_off(d)
+        if reading is not None and conv.state in OPENING:
+            return self._open(d, event, reading)
+        if event.kind == "choice" and conv.state in OPENING:
+            offered = {c.id for c in self.choices(d, QUESTIONS[conv.state])}
+            if event.value in offered and event.ref in (None, conv.asked):
+                return self._route(d, event.value, None)
+        if reading is not None and self._wants_person(reading):
+            return self._hand_off(d)
+        if reading is not None and self._leaves_scope(d, reading):
+            return self._route(d, reading.intent or "", reading)  # "nn so usare Thunderbird"
+        if reading is not None and conv.state in AFTER_END and reading.text:
+            q = QUESTIONS[conv.state]
+            if self._resolve(d, q, reading.text) is None and len(reading.text.split()) > 2:
+                d.trigger("another")  # "Another problem?" answered with the problem itself
+                d.remember(reading.text)
+                return self._open(d, event, reading)
+        question = QUESTIONS[conv.state]
+        try:
+            value = self._read(d, question, event, reading)
+        except Invalid as bad:
+            if reading is not None and conv.state not in VERBATIM_STATES:
+                if conv.state == "summary" and d.fill(reading, "summary"):
+                    d.moved = True  # a correction typed at the summary: shown again
+                    return self._turn(d)
+                if conv.state != "summary" and d.fill(reading, conv.state):
+                    d.check_dns_when_known()
+                    d.trigger("advance")  # it said something else the form needed
+                    return self._turn(d)
+            return self._missed(d, question, event, bad.hint)
+        if conv.state == "language":
+            return self._switch(d, value)
+        if conv.state == "ticket_question":
+            return self._reply(d, value)
+        asked = conv.state
+        trigger = getattr(d, f"take_{asked}")(value) or "advance"
+        if reading is not None:
+            d.fill(reading, asked)
+        d.check_dns_when_known()
+        d.trigger(trigger)
+        return self._turn(d)
+
+    # Reading the opening message --------------------------------------------------
+    def _open(self, d: Dialog, event: Event, reading: Reading) -> Turn:
+        """Route a description of the problem to its form, with everything it said filled."""
+        conv = d.conv
+        q = QUESTIONS[conv.state]
+        said = normalize(reading.text)
+        for c in self.choices(d, q):  # a topic's id or label, typed
+            if said == normalize(c.id) or any(
+                said == normalize(self.translate(lang, c.label)) for lang in LANGUAGES
+            ):
+                return self._route(d, c.id, reading)
+        if said.isdigit():
+            return self._missed(d, q, event, t(q.hint))
+        guess = reading.guess
+        if guess is None:
+            return self._missed(d, q, event, t(q.hint))
+        ranked = _routes(guess.ranked)
+        best, sure = ranked[0]
+        short = len(reading.text.split()) <= SOCIAL_WORDS and not _facts(reading)
+        if best == "greeting" and short:
+            if d.began_in in ("new", "closed"):
+                return self._turn(d)  # the greeting, and the menu
+            d.say(t("Hello! Tell me in your own words what the problem is, or choose a topic."))
+            return self._turn(d, intro=False)
+        if best == "thanks" and short:
+            d.say(t("You're welcome! Write to me whenever you need help."))
+            d.trigger("thank")
+            return self._turn(d)
+        if best == "human" and sure >= SOCIAL_CONFIDENCE:
+            return self._hand_off(d)
+        likely = dict(guess.ranked)
+        for signal, intent in SIGNALS.items():  # "how do I set Norton so it lets my mail be"
+            if signal in reading.signals and likely.get(intent, 0.0) >= SIGNAL_CONFIDENCE:
+                return self._route(d, intent, reading)
+        if d.conv.misses >= 2 and guess.confidence < SURE_CONFIDENCE:
+            return self._missed(d, q, event, t(q.hint))  # twice not understood: a person
+        if sure < ROUTE_CONFIDENCE:
+            phrased = self._resolve(d, QUESTIONS["menu"], reading.text)  # the phrase table
+            evidence = _evidence(reading)
+            offered = [_OFFER.get(key, key) for key, _ in ranked[:3]]
+            unsure = guess.confidence < CLARIFY_CONFIDENCE
+            if phrased is not None and (phrased in offered or unsure):
+                return self._route(d, phrased, reading)
+            if evidence is not None:
+                return self._route(d, evidence, reading)
+            if guess.confidence < CLARIFY_CONFIDENCE:  # no idea at all: the menu, with a hint
+                return self._missed(d, q, event, t(QUESTIONS["menu"].hint))
+            options = [_OFFER.get(key, key) for key, _ in ranked if key not in SOCIAL][:3]
+            if conv.state == "clarify" and set(options) == set(conv.options):
+                return self._missed(d, q, event, t(q.hint))
+            conv.options = options
+            d.trigger("ask_which")
+            return self._turn(d)
+        return self._route(d, best, reading, sure=guess.confidence >= SURE_CONFIDENCE)
+
+    def _route(self, d: Dialog, key: str, reading: Reading | None, sure: bool = False) -> Turn:
+        """Start the form of `key` (a topic, an intent or an out-of-scope subject)."""
+        case = d.case
+        topic, preset = ROUTES.get(key, (key, {}))
+        if topic == "answer":
+            d.say(*d.settings_texts())
+            d.trigger("answered")
+            return self._turn(d)
+        case.topic = topic
+        opening = [x for x in case.said if normalize(x) not in self._labels()]
+        for text in opening:  # the facts first: "I can't receive" beats a guessed "both"
+            d.fill(read(text, classify=False))
+        # What the intent says of the direction or the action counts only when it
+        # is sure of it: "el correo no va" says neither.
+        guessed = [
+            name
+            for name in preset
+            if getattr(case, name) is None and (sure or name not in ("direction", "action"))
+        ]
+        for name in guessed:
+            setattr(case, name, preset[name])
+        if guessed and case.draft is None and not case.examples:
+            for text in opening:  # an example needs the direction: "from him to me"
+                d.fill(read(text, classify=False))
+        if topic == "other" and key == "other":
+            case.other_topic = None  # the menu's "something else": which one?
+        if topic in ("sales", "other", "mailbox_admin", "password", "domain", "hosting"):
+            described = [x for x in opening if len(x.split()) >= DESCRIBED_WORDS]
+            general = case.other_topic in (None, "something_else")
+            if described and case.description is None and general:
+                case.description = "\n".join(described)
+                case.taken.append("description")
+        if topic == "mailbox_admin" and reading and reading.guess:
+            tail = _after_correction(reading.text)  # "cancellare... anzi no, una nuova"
+            corrected = read(tail).guess if tail is not None else None
+            if corrected is not None:
+                case.action = _action_of(corrected.ranked) or case.action
+            elif case.action is None:
+                case.action = _action_of(reading.guess.ranked)
+        d.check_dns_when_known()
+        d.trigger("advance")
+        return self._turn(d)
+
+    def _labels(self) -> set[str]:
+        return {
+            normalize(self.translate(lang, label))
+            for _, label in QUESTIONS["menu"].choices
+            for lang in LANGUAGES
+        }
+
+    def _leaves_scope(self, d: Dialog, reading: Reading) -> bool:
+        """Tell whether an answer says plainly that the request is out of our scope."""
+        guess = reading.guess
+        return (
+            guess is not None
+            and guess.intent.startswith("oos_")
+            and guess.confidence >= LEAVE_CONFIDENCE
+            and len(reading.text.split()) > SOCIAL_WORDS
+            and d.conv.state not in VERBATIM_STATES
+            and d.conv.state not in ("summary", "ticket_question", *AFTER_END)
+        )
+
+    def _wants_person(self, reading: Reading) -> bool:
+        guess = reading.guess
+        return (
+            guess is not None
+            and guess.intent == "human"
+            and guess.confidence >= SOCIAL_CONFIDENCE
+            and len(reading.text.split()) <= PERSON_WORDS
+        )
+
+    # Nobody is stuck ----------------------------------------------------------------
+    def _missed(self, d: Dialog, q: Question, event: Event, hint: T) -> Turn:
+        """An answer not understood: ask again once, then change strategy."""
+        conv = d.conv
+        text = event.value if event.kind == "text" else ""
+        if hint.msgid == STALE or (event.kind == "text" and not clean(text)):
+            return self._turn(d, hint=hint, intro=False)  # nothing said: no misunderstanding
+        conv.misses += 1
+        if conv.misses < 2:
+            return self._turn(d, hint=hint, intro=False)
+        if conv.state == "language":  # no other language understood: go on in this one
+            return self._switch(d, conv.language)
+        if conv.state in AFTER_END:  # nothing else, it seems
+            d.trigger("cancel")
+            return self._turn(d)
+        surely_wrong = hint.msgid in (FUTURE_DATE, OLD_DATE)  # refused, however often
+        if conv.state in KEEP_AS_TYPED and text.strip() and not surely_wrong:
+            value = clean(text)[:MAX_SHORT]
+            if conv.state == "ex_sent_at":
+                d.say(
+                    t(
+                        "I couldn't read that date, so I noted it as you wrote it: “{text}”.",
+                        text=value,
+                    )
+                )
+                value = VERBATIM + value
+            d.answer = None
+            getattr(d, f"take_{conv.state}")(value)
+            d.trigger("advance")
+            return self._turn(d)
+        if conv.misses >= 3:
+            return self._hand_off(d)
+        return self._turn(d, hint=t(OFFER_PERSON), intro=False, person=True)
+
+    def _hand_off(self, d: Dialog) -> Turn:
+        """Pass the customer to a person: a general ticket with everything said so far."""
+        case = d.case
+        case.handoff = True
+        d.conv.misses = 0
+        if case.topic is None or not case.said:
+            case.topic, case.other_topic = "other", "something_else"
+            d.trigger("describe")
+            return self._turn(d)
+        said = "\n".join(case.said)
+        case.description = said if not case.description else case.description
+        d.say(t("All right: I am passing your request to a person, with everything you told me."))
+        d.trigger("hand_off")
+        return self._turn(d)
+
+    def tell(self, conv: Conversation, notice: Notice, ctx: Context) -> Turn:
+        """Tell the customer about a change of their ticket (from the staff side).
+
+        A technician's question becomes the question asked: the customer's
+        next message answers it, then the conversation goes on where it was.
+        """
+        with self._dialog(conv, ctx) as d:
+            if notice.status == "waiting" and notice.note:  # the question is the state's intro
+                if conv.state not in ("ticket_question", "language"):
+                    conv.resume = conv.state if conv.state not in ("new", "closed") else None
+                conv.question = notice
+                conv.state = "ticket_question"
+            else:
+                d.say(*self.notice_texts(d, notice))
+            return self._turn(d)
+
+    def notice_texts(self, d: Dialog, notice: Notice) -> list[T | Lines]:
+        status = t(STATUS_LABELS.get(notice.status, notice.status))
+        if notice.status == "in_progress":
+            head = t("Good news: a technician has taken your ticket {code}.", code=notice.code)
+        elif notice.status == "waiting":
+            head = t(
+                "The technician working on your ticket {code} has a question for you:",
+                code=notice.code,
+            )
+        elif notice.status == "resolved":
+            head = t("Your ticket {code} has been resolved.", code=notice.code)
+        else:
+            head = t("Your ticket {code} is now: {status}.", code=notice.code, status=status)
+        if notice.note and notice.status != "waiting":
+            return [head, t("Note from the technician: {note}", note=notice.note)]
+        if notice.note:
+            return [head, t("“{note}”", note=notice.note)]
+        return [head]
+
+    def _reply(self, d: Dialog, text: str) -> Turn:
+        conv = d.conv
+        question = conv.question
+        if question is not None:
+            d.ctx.desk.add_reply(question.code, text, conv.language)
+            d.say(t("Thank you: I added your answer to ticket {code}.", code=question.code))
+        conv.question = None
+        conv.state = conv.resume or "menu"
+        conv.resume = None
+        return self._turn(d)
+
+    def _attachment(self, d: Dialog, event: Event) -> Turn:
+        """Keep a screenshot or document with the request it belongs to."""
+        conv, tickets = d.conv, self.policy.tickets
+        limit_mb = f"{tickets.max_attachment_bytes / 1_048_576:g}"
+        name = clean(event.value)[:200] or "file"
+        in_case = conv.state not in ("new", "closed", "menu", "language", "out_of_scope")
+        after_ticket = conv.state == "done" and conv.last_ticket is not None
+        if not (in_case or after_ticket):
+            d.say(
+                t(
+                    "Please tell me first what the problem is; then send the screenshot and "
+                    "I will attach it to your request."
+                )
+            )
+        elif event.size > tickets.max_attachment_bytes or event.data is None:
+            d.say(
+                t(
+                    "{name} is too big: files of up to {limit} MB can be attached. You can "
+                    "send a smaller screenshot, or go on without it.",
+                    name=name,
+                    limit=limit_mb,
+                )
+            )
+        elif not after_ticket and len(conv.case.attachments) >= tickets.max_attachments:
+            d.say(
+                t("That is as many files as one request can take; I did not add {name}.", name=name)
+            )
+        else:
+            code = conv.last_ticket.code if after_ticket and conv.last_ticket else None
+            attachment_id = d.ctx.desk.save_attachment(
+                conv.channel,
+                conv.user,
+                name,
+                event.content_type or "application/octet-stream",
+                event.data,
+                ticket=code,
+            )
+            if code is None:
+                conv.case.attachments.append(
+                    AttachmentRef(
+                        id=attachment_id,
+                        filename=name,
+                        content_type=event.content_type,
+                        size=len(event.data),
+                    )
+                )
+                d.say(t("I attached {name} to your request.", name=name))
+            else:
+                d.say(t("I attached {name} to ticket {code}.", name=name, code=code))
+        return self._turn(d, intro=False)
+
+    def _switch(self, d: Dialog, language: str) -> Turn:
+        """Go on in `language`, asking the current question again; nothing is lost."""
+        conv = d.conv
+        conv.language = language
+        if conv.state == "language":
+            conv.state = conv.resume or "menu"
+            conv.resume = None
+        if conv.state in ("new", "closed"):
+            d.trigger("wake")
+        d.say(t("From now on I will write in English."))
+        return self._turn(d)
+
+    def _notice_language(self, d: Dialog, text: str) -> None:
+        """Switch when the customer plainly writes in another of our languages."""
+        q = QUESTIONS.get(d.conv.state)
+        words = identifiable(text)
+        if self.identify is None or (q is not None and q.copied) or words is None:
+            return
+        found = self.identify(words)
+        if found is None:
+            return
+        language, confidence = found
+        if confidence >= IDENTIFY_CONFIDENCE and language != d.conv.language:
+            d.conv.language = language
+            d.say(
+                t(
+                    "You are writing in English, so I will go on in English. "
+                    "(/lang changes the language.)"
+                )
+            )
+
+    def _command(self, d: Dialog, value: str) -> Turn:
+        name, _, argument = value.partition(" ")
+        language = switch_request(argument) or argument.strip().lower()
+        if name == "help":
+            d.say(
+                t(
+                    "Answer with the buttons or type your answer in your own words. Commands: "
+                    "/help shows this help, /cancel drops the current request, /restart starts "
+                    "over, /lang changes the language."
+                )
+            )
+            return self._turn(d, intro=False)
+        if name == "status":
+            d.say(*self._status(d))
+            return self._turn(d, intro=False)
+        if name == "cancel":
+            ticket = d.conv.last_ticket if d.state == "done" else None
+            d.trigger("cancel")
+            if ticket is not None:
+                d.say(
+                    t(
+                        "All right. Your ticket {code} stays open: write to me whenever you "
+                        "need help.",
+                        code=ticket.code,
+                    )
+                )
+            else:
+                d.say(t("Request cancelled: nothing was sent. Write to me whenever you need help."))
+            return self._turn(d)
+        if name in ("restart", "start", "menu"):
+            if name == "start" and d.state not in ("new", "closed"):
+                d.say(t("Welcome back! Let's continue where we left off."))
+                return self._turn(d)
+            d.trigger("restart")
+            return self._turn(d)
+        if name in ("lang", "language"):
+            if language in LANGUAGES:
+                return self._switch(d, language)
+            if d.state != "language":
+                d.conv.resume = d.state if d.state not in ("new", "closed") else "menu"
+                d.state = "language"
+            return self._turn(d)
+        d.say(t("I don't know that command. Type /help to see what I can do."))
+        return self._turn(d, intro=False)
+
+    def _status(self, d: Dialog) -> list[T | Lines]:
+        tickets = d.ctx.desk.customer_tickets(d.conv.channel, d.conv.user)
+        if not tickets:
+            return [t("You have no tickets with us yet.")]
+        lines = tuple(
+            t(
+                "{code} — {category} — {status}",
+                code=ref.code,
+                category=t(CATEGORY_LABELS.get(ref.category, ref.category)),
+                status=t(STATUS_LABELS.get(ref.status, ref.status)),
+            )
+            for ref in tickets
+        )
+        return [tn("Your ticket:", "Your tickets:", len(lines)), Lines(lines)]
+
+    def _read(self, d: Dialog, q: Question, event: Event, reading: Reading | None = None) -> str:
+        choices = self.choices(d, q)
+        ids = {c.id for c in choices}
+        if event.kind == "choice":
+            if event.value in ids and event.ref in (None, d.conv.asked):
+                d.answer = event.value
+                return event.value
+            raise Invalid(t(STALE))
+        # A sentence is read for its facts first ("no, en el webmail tampoco llegan"
+        # is no "no"); a short answer by the phrase table first ("no").
+        long = reading is not None and len(reading.text.split()) > SHORT_ANSWER
+        resolved = d.answer_from(reading, ids) if long and reading is not None else None
+        if resolved is None:
+            resolved = self._resolve(d, q, event.value)
+        if resolved is None and reading is not None and not long:
+            resolved = d.answer_from(reading, ids)
+        if resolved is not None:
+            d.answer = resolved
+            return resolved
+        if q.reader is None:
+            raise Invalid(t(q.hint))
+        d.answer = None
+        value: str = getattr(d, q.reader)(event.value)
+        return value
+
+    def _resolve(self, d: Dialog, q: Question, text: str) -> str | None:
+        """Find which choice typed text means, or None."""
+        choices = self.choices(d, q)
+        said = normalize(text)
+        if not said:
+            return None
+        for c in choices:  # a choice's id, or its label in any of our languages
+            if said == normalize(c.id) or any(
+                said == normalize(self.translate(lang, c.label)) for lang in LANGUAGES
+            ):
+                return c.id
+        if not q.intents:
+            return None
+        ids = {c.id for c in choices}
+        table: dict[str, list[str]] = {}
+        for intent, choice in q.intents.items():
+            if choice in ids:
+                table.setdefault(choice, []).extend(INTENTS.get(intent, ()))
+        if q.reader is not None:  # free text wins unless a phrase is said exactly
+            plain = [w for w in tokens(text) if w != ","]
+            table = {
+                c: [p for p in ps if [w for w in tokens(p) if w != ","] == plain]
+                for c, ps in table.items()
+            }
+        found = match_phrases(text, table, buried_words="yes" not in table)
+        if found is not None and d.conv.state == "menu":  # "I can't send": ask less later
+            direction = match_intent(text, ("send", "receive"))
+            if direction is not None:
+                d.case.direction = "send" if direction == "send" else "receive"
+        return found
+
+    def choices(self, d: Dialog, q: Question) -> list[Choice]:
+        if q.choices_from:
+            result: list[Choice] = getattr(d, q.choices_from)()
+            return result
+        return [
+            Choice(cid, t(label) if label not in LITERAL_LABELS else label)
+            for cid, label in q.choices
+        ]
+
+    def _turn(
+        self, d: Dialog, hint: T | None = None, intro: bool = True, person: bool = False
+    ) -> Turn:
+        conv = d.conv
+        bubbles = list(d.said)
+        q = QUESTIONS.get(conv.state)
+        choices: list[Choice] = []
+        asking = None
+        if q is not None:
+            if intro and q.intro:
+                parts = getattr(d, q.intro)()
+                if parts:
+                    bubbles.append(Bubble(tuple(parts)))
+            args = getattr(d, q.prompt_args)() if q.prompt_args else {}
+            prompt = T(q.prompt, args)
+            bubbles.append(Bubble((hint, prompt) if hint else (prompt,)))
+            choices = self.choices(d, q)
+            if person:
+                choices = [*choices, Choice(HUMAN, t("Talk to a person"))]
+            asking = q.asking
+        elif conv.state == "closed" and not bubbles:
+            goodbye = t("Thank you, and goodbye! Write to me whenever you need help.")
+            bubbles.append(Bubble((goodbye,)))
+        if d.moved or conv.state != d.began_in:
+            conv.asked += 1
+            conv.misses = 0
+        return Turn(
+            bubbles,
+            choices,
+            conv.state,
+            asking,
+            conv.language,
+            d.ticket,
+            conv.asked,
+            understood=hint is None,
+        )
+
+
+LITERAL_LABELS = frozenset({"English", "Italiano", "Español"})
