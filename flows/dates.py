@@ -49,6 +49,8 @@ RELATIVE_DAYS: dict[str, int] = {
     "antes de ayer": 2,
     "antes de anoche": 2,
     "anteayer": 2,
+    "antier": 2,
+    "anteanoche": 2,
     "ayer": 1,
     "anoche": 1,
     "hoy": 0,

@@ -41,7 +41,6 @@ from flows.understand import (
     LANGUAGES,
     clean,
     identifiable,
-    match_intent,
     match_phrases,
     normalize,
     switch_request,
@@ -686,12 +685,7 @@ class Engine:
                 c: [p for p in ps if [w for w in tokens(p) if w != ","] == plain]
                 for c, ps in table.items()
             }
-        found = match_phrases(text, table, buried_words="yes" not in table)
-        if found is not None and d.conv.state == "menu":  # "I can't send": ask less later
-            direction = match_intent(text, ("send", "receive"))
-            if direction is not None:
-                d.case.direction = "send" if direction == "send" else "receive"
-        return found
+        return match_phrases(text, table, buried_words="yes" not in table)
 
     def choices(self, d: Dialog, q: Question) -> list[Choice]:
         if q.choices_from:

@@ -35,7 +35,7 @@ CORPUS = Path(__file__).with_name("nlu")
 LANGUAGES = ("it", "es", "en")
 ALPHA = 0.05  # additive smoothing of the feature counts
 TEMPERATURE = 0.35  # score per feature, times this, is the softmax input; see the module doc
-MODEL_VERSION = 2  # part of the cache key: change it when the features change
+MODEL_VERSION = 3  # part of the cache key: change it when the features change
 
 _EMAIL = re.compile(r"[^\s@<>()\[\],;:\"']+@[^\s@<>()\[\],;:\"']+\.[a-z]{2,}", re.I)
 _HOST = re.compile(r"\b(?:[a-z0-9-]+\.)+[a-z]{2,}\b", re.I)
@@ -85,7 +85,7 @@ def fold(text: str) -> str:
 
 
 def features(text: str) -> list[str]:
-    """Return the features of `text`: words, word pairs, and n-grams of 2-5 inside words."""
+    """Return the features of `text`: words, word pairs, and n-grams of 3-5 inside words."""
     words = _WORD.findall(fold(text))[:200]
     found = set(words)
     found.update(f"{a} {b}" for a, b in pairwise(words))
@@ -93,7 +93,7 @@ def features(text: str) -> list[str]:
         if w.startswith("z") and w[1:2] in ("d", "n", "e", "h", "s"):
             continue  # placeholders count as words only
         padded = f"<{w}>"
-        for n in (2, 3, 4, 5):
+        for n in (3, 4, 5):
             found.update("#" + padded[i : i + n] for i in range(len(padded) - n + 1))
     return sorted(found)
 

@@ -139,7 +139,7 @@ _WORKS = re.compile(
 )
 _FAILS = re.compile(
     r"(\b(not|no|non|nothing|niente|nulla|nada|never|mai|nunca|nn|ni|n[eé]|neither|nor|"
-    r"cannot|stopped|smesso|dejado|dejaron|error|errore|fail\w*|bounce\w*|problem\w*|"
+    r"cannot|stopped|smesso|dejado|dejaron|error|errore|fail\w*|bounc\w*|problem\w*|"
     r"rimbalz\w*|rebot\w*|issue\w*|trouble|stuck|bloccat\w*|bloquead\w*|atascad\w*|"
     r"impossibile|imposible|unable|senza|sin|without|more|pi[uù]|torn\w* indietro|"
     r"devuelv\w*|devuelto|returned|come back|comes back|coming back|spam|junk|"
@@ -212,7 +212,7 @@ _NOT_FAILING = re.compile(
     re.IGNORECASE,
 )
 _WEBMAIL_UNTRIED = re.compile(
-    r"(non so cosa|nn so cosa|nn so cos|no s[eé] lo que|no s[eé] que|don'?t know what|"
+    r"(non so cosa|nn so cosa|nn so cos|no s[eé] lo que|no s[eé] que|no s[eé] q|don'?t know what|"
     r"never used|ever used|mai usat\w|nunca (?:lo |la )?he usado|non l'ho mai|no lo he usado nunca|"
     r"ni lo he mirado|no lo he mirado|no he mirado|non l'ho guardat\w|non ho guardato|"
     r"haven'?t looked|didn'?t (?:look|check)|not looked|non ho controllato|no s[eé] entrar|"

@@ -24,12 +24,10 @@ from tests.support.scripted import problems, run, scripts
 KNOWN_FAILING: frozenset[str] = frozenset(
     {
         "en-04",
-        "en-14",
         "en-28",
         "es-02",
         "es-03",
         "es-07",
-        "es-08",
         "es-09",
         "h-en-02",
         "h-en-09",
