@@ -128,6 +128,12 @@ _STRONG_RECEIVE = re.compile(
     r"recive\w*|incoming|entrata|entrada|entrant\w*|inbox|reach(?:es|ing)? me)\b",
     re.IGNORECASE,
 )
+_URGENT = re.compile(
+    r"\b(pi[uù] grave|pi[uù] urgente|soprattutto|prima di tutto|partiamo da|m[aá]s urgente|"
+    r"m[aá]s me urge|m[aá]s grave|sobre todo|lo primero|most urgent|main problem|worst|"
+    r"above all|first of all|more urgent|urgent one)\b",
+    re.IGNORECASE,
+)
 _CLAUSES = re.compile(
     r"[.;!?\n]+|,|\b(?:but|ma|pero|per[oò]|however|mentre|while|mientras)\b", re.IGNORECASE
 )
@@ -386,6 +392,9 @@ def direction_in(text: str) -> Said | None:
     """
     text = _HOSTNAME.sub(" ", _ADDRESS.sub(" ", text.replace("\u2019", "'")))
     text = _QUOTED.sub(" ", text)  # a quoted error or button ("Invio/ricezione") is not theirs
+    urgent = _URGENT.split(text, maxsplit=1)
+    if len(urgent) == 3 and (first := direction_in(urgent[2])) in ("send", "receive"):
+        return first  # "né ricevo né invio, ma la cosa più grave è che non arrivano"
     if (
         _SEND_STEM.search(text)
         and _RECEIVE_STEM.search(text)

@@ -36,7 +36,6 @@ KNOWN_FAILING: frozenset[str] = frozenset(
         "h-es-09",
         "h-it-09",
         "it-12",
-        "it-13",
         "it-23",
         "it-42",
     }
