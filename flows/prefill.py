@@ -137,7 +137,7 @@ def fill(
         if case.direction in ("send", "both"):
             put("smtp_is_provider", case.smtp_is_provider, True)
     if asked not in ("email_scope", "email_addresses") and r.only_some is not None:
-        if r.only_some:
+        if r.only_some:  # the addresses named, else the customer's words for them
             which = others(r, hosted) or _sentence_with_only(r.text)
             if which:
                 put("addresses_limited", case.addresses_limited, True)
@@ -149,7 +149,8 @@ def fill(
 
 _ONLY_CUE = re.compile(
     r"\b(only|just|solo|s[oó]lo|soltanto|solamente|except|excepto|tranne|eccetto|salvo|"
-    r"menos|external|esterni|de fuera|fuori)\b",
+    r"menos|external|esterni|de fuera|fuori|altri|altre|others|other|dem[aá]s|resto|rest|"
+    r"else)\b",
     re.IGNORECASE,
 )
 

@@ -587,6 +587,15 @@ def only_some_in(text: str) -> bool | None:
         re.I,
     ):
         return True  # "a algunos sí y a otros no"
+    if re.search(
+        r"\b(alcun[ie]|algun[oa]s|some|certain|cert[ie]|ciert[oa]s|un paio di|a few|unos pocos)\s+"
+        r"(?:\w+\s+)?(clienti|clientes|clients|customers|mail|correos|emails|indirizzi|"
+        r"direcciones|addresses|persone|personas|people|mittenti|remitentes|senders|destinatari|"
+        r"destinatarios|recipients|fornitori|proveedores|suppliers|domini|dominios|domains)\b",
+        text,
+        re.I,
+    ):
+        return True  # "alcuni clienti"
     others_fine = re.search(
         r"\b(are|is|work|works|go through|get through|arrive|funzionano|vanno|arrivano|van|"
         r"llegan|funcionan)\s+(fine|ok|okay|bene|bien|normalmente|normally|regularly)\b",

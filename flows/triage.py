@@ -474,9 +474,9 @@ class Dialog(Texts):
         elif state == "email_smtp":
             answer = True if r.only_webmail else smtp_answer(r, self.policy.provider.smtp_host)
             found = None if answer is None else "yes" if answer else "no"
-        elif state == "email_scope" and r.only_some is not None:
-            found = "yes" if r.only_some else "no"
-            if r.only_some:
+        elif state == "email_scope" and (r.only_some is not None or others(r, self.hosted)):
+            found = "no" if r.only_some is False else "yes"  # "è la Tecnoforniture, da ordini@…"
+            if found == "yes":
                 which = others(r, self.hosted)
                 if which:
                     self.case.addresses = which
