@@ -62,6 +62,11 @@ def is_correction(text: str) -> bool:
     return bool(CORRECTION.search(text))
 
 
+def _after_last_correction(text: str) -> str:
+    found = list(CORRECTION.finditer(text))
+    return text[found[-1].end() :] if found else text
+
+
 def own_address(text: str, address: str) -> bool:
     """Tell whether `text` speaks of `address` as the customer's own ("my gmail x@...")."""
     at = text.lower().find(address.lower())
@@ -97,6 +102,12 @@ def fill(
         ours = [a for a in r.addresses if hosted(a)]
         if asked in EXAMPLE_STATES:
             ours = []  # the example's sender and recipient are the example's own
+        if len(ours) > 1 and changes:  # "from sales@example.com, sorry, I mean sales@example.org"
+            after = _after_last_correction(r.text)
+            ours = [a for a in ours if a.lower() in after.lower()][-1:] or ours
+        if len(ours) > 1:  # "at info@… from anna@…": the sender is not the mailbox
+            roles = _roles(r.text, ours)
+            ours = [a for a in ours if a not in roles.values()] or ours
         if len(ours) == 1:
             put("mailbox", case.mailbox, ours[0])
         elif not ours and case.mailbox is None and asked is None:
@@ -294,8 +305,12 @@ def example_in(
     others_ = [a for a in r.addresses if a != case.mailbox.lower() and a != case.mailbox]
     subject = subject_in(r.text)
     sent_at = when(r.text)
-    if sum(x is not None and x != [] for x in (others_ or None, subject, sent_at)) < 2:
-        return None
+    others_ = [a for a in others_ if not own_address(r.text, a)]
+    if is_correction(r.text):  # "from sales@example.com, sorry, I mean sales@example.org"
+        others_ = [a for a in others_ if not hosted(a)]
+    lone = len(others_) == 1 and case.direction in ("send", "receive")
+    if not lone and sum(x is not None and x != [] for x in (others_ or None, subject, sent_at)) < 2:
+        return None  # a lone date ("since yesterday") is no example; one other party is
     roles = _roles(r.text, others_)
     other = others_[0] if others_ else ""
     if case.direction == "send" or roles.get("recipient") == other:
@@ -309,7 +324,7 @@ def example_in(
 
 def _roles(text: str, addresses: list[str]) -> dict[str, str]:
     roles: dict[str, str] = {}
-    for address in addresses[:2]:
+    for address in addresses[:3]:
         before = text[: text.lower().find(address.lower())][-25:].lower()
         if re.search(r"\b(to|a|per|verso|para|hacia|destinatario|recipient)\s*:?\s*<?$", before):
             roles.setdefault("recipient", address)

@@ -37,6 +37,7 @@ from flows.prefill import (
     example_from,
     example_in,
     fill,
+    is_correction,
     others,
     smtp_answer,
     subject_in,
@@ -826,6 +827,8 @@ class Dialog(Texts):
         """Read the mailbox from an answer: the address on one of our domains, if any."""
         found = addresses_in(clean(text))
         ours = [a for a in found if self.hosted(a)]
+        if len(ours) > 1 and is_correction(text):  # "x@…, anzi y@…": the last one
+            ours = ours[-1:]
         if len(ours) > 1:
             raise Invalid(
                 t(

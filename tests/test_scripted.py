@@ -23,15 +23,12 @@ from tests.support.scripted import problems, run, scripts
 
 KNOWN_FAILING: frozenset[str] = frozenset(
     {
-        "en-04",
         "en-28",
         "es-02",
-        "es-03",
         "es-07",
         "es-09",
         "es-16",
         "h-en-02",
-        "h-en-09",
         "h-es-03",
         "h-es-07",
         "h-es-09",

@@ -1,0 +1,257 @@
+"""Reading what customers write: the defects issue 9 lists, each as a test.
+
+The message-level reading (`flows.reading`), the dates (`flows.dates`) and
+whole first turns through the real desk: an opening that describes the
+problem goes to its form with what it said filled in.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+
+from flows.dates import find_sent_at, parse_sent_at
+from flows.intents import IntentModel, load_model, read_corpus
+from flows.reading import read
+from storage.store import SqlStore
+from tests.conftest import ROME
+from tests.support.chat import Chat
+
+NOW = datetime(2026, 11, 20, 11, 0, tzinfo=ROME)  # a Friday
+
+
+@pytest.mark.parametrize(
+    ("said", "address"),
+    [
+        ("è info@rossi-srl.example, come le dicevo", "info@rossi-srl.example"),
+        ("la casella è info@rossi-srl.example grazie", "info@rossi-srl.example"),
+        ("its info@example.org like I said.", "info@example.org"),
+        ("(mario.bianchi@gmail.com) mi ha scritto", "mario.bianchi@gmail.com"),
+    ],
+)
+def test_an_address_inside_a_sentence_is_found_whole(said: str, address: str) -> None:
+    assert read(said, classify=False).addresses == (address,)
+
+
+@pytest.mark.parametrize(
+    ("said", "direction"),
+    [
+        ("né ricevo né invio", "both"),
+        ("ni envío ni recibo", "both"),
+        ("I can't send or receive", "both"),
+        ("well stuff comes in ok but nothing goes out", "send"),
+        ("riesco a ricevere ma non a inviare", "send"),
+        ("mis proveedores dicen q les rebotan los correos q me mandan", "receive"),
+        ("le mail che mando ai clienti non arrivano", "send"),
+        ("Nothing bounces back to her, it just never arrives at anna@example.org", "receive"),
+        ("NO PUEDO MANDAR NINGUN CORREO DESDE RECEPCION@GARCIA.EXAMPLE", "send"),
+    ],
+)
+def test_sending_or_receiving_is_read_from_the_sentence(said: str, direction: str) -> None:
+    assert read(said, classify=False).direction == direction
+
+
+@pytest.mark.parametrize(
+    ("said", "webmail"),
+    [
+        ("in webmail le mail ci sono tutte", "works"),
+        ("non funziona neanche da webmail", "fails"),
+        ("no, en el webmail tampoco llegan", "fails"),
+        ("Dalla webmail invece entro tranquillamente e vedo tutte le mail nuove", "works"),
+        ("webmail? havent tried", "not_tried"),
+        ("no se q es eso del webmail", "not_tried"),
+        ("no it does not fail in webmail", "works"),
+    ],
+)
+def test_what_webmail_does_is_read_from_the_sentence(said: str, webmail: str) -> None:
+    assert read(said, classify=False).webmail == webmail
+
+
+def test_a_program_named_where_webmail_or_both_is_offered() -> None:
+    r = read("Thunderbird in ufficio e a volte la webmail dal telefono", classify=False)
+    assert r.program == "Thunderbird"
+    assert read("Outlook 2019 sul pc", classify=False).program == "Outlook 2019"
+    assert read("la leggo con l'app Mail dell'iPad", classify=False).program == "iPad Mail"
+
+
+def test_an_smtp_server_that_is_not_ours_is_found() -> None:
+    assert "smtp.orange.fr" in read("it uses smtp.orange.fr I think", classify=False).hosts
+
+
+@pytest.mark.parametrize(
+    ("said", "error"),
+    [
+        ("Outlook mi dice 550 5.7.1 relaying denied quando invio", "550 5.7.1 relaying denied"),
+        ("Error 0x800CCC0E when I click send", "0x800CCC0E"),
+        ("me tira 'No se puede obtener el correo.' y nada", "No se puede obtener el correo."),
+        ("There's no error, it just never arrives", ""),
+    ],
+)
+def test_the_error_is_copied_word_for_word(said: str, error: str) -> None:
+    assert read(said, classify=False).error == error
+
+
+def test_a_pasted_bounce_is_one_error_with_all_its_lines() -> None:
+    pasted = "vi incollo l'errore:\nMail Delivery Failed\n550 5.1.1 <x@y.example>: User unknown"
+    bounce = "Mail Delivery Failed\n550 5.1.1 <x@y.example>: User unknown"
+    assert read(pasted, classify=False).error == bounce
+
+
+@pytest.mark.parametrize(
+    ("said", "moment"),
+    [
+        ("domenica pomeriggio tipo 4 e mezza", datetime(2026, 11, 15, 16, 30, tzinfo=ROME)),
+        ("el jueves a las 8 y pico de la noche", datetime(2026, 11, 19, 20, 0, tzinfo=ROME)),
+        ("Friday, half 4-ish", datetime(2026, 11, 13, 16, 30, tzinfo=ROME)),
+        ("on the 3rd at 09:40", datetime(2026, 11, 3, 9, 40, tzinfo=ROME)),
+        ("Monday morning, 10ish", datetime(2026, 11, 16, 10, 0, tzinfo=ROME)),
+        ("ieri pomerigio alle 3", datetime(2026, 11, 19, 15, 0, tzinfo=ROME)),
+        ("el 18 a las 13:40", datetime(2026, 11, 18, 13, 40, tzinfo=ROME)),
+        ("about an hour ago", datetime(2026, 11, 20, 10, 0, tzinfo=ROME)),
+        ("11/18 at 2pm", datetime(2026, 11, 18, 14, 0, tzinfo=ROME)),
+        ("el martes a media mañana", datetime(2026, 11, 17, 11, 0, tzinfo=ROME)),
+        ("antier como a las 4 de la tarde", datetime(2026, 11, 18, 16, 0, tzinfo=ROME)),
+    ],
+)
+def test_colloquial_dates(said: str, moment: datetime) -> None:
+    assert parse_sent_at(said, NOW, ROME) == moment
+
+
+def test_a_date_is_found_inside_a_story() -> None:
+    story = (
+        "Da ieri non arriva niente. Il sig. Bianchi mi ha mandato ieri pomeriggio verso le "
+        "4 e mezza una mail con oggetto “preventivo”."
+    )
+    assert find_sent_at(story, NOW, ROME) == datetime(2026, 11, 19, 16, 30, tzinfo=ROME)
+
+
+def test_the_model_is_learned_from_the_corpus_and_knows_every_intent() -> None:
+    corpus = read_corpus()
+    for lang in ("it", "es", "en"):
+        counts: dict[str, int] = {}
+        for ex in corpus:
+            if ex.language == lang:
+                counts[ex.intent] = counts.get(ex.intent, 0) + 1
+        assert len(counts) == 25 and min(counts.values()) >= 40, (lang, counts)
+    model = load_model()
+    assert set(model.intents) == {ex.intent for ex in corpus}
+
+
+def test_held_out_messages_are_mostly_understood() -> None:
+    """A model trained without every fifth message still places most of them right."""
+    corpus = read_corpus()
+    train = [ex for i, ex in enumerate(corpus) if i % 5]
+    held = [ex for i, ex in enumerate(corpus) if not i % 5]
+    model = IntentModel.train(train)
+    right = sum(model.guess(ex.text).intent == ex.intent for ex in held)
+    assert right / len(held) > 0.75  # bench/bench_understanding.py prints the figures
+
+
+@pytest.mark.parametrize(
+    ("opening", "state"),
+    [
+        ("vorrei un indirizzo nuovo per il magazziniere che inizia lunedì", "admin_mailbox"),
+        ("my iPad keeps popping up the password box for email", "email_mailbox"),
+        ("il sito www.rossi-srl.example non si apre da stamattina", "summary"),
+        ("come devo configurare il firewall per la posta?", "out_of_scope"),
+        ("how do I set up Avast so it stops blocking my email?", "out_of_scope"),
+    ],
+)
+def test_an_opening_that_describes_the_problem_goes_to_its_form(
+    chat: Chat, opening: str, state: str
+) -> None:
+    chat.say(opening)
+    assert chat.state == state, chat.text
+
+
+def test_a_long_first_message_leaves_only_the_missing_questions(
+    chat: Chat, store: SqlStore
+) -> None:
+    chat.say(
+        "Da ieri non riesco a inviare da info@rossi-srl.example: Outlook mi dice "
+        "'550 5.7.1 Relaying denied', il server in uscita è smtp.example.net e anche dalla "
+        "webmail non parte niente. Succede con tutti i destinatari."
+    )
+    # mailbox, direction, SMTP server, webmail, addresses, program, error: all known
+    assert chat.asking == "examples.sender", chat.text
+    chat.say("da info@rossi-srl.example a cliente@fornitore.example, oggetto 'Offerta', ieri 15:30")
+    assert chat.asking == "examples.more", chat.text  # the whole example in one answer
+    chat.choose("no")
+    assert chat.state == "summary"
+    assert "Some of this I took from what you wrote" in chat.text or "Alcune" in chat.text
+    chat.choose("yes")
+    ticket = store.ticket(chat.ticket or "")
+    assert ticket is not None
+    assert (ticket["category"], ticket["direction"], ticket["smtp_is_provider"]) == (
+        "email_sending",
+        "send",
+        True,
+    )
+    assert ticket["webmail_fails"] is True and ticket["addresses"] is None
+    assert (ticket["client"], ticket["client_name"]) == ("both", "Outlook")
+    assert ticket["error_text"] == "550 5.7.1 Relaying denied"
+    assert ticket["examples"] == [
+        {
+            "sender": "info@rossi-srl.example",
+            "recipient": "cliente@fornitore.example",
+            "subject": "Offerta",
+            "sent_at": "2026-11-19T15:30+01:00",
+        }
+    ]
+
+
+def test_an_unsure_opening_asks_did_you_mean_with_a_few_topics(chat: Chat) -> None:
+    chat.say("I have a question about my account")
+    assert chat.state == "clarify" and chat.asking == "topic"
+    assert "Did you mean one of these?" in chat.text
+    assert 2 <= len(chat.choices) <= 3  # never the whole menu again
+    chat.choose(chat.choices[0])
+    assert chat.state not in ("menu", "clarify")
+
+
+def test_two_misunderstandings_offer_a_person_who_gets_everything_said(
+    chat: Chat, store: SqlStore
+) -> None:
+    chat.say("mail from clients never reaches bookings@example.org since Monday")
+    assert chat.state == "email_webmail"
+    chat.say("the blue one is the blue one")
+    assert chat.state == "email_webmail" and chat.choices == ["yes", "no", "not_tried"]
+    chat.say("depends on the weather really")
+    assert "pass your request to a person" in chat.text
+    assert chat.choices == ["yes", "no", "not_tried", "human"]  # the buttons, and a person
+    chat.choose("human")
+    assert chat.state == "done"
+    ticket = store.ticket(chat.ticket or "")
+    assert ticket is not None and ticket["category"] == "general"
+    assert ticket["mailbox"] == "bookings@example.org"
+    assert "depends on the weather" in (ticket["description"] or "")
+
+
+def test_a_third_misunderstanding_hands_over_without_asking_again(
+    chat: Chat, store: SqlStore
+) -> None:
+    chat.say("mail from clients never reaches bookings@example.org since Monday")
+    for nonsense in ("the blue one is the blue one", "depends on the weather", "purple"):
+        chat.say(nonsense)
+    assert chat.state == "done" and chat.ticket is not None  # asked twice, never a third time
+    assert store.ticket(chat.ticket)["category"] == "general"  # type: ignore[index]
+
+
+def test_a_date_read_wrong_twice_is_kept_as_typed(chat: Chat, store: SqlStore) -> None:
+    chat.say(
+        "I can't receive mail at info@example.org from anna@rossi-srl.example, webmail too, "
+        "with everyone, only webmail, no error"
+    )
+    assert chat.asking == "examples.subject", chat.text
+    chat.say("Invoice 42")
+    chat.say("when the moon was full")
+    assert chat.asking == "examples.sent_at"
+    chat.say("right after the power cut")
+    assert "I noted it as you wrote it" in chat.text
+    assert chat.asking == "examples.more"
+    chat.choose("no")
+    chat.choose("yes")
+    ticket = store.ticket(chat.ticket or "")
+    assert ticket is not None
+    assert ticket["examples"][0]["sent_at_text"] == "right after the power cut"
