@@ -388,6 +388,7 @@ class Engine:
             and len(reading.text.split()) > SOCIAL_WORDS
             and d.conv.state not in VERBATIM_STATES
             and d.conv.state not in ("summary", "ticket_question", *AFTER_END)
+            and d.conv.state not in ("email_client", "email_client_name")  # programs are asked
         )
 
     def _wants_person(self, reading: Reading) -> bool:

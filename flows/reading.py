@@ -195,7 +195,7 @@ _WEBMAIL_WORKS = re.compile(
     re.IGNORECASE,
 )
 _WEBMAIL_FAILS = re.compile(
-    r"(?<!\w)(tp|tmp|tmb|tb|tbn|tampoc\w*|nemmen\w*|neanch\w*|idem|ni siquiera|nemmeno|"
+    r"(?<!\w)(tp|tmp|tmb|tb|tbn|ta[nm]poc\w*|nemmen\w*|neanch\w*|idem|ni siquiera|nemmeno|"
     r"not even|anke|"
     r"(?:nn|non|no|not) (?:va|vanno|funziona\w*|parte|partono|arriva\w*|llega\w*|funciona\w*|sale|"
     r"salen|carga|entra|riesco|puedo|se ve|si vede|c'[eè]|hay|est[aá]n?|ci sono|works?|sends?|"
@@ -395,12 +395,13 @@ def direction_in(text: str) -> Said | None:
     urgent = _URGENT.split(text, maxsplit=1)
     if len(urgent) == 3 and (first := direction_in(urgent[2])) in ("send", "receive"):
         return first  # "né ricevo né invio, ma la cosa più grave è che non arrivano"
-    if (
-        _SEND_STEM.search(text)
-        and _RECEIVE_STEM.search(text)
-        and (_neither_nor(text) or _BOTH_WORDS.search(text))
-    ):
-        return "both"
+    for part in re.split(r"[.;!?\n]+", text):  # "né ricevo né invio", in one sentence
+        if (
+            _SEND_STEM.search(part)
+            and _RECEIVE_STEM.search(part)
+            and (_neither_nor(part) or _BOTH_WORDS.search(part))
+        ):
+            return "both"
     broken: set[str] = set()
     working: set[str] = set()
     weak: set[str] = set()

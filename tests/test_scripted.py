@@ -24,12 +24,9 @@ from tests.support.scripted import problems, run, scripts
 KNOWN_FAILING: frozenset[str] = frozenset(
     {
         "en-28",
-        "es-02",
         "es-07",
-        "es-09",
         "es-16",
         "h-en-02",
-        "h-es-03",
         "h-es-07",
         "h-es-09",
         "h-it-09",
