@@ -90,12 +90,19 @@ def features(text: str) -> list[str]:
     found = set(words)
     found.update(f"{a} {b}" for a, b in pairwise(words))
     for w in set(words):
-        if w.startswith("z") and w[1:2] in ("d", "n", "e", "h", "s"):
-            continue  # placeholders count as words only
-        padded = f"<{w}>"
-        for n in (3, 4, 5):
-            found.update("#" + padded[i : i + n] for i in range(len(padded) - n + 1))
+        found.update(_grams(w))
     return sorted(found)
+
+
+@lru_cache(maxsize=65536)
+def _grams(word: str) -> tuple[str, ...]:
+    """Return the character n-grams of one word (placeholders have none)."""
+    if word.startswith("z") and word[1:2] in ("d", "n", "e", "h", "s"):
+        return ()
+    padded = f"<{word}>"
+    return tuple(
+        "#" + padded[i : i + n] for n in (3, 4, 5) for i in range(len(padded) - n + 1)
+    )
 
 
 @dataclass(frozen=True)
