@@ -294,7 +294,7 @@ def _clock(rest: str, pm: bool, am: bool) -> time | None:
     before one that follows it ("ish", "o'clock", "circa").
     """
     rest = " " + " ".join(NUMBER_WORDS.get(w, w) for w in rest.split()) + " "
-    rest = re.sub(r"(\d)\s*-?\s*ish\b", r"\1 ish", rest)
+    rest = re.sub(r"(\w)\s*-?\s*ish\b", r"\1 ish", rest)  # "10ish", "5pm-ish"
     found: tuple[int, int, str | None] | None = None
     if m := re.search(r" (\d{1,2})[:.h](\d{2}) ?(am|pm)? ", rest):
         found = (int(m[1]), int(m[2]), m[3])

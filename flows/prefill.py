@@ -308,7 +308,10 @@ def example_in(
     others_ = [a for a in others_ if not own_address(r.text, a)]
     if is_correction(r.text):  # "from sales@example.com, sorry, I mean sales@example.org"
         others_ = [a for a in others_ if not hosted(a)]
-    lone = len(others_) == 1 and case.direction in ("send", "receive")
+    lone = (len(others_) == 1 or (sent_at is not None and not others_)) and case.direction in (
+        "send",
+        "receive",
+    )  # one other party, or a time said: "ci ha mandato le fatture ieri verso le 16"
     if not lone and sum(x is not None and x != [] for x in (others_ or None, subject, sent_at)) < 2:
         return None  # a lone date ("since yesterday") is no example; one other party is
     roles = _roles(r.text, others_)

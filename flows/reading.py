@@ -134,6 +134,16 @@ _URGENT = re.compile(
     r"above all|first of all|more urgent|urgent one)\b",
     re.IGNORECASE,
 )
+_CORRECTED = re.compile(
+    r"\b(?:anzi|actually|i mean|i meant|sorry,? no|no wait|wait,? no|mejor dicho|perd[oó]n,? no|"
+    r"en realidad|in realt[aà]|scusi,? no|correction)\b",
+    re.IGNORECASE,
+)
+_UNTRIED = re.compile(
+    r"\b(non (?:ci )?ho (?:neanche |nemmeno |ancora )?provato|haven'?t (?:even )?tried|"
+    r"didn'?t try|no (?:lo )?he probado|ni lo he probado|not tried)\b",
+    re.IGNORECASE,
+)
 _CLAUSES = re.compile(
     r"[.;!?\n]+|,|\b(?:but|ma|pero|per[oò]|however|mentre|while|mientras)\b", re.IGNORECASE
 )
@@ -379,7 +389,9 @@ def program_in(text: str) -> str | None:
     after = folded[best[0] + len(spelling) + 2 :].split()
     version = after[0] if after and re.fullmatch(r"(19|20)\d\d|\d{2,3}|365|xp", after[0]) else ""
     if version and version not in name.lower():
-        return f"{name} {version}"
+        name = f"{name} {version}"
+    if spelling not in name.lower():
+        name = f"{name} ({spelling})"  # the customer's words too: "Android mail (samsung)"
     return name
 
 
@@ -392,6 +404,9 @@ def direction_in(text: str) -> Said | None:
     """
     text = _HOSTNAME.sub(" ", _ADDRESS.sub(" ", text.replace("\u2019", "'")))
     text = _QUOTED.sub(" ", text)  # a quoted error or button ("Invio/ricezione") is not theirs
+    fixed = _CORRECTED.split(text)
+    if len(fixed) > 1 and (after := direction_in(fixed[-1])) is not None:
+        return after  # "non ricevo... anzi no, è l'invio che non va"
     urgent = _URGENT.split(text, maxsplit=1)
     if len(urgent) == 3 and (first := direction_in(urgent[2])) in ("send", "receive"):
         return first  # "né ricevo né invio, ma la cosa più grave è che non arrivano"
@@ -423,8 +438,8 @@ def direction_in(text: str) -> Said | None:
             ways = {"receive"}  # "rebotan los correos que me mandan"
         elif not ways and to_me:
             ways = {"receive"}  # "no one can email us"
-        if not ways:
-            continue
+        if not ways or _UNTRIED.search(clause):
+            continue  # "inviare non ci ho neanche provato" says nothing of sending
         if _FAILS.search(clause):
             broken |= ways
             if ways == {"receive"} and not _STRONG_RECEIVE.search(clause) and not to_me:

@@ -723,7 +723,8 @@ class Dialog(Texts):
 
     def take_ex_sender(self, value: str) -> None:
         self.case.more = False
-        self.case.draft = Example(sender=value)
+        self._update_draft(sender=value)  # keeps what the message already said of it
+        self.finish_when_complete()
 
     def take_ex_recipient(self, value: str) -> None:
         self._update_draft(recipient=value)
