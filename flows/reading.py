@@ -92,7 +92,8 @@ _RECEIVE_STEM = re.compile(
     r"\b(ricev\w*|rivev\w*|ricezione|arriv\w*|recib\w*|recv\w*|recepci\w*|lleg\w*|"
     r"receiv\w*|reciev\w*|recive\w*|incoming|entrata|entrada|entrant\w*|inbox|"
     r"com(?:es|ing|e) (?:in|into|through)|reach(?:es|ing)? me|entrano|entran|scaric\w*|"
-    r"descarg\w*|download\w*|get (?:any |new |my )?(?:e-?mails?|mail)|getting (?:e-?mails?|mail)|"
+    r"descarg\w*|download\w*|no me baja|bajar el correo|baja el correo|baja los correos|"
+    r"get (?:any |new |my )?(?:e-?mails?|mail)|getting (?:e-?mails?|mail)|"
     r"get mail|show(?:s|ing)? up)\b",
     re.IGNORECASE,
 )
@@ -208,8 +209,10 @@ _WEBMAIL_FAILS = re.compile(
     r"(?<!\w)(tp|tmp|tmb|tb|tbn|ta[nm]poc\w*|nemmen\w*|neanch\w*|idem|ni siquiera|nemmeno|"
     r"not even|anke|"
     r"(?:nn|non|no|not) (?:va|vanno|funziona\w*|parte|partono|arriva\w*|llega\w*|funciona\w*|sale|"
-    r"salen|carga|entra|riesco|puedo|se ve|si vede|c'[eè]|hay|est[aá]n?|ci sono|works?|sends?|"
+    r"salen|carga\w*|entra\w*|riesc\w*|pued\w*|se ven?|si vedono|si vede|c'[eè]|hay|est[aá]n?|"
+    r"ci sono|works?|sends?|"
     r"loads?|opens?|ricev\w*|recib\w*|inv\w*|env[ií]\w*|mand\w*)|nada|niente|nulla|nothing|"
+    r"never|mai|nunca|turned up|didn'?t (?:arrive|turn up|get there)|non [eè] arrivat\w*|"
     r"no difference|nessuna differenza|ninguna diferencia|da igual|lo stesso|lo mismo|"
     r"non funziona|non va|neanche|nemmeno|neppure|stess[oa](?! password)|uguale|anche|pure|"
     r"doesn't|does not|doesnt|not work|isn't|fails|failing|either|too|also|same|"
