@@ -478,12 +478,19 @@ def _joined(text: str) -> bool:
 def _phrase_direction(text: str) -> Said | None:
     if len(text.split()) > PHRASE_WORDS:
         return None  # the phrase table reads answers; a story is read by its clauses
+    if not set(tokens(text)) & _direction_words():
+        return None  # no word of any sending or receiving phrase: nothing to match
     found = match_phrases(text, {"send": _phrases("send"), "receive": _phrases("receive")})
     return "send" if found == "send" else "receive" if found == "receive" else None
 
 
 def _neither_nor(text: str) -> bool:
     return len(_NEGATIVE_AROUND.findall(text)) >= 2
+
+
+@lru_cache(maxsize=1)
+def _direction_words() -> frozenset[str]:
+    return frozenset(w for i in ("send", "receive") for p in _phrases(i) for w in tokens(p))
 
 
 @lru_cache(maxsize=64)
