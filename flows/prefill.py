@@ -220,9 +220,18 @@ _SUBJECT = re.compile(
 )
 
 
+_SYSTEM = re.compile(r"^(mailer-daemon|postmaster|no-?reply-?bounce|bounces?)@", re.I)
+_BOUNCE_SUBJECT = re.compile(
+    r"undeliver|returned to sender|returned mail|delivery status|delivery failure|"
+    r"mail delivery failed|non recapitabil|mancato recapito|no se puede entregar|"
+    r"no entregado|failure notice",
+    re.I,
+)
+
+
 def subject_in(text: str) -> str | None:
-    """Return the subject a message names ("con oggetto “Fattura 42”")."""
-    m = _SUBJECT.search(text)
+    """Return the subject a message names ("con oggetto “Fattura 42”"), not a bounce's own."""
+    m = next((m for m in _SUBJECT.finditer(text) if not _BOUNCE_SUBJECT.search(m[0])), None)
     if m is None:
         return None
     subject = (m[1] or m[2] or "").strip()
@@ -305,7 +314,7 @@ def example_in(
     others_ = [a for a in r.addresses if a != case.mailbox.lower() and a != case.mailbox]
     subject = subject_in(r.text)
     sent_at = when(r.text)
-    others_ = [a for a in others_ if not own_address(r.text, a)]
+    others_ = [a for a in others_ if not own_address(r.text, a) and not _SYSTEM.match(a)]
     if is_correction(r.text):  # "from sales@example.com, sorry, I mean sales@example.org"
         others_ = [a for a in others_ if not hosted(a)]
     lone = (len(others_) == 1 or (sent_at is not None and not others_)) and case.direction in (

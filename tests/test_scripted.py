@@ -31,7 +31,6 @@ KNOWN_FAILING: frozenset[str] = frozenset(
         "g-es-04",
         "g-es-06",
         "g-it-09",
-        "h-en-02",
         "h-es-07",
         "h-es-09",
         "h-it-09",
