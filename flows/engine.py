@@ -365,7 +365,7 @@ class Engine:
             corrected = read(tail).guess if tail is not None else None
             if corrected is not None:
                 case.action = _action_of(corrected.ranked) or case.action
-            elif case.action is None:
+            if case.action is None:
                 case.action = _action_of(reading.guess.ranked)
         d.check_dns_when_known()
         d.trigger("advance")

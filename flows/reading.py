@@ -118,6 +118,16 @@ _THEY_RECEIVE = re.compile(
     r"doesn'?t get|never get|won'?t get|les llega\w*|gli arriva\w*|le arriva\w*)\b",
     re.IGNORECASE,
 )
+# Others who do not get the customer's mail: "i clienti dicono che non gli arrivano".
+_OTHERS_MISS = re.compile(
+    r"\b(?:gli|les|them|a loro)\b.{0,12}\b(?:arriv|lleg|get|reach)\w*.{0,3}$|"
+    r"\b(?:non|nn|no|not|never|mai|nunca)\s+(?:\w+\s+)?(?:gli|les|them)\s+(?:\w+\s+)?"
+    r"(?:arriv|lleg|get|reach)\w*|"
+    r"\b(?:clienti|clientes|clients|customers|recipients|destinatari|destinatarios|they|ellos|"
+    r"loro)\b.{0,40}\b(?:non|nn|no|not|don'?t|never|nunca|mai)\b.{0,20}\b(?:arriv|lleg|ricev|"
+    r"recib|receiv|get)\w*",
+    re.IGNORECASE,
+)
 # "Arrive" and "reach" say nothing of the way: "the mails I send don't arrive".
 _STRONG_RECEIVE = re.compile(
     r"\b(mi ha mandato|mi hanno mandato|me ha mandado|me han mandado|me mand[oó]|me envi[oó]|"
@@ -137,6 +147,7 @@ _URGENT = re.compile(
 )
 _CORRECTED = re.compile(
     r"\b(?:anzi|actually|i mean|i meant|sorry,? no|no wait|wait,? no|mejor dicho|perd[oó]n,? no|"
+    r"no aspett\w|aspett\w,? no|no espera|espera,? no|o sea|cio[eè]|"
     r"en realidad|in realt[aà]|scusi,? no|correction)\b",
     re.IGNORECASE,
 )
@@ -160,7 +171,8 @@ _FAILS = re.compile(
     r"rimbalz\w*|rebot\w*|issue\w*|trouble|stuck|bloccat\w*|bloquead\w*|atascad\w*|"
     r"impossibile|imposible|unable|senza|sin|without|more|pi[uù]|torn\w* indietro|"
     r"devuelv\w*|devuelto|returned|come back|comes back|coming back|spam|junk|"
-    r"indesiderat\w*|no deseado)\b|n't|nt\b)",
+    r"indesiderat\w*|no deseado|sparisc\w*|spariscono|desaparec\w*|vanish\w*|"
+    r"disappear\w*)\b|n't|nt\b)",
     re.IGNORECASE,
 )
 _BOTH_WORDS = re.compile(
@@ -423,6 +435,7 @@ def direction_in(text: str) -> Said | None:
     broken: set[str] = set()
     working: set[str] = set()
     weak: set[str] = set()
+    i_send = bool(_FIRST_PERSON_SEND.search(text))
     for clause in _CLAUSES.split(text):
         ways = {
             w
@@ -441,6 +454,8 @@ def direction_in(text: str) -> Said | None:
             ways = {"receive"}  # "rebotan los correos que me mandan"
         elif not ways and to_me:
             ways = {"receive"}  # "no one can email us"
+        elif ways == {"receive"} and _OTHERS_MISS.search(clause) and i_send:
+            ways = {"send"}  # "le mail che mando ... i clienti dicono che non gli arrivano"
         if not ways or _UNTRIED.search(clause):
             continue  # "inviare non ci ho neanche provato" says nothing of sending
         if _FAILS.search(clause):
