@@ -19,7 +19,7 @@ from transitions import Machine
 
 from flows.model import AttachmentRef, Context, Conversation, Event, Notice
 from flows.policy import Policy
-from flows.prefill import CORRECTION, VERBATIM_STATES
+from flows.prefill import VERBATIM_STATES, after_correction
 from flows.questions import QUESTIONS, Question
 from flows.reading import Reading, read
 from flows.text import N_, Bubble, Choice, Lines, T, Turn, t, tn
@@ -130,13 +130,6 @@ def _routes(ranked: tuple[tuple[str, float], ...]) -> list[tuple[str, float]]:
         totals[key] = totals.get(key, 0.0) + p
         names.setdefault(key, intent)
     return [(names[k], totals[k]) for k in names]
-
-
-def _after_correction(text: str) -> str | None:
-    """Return what follows the last correction in a message ("... anzi no, ..."), if any."""
-    found = list(CORRECTION.finditer(text))
-    tail = text[found[-1].end() :] if found else ""
-    return tail if len(tail.split()) >= 2 else None
 
 
 def _facts(reading: Reading) -> bool:
@@ -361,8 +354,9 @@ class Engine:
                 case.description = "\n".join(described)
                 case.taken.append("description")
         if topic == "mailbox_admin" and reading and reading.guess:
-            tail = _after_correction(reading.text)  # "cancellare... anzi no, una nuova"
-            corrected = read(tail).guess if tail is not None else None
+            tail = after_correction(reading.text)  # "cancellare... anzi no, una nuova"
+            said_again = tail != reading.text and len(tail.split()) >= 2
+            corrected = read(tail).guess if said_again else None
             if corrected is not None:
                 case.action = _action_of(corrected.ranked) or case.action
             if case.action is None:

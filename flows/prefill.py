@@ -37,7 +37,7 @@ MAILBOX_STATES = frozenset({"email_mailbox", "admin_mailbox", "password_mailbox"
 DOMAIN_STATES = frozenset({"dns_domain", "domain_name", "hosting_domain"})
 EXAMPLE_STATES = frozenset({"ex_sender", "ex_recipient", "ex_subject", "ex_sent_at"})
 
-CORRECTION = re.compile(
+_CORRECTION = re.compile(
     r"\b(actually|in fact|sorry|i meant|i mean|my mistake|correction|no wait|not \w+ but|"
     r"anzi|in realt[aà]|scus\w*|mi sono sbagliat\w*|volevo dire|intendevo|ho sbagliato|"
     r"en realidad|perd[oó]n\w*|me equivoqu[eé]|quer[ií]a decir|quise decir|mejor dicho|"
@@ -59,11 +59,12 @@ _SERVER_WORDS = re.compile(r"\b(smtp|server|servidor|servizio|outgoing|uscita|sa
 
 def is_correction(text: str) -> bool:
     """Tell whether a message corrects something said before."""
-    return bool(CORRECTION.search(text))
+    return bool(_CORRECTION.search(text))
 
 
-def _after_last_correction(text: str) -> str:
-    found = list(CORRECTION.finditer(text))
+def after_correction(text: str) -> str:
+    """Return what follows the last correction in a message ("... anzi no, ..."), or all of it."""
+    found = list(_CORRECTION.finditer(text))
     return text[found[-1].end() :] if found else text
 
 
@@ -103,7 +104,7 @@ def fill(
         if asked in EXAMPLE_STATES:
             ours = []  # the example's sender and recipient are the example's own
         if len(ours) > 1 and changes:  # "from sales@example.com, sorry, I mean sales@example.org"
-            after = _after_last_correction(r.text)
+            after = after_correction(r.text)
             ours = [a for a in ours if a.lower() in after.lower()][-1:] or ours
         if len(ours) > 1:  # "at info@… from anna@…": the sender is not the mailbox
             roles = _roles(r.text, ours)
@@ -350,14 +351,7 @@ def example_from(r: Reading, asked: str, draft: Example | None) -> dict[str, str
     found: dict[str, str] = {}
     if asked not in ("ex_sender", "ex_recipient") or len(r.addresses) < 2:
         return found
-    text = r.text
-    roles: dict[str, str] = {}
-    for address in r.addresses[:2]:
-        before = text[: text.lower().find(address.lower())][-25:].lower()
-        if re.search(r"\b(to|a|per|verso|para|hacia|destinatario|recipient)\s*:?\s*$", before):
-            roles.setdefault("recipient", address)
-        elif re.search(r"\b(from|da|de|desde|mittente|remitente|sender)\s*:?\s*$", before):
-            roles.setdefault("sender", address)
+    roles = _roles(r.text, list(r.addresses))
     first, second = r.addresses[0], r.addresses[1]
     if asked == "ex_sender":
         found["sender"] = roles.get("sender", first)
