@@ -25,12 +25,12 @@ from flows.reading import Reading, read
 from flows.text import N_, Bubble, Choice, Lines, T, Turn, t, tn
 from flows.texts import CATEGORY_LABELS, STATUS_LABELS
 from flows.triage import (
+    AS_TYPED,
     FUTURE_DATE,
     MAX_SHORT,
     OLD_DATE,
     STALE,
     TRANSITIONS,
-    VERBATIM,
     Dialog,
     Invalid,
     _action_of,
@@ -419,8 +419,7 @@ class Engine:
                         text=value,
                     )
                 )
-                value = VERBATIM + value
-            d.answer = None
+            d.answer = AS_TYPED
             getattr(d, f"take_{conv.state}")(value)
             d.trigger("advance")
             return self._turn(d)

@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import replace
+from datetime import datetime
 from email.utils import parsedate_to_datetime
 
 from flows.model import Case, Example
@@ -260,7 +261,7 @@ _HEADER_ROLES = {
 }  # fmt: skip
 
 
-def headers_in(text: str, when: Callable[[str], str | None]) -> dict[str, str]:
+def headers_in(text: str, when: Callable[[str | datetime], str | None]) -> dict[str, str]:
     """Read a pasted message's header lines (From:, To:, Subject:, Date:)."""
     found: dict[str, str] = {}
     for m in _HEADER.finditer(text):
@@ -277,11 +278,7 @@ def headers_in(text: str, when: Callable[[str], str | None]) -> dict[str, str]:
                 moment = parsedate_to_datetime(value)
             except (TypeError, ValueError, IndexError):
                 moment = None
-            iso = (
-                when(value)
-                if moment is None or moment.tzinfo is None
-                else when("\x00" + moment.isoformat())
-            )
+            iso = when(value if moment is None or moment.tzinfo is None else moment)
             if iso:
                 found[role] = iso
     return found
@@ -291,7 +288,7 @@ def example_in(
     r: Reading,
     case: Case,
     hosted: Callable[[str], bool],
-    when: Callable[[str], str | None],
+    when: Callable[[str | datetime], str | None],
 ) -> Example | None:
     """Read an example message from a description of the problem, when it gives one.
 
@@ -346,7 +343,7 @@ def _roles(text: str, addresses: list[str]) -> dict[str, str]:
     return roles
 
 
-def example_from(r: Reading, asked: str, draft: Example | None) -> dict[str, str]:
+def example_from(r: Reading, asked: str) -> dict[str, str]:
     """Read more of an example than was asked: "from x@a to y@b", a quoted subject."""
     found: dict[str, str] = {}
     if asked not in ("ex_sender", "ex_recipient") or len(r.addresses) < 2:

@@ -180,11 +180,6 @@ _BOTH_WORDS = re.compile(
     r"in and out|ne in entrata ne in uscita|ni entra ni sale)\b",
     re.IGNORECASE,
 )
-_CONTRAST = re.compile(
-    r"\b(but|ma|pero|per[oò]|only|solo|s[oó]lo|soltanto|just|except|tranne|excepto|"
-    r"can|riesco|puedo|posso|funziona|works|funciona|fine|bene|bien)\b",
-    re.IGNORECASE,
-)
 _ONLY = re.compile(
     r"\b(only|just|solo|s[oó]lo|soltanto|solamente|unicamente|únicamente)\b", re.IGNORECASE
 )

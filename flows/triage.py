@@ -60,7 +60,7 @@ from flows.understand import (
 MAX_TEXT = 8000
 MAX_SHORT = 300
 MAX_SAID = 40  # messages kept for a handoff
-VERBATIM = "\x00verbatim:"  # a reader's value kept as typed (it could not be read)
+AS_TYPED = "as_typed"  # the answer: a value kept as typed, since it could not be read
 IDENTIFY_CONFIDENCE = 0.8  # how sure the language identifier must be to switch by itself
 
 
@@ -422,7 +422,7 @@ class Dialog(Texts):
             at_summary=at_summary,
         )
         if asked in ("ex_sender", "ex_recipient") and c.draft is not None:
-            more = example_from(reading, asked, c.draft)
+            more = example_from(reading, asked)
             subject = subject_in(reading.text)
             if subject and c.draft.subject is None:
                 more["subject"] = subject
@@ -445,15 +445,15 @@ class Dialog(Texts):
                 c.taken.append(name)
         return filled
 
-    def sent_at_in(self, text: str) -> str | None:
-        """Find when an example was sent; "\\x00" + ISO: a moment already read (a header)."""
+    def sent_at_in(self, said: str | datetime) -> str | None:
+        """Find when an example was sent, in words or as a moment already read (a header)."""
         zone = self.policy.office_hours.zone
-        if text.startswith("\x00"):
-            moment = datetime.fromisoformat(text[1:]).astimezone(zone)
+        if isinstance(said, datetime):
+            moment = said.astimezone(zone)
             if not (self.ctx.now - timedelta(days=366) <= moment <= self.ctx.now):
                 return None
             return moment.isoformat(timespec="minutes")
-        found = find_sent_at(text, self.ctx.now, zone)
+        found = find_sent_at(said, self.ctx.now, zone)
         return found.isoformat(timespec="minutes") if found else None
 
     def finish_when_complete(self) -> None:
@@ -680,7 +680,9 @@ class Dialog(Texts):
     take_password_mailbox = take_email_mailbox
 
     def take_email_direction(self, value: str) -> None:
-        direction: Direction = value if value in ("send", "both") else "receive"  # type: ignore[assignment]
+        direction: Direction = "receive"
+        if value in ("send", "both"):
+            direction = "send" if value == "send" else "both"
         if direction != self.case.direction and direction == "receive":
             self.case.smtp_is_provider = None
         self.case.direction = direction
@@ -735,8 +737,8 @@ class Dialog(Texts):
         self.finish_when_complete()
 
     def take_ex_sent_at(self, value: str) -> None:
-        if value.startswith(VERBATIM):
-            self._update_draft(sent_at="", sent_at_text=value.removeprefix(VERBATIM))
+        if self.answer == AS_TYPED:
+            self._update_draft(sent_at="", sent_at_text=value)
         else:
             self._update_draft(sent_at=value, sent_at_text="")
         self.finish_when_complete()
