@@ -160,8 +160,12 @@ def parse_sent_at(text: str, now: datetime, zone: ZoneInfo) -> datetime:
     local_now = now.astimezone(zone)
     folded = normalize(text, keep="/:").replace("'", " ")
     folded = " ".join(_spelled(w) for w in folded.split())
-    for said, word in (("media manana", "mediamanana"), ("meta mattina", "metamattina"),
-                       ("mid morning", "midmorning"), ("mid-morning", "midmorning")):
+    for said, word in (
+        ("media manana", "mediamanana"),
+        ("meta mattina", "metamattina"),
+        ("mid morning", "midmorning"),
+        ("mid-morning", "midmorning"),
+    ):
         folded = folded.replace(said, word)  # not "tomorrow" ("mañana")
     if (ago := _ago(folded)) is not None:
         return (local_now - ago).replace(second=0, microsecond=0)
@@ -268,8 +272,10 @@ def _parse(said: str, today: date) -> _Parts:
     clock = _clock(rest, pm, am)
     if clock is None:
         words = [w for w in rest.split() if w not in FILLER and w not in VAGUE]
-        return _Parts(day, None) if not any(c.isdigit() for c in "".join(words)) else _Parts(
-            None, None
+        return (
+            _Parts(day, None)
+            if not any(c.isdigit() for c in "".join(words))
+            else _Parts(None, None)
         )
     return _Parts(day, clock)
 

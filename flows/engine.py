@@ -59,6 +59,8 @@ SOCIAL_CONFIDENCE = 0.5  # "a person please"
 SURE_CONFIDENCE = 0.45  # an intent this sure
 LEAVE_CONFIDENCE = 0.7  # an answer this surely out of scope ends the path there
 SIGNAL_CONFIDENCE = 0.2  # an out-of-scope subject named, and this likely the request
+LEAD_CONFIDENCE = 0.3  # an unsure request of a specific form this likely ...
+LEAD = 0.12  # ... and this far ahead of the next one is taken without asking
 SIGNALS = {"antivirus": "oos_antivirus", "firewall": "oos_firewall"}
 SHORT_ANSWER = 3  # words: a longer answer is read for its facts before its phrases
 SOCIAL_WORDS = 6  # a greeting or a thank-you alone is a short message
@@ -141,8 +143,6 @@ def _evidence(reading: Reading) -> str | None:
     if reading.error or reading.direction or reading.webmail:
         return "email_generic"
     return None
-
-
 
 
 class Engine:
@@ -231,7 +231,7 @@ class Engine:
             offered = {c.id for c in self.choices(d, QUESTIONS[conv.state])}
             if event.value in offered and event.ref in (None, conv.asked):
                 return self._route(d, event.value, None)
-        if reading is not None and self._wants_person(reading):
+        if reading is not None and self._wants_person(reading) and not self._agrees(d, reading):
             return self._hand_off(d)
         if reading is not None and self._leaves_scope(d, reading):
             return self._route(d, reading.intent or "", reading)  # "nn so usare Thunderbird"
@@ -309,6 +309,10 @@ class Engine:
             unsure = guess.confidence < CLARIFY_CONFIDENCE
             if phrased is not None and (phrased in offered or unsure):
                 return self._route(d, phrased, reading)
+            runner_up = ranked[1][1] if len(ranked) > 1 else 0.0
+            specific = ROUTES.get(best, ("", {}))[0] not in ("email", "other", "answer")
+            if specific and sure >= LEAD_CONFIDENCE and sure - runner_up >= LEAD:
+                return self._route(d, best, reading)  # "...cambiar la clave urgente": a form
             if evidence is not None:
                 return self._route(d, evidence, reading)
             if guess.confidence < CLARIFY_CONFIDENCE:  # no idea at all: the menu, with a hint
@@ -394,6 +398,14 @@ class Engine:
             and len(reading.text.split()) <= PERSON_WORDS
         )
 
+    def _agrees(self, d: Dialog, reading: Reading) -> bool:
+        """Tell whether the message answers the closed question yes ("sì, lo guardi un tecnico").
+
+        A yes to "open the ticket?" already puts a person on it.
+        """
+        q = QUESTIONS[d.conv.state]
+        return bool(q.choices or q.choices_from) and self._resolve(d, q, reading.text) == "yes"
+
     # Nobody is stuck ----------------------------------------------------------------
     def _missed(self, d: Dialog, q: Question, event: Event, hint: T) -> Turn:
         """An answer not understood: ask again once, then change strategy."""
@@ -432,8 +444,10 @@ class Engine:
         case = d.case
         case.handoff = True
         d.conv.misses = 0
-        if case.topic is None or not case.said:
+        story = [x for x in case.said if not self._wants_person(read(x))]
+        if case.topic is None:
             case.topic, case.other_topic = "other", "something_else"
+        if not story:  # "a person, please" and nothing else: what is it about?
             d.trigger("describe")
             return self._turn(d)
         said = "\n".join(case.said)

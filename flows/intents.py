@@ -100,9 +100,7 @@ def _grams(word: str) -> tuple[str, ...]:
     if word.startswith("z") and word[1:2] in ("d", "n", "e", "h", "s"):
         return ()
     padded = f"<{word}>"
-    return tuple(
-        "#" + padded[i : i + n] for n in (3, 4, 5) for i in range(len(padded) - n + 1)
-    )
+    return tuple("#" + padded[i : i + n] for n in (3, 4, 5) for i in range(len(padded) - n + 1))
 
 
 @dataclass(frozen=True)

@@ -69,9 +69,15 @@ def after_correction(text: str) -> str:
     return text[found[-1].end() :] if found else text
 
 
+def _find(text: str, address: str) -> int:
+    """Where `address` is written in `text` (not inside a longer one: "jose.almacen@…"), or -1."""
+    found = re.search(rf"(?<![\w.+-]){re.escape(address)}", text, re.IGNORECASE)
+    return found.start() if found else -1
+
+
 def own_address(text: str, address: str) -> bool:
     """Tell whether `text` speaks of `address` as the customer's own ("my gmail x@...")."""
-    at = text.lower().find(address.lower())
+    at = _find(text, address)
     if at < 0:
         return False
     before = text[:at]
@@ -107,7 +113,9 @@ def fill(
         if len(ours) > 1 and changes:  # "from sales@example.com, sorry, I mean sales@example.org"
             after = after_correction(r.text)
             ours = [a for a in ours if a.lower() in after.lower()][-1:] or ours
-        if len(ours) > 1:  # "at info@… from anna@…": the sender is not the mailbox
+        if len(ours) > 1:  # "...la de almacen@… NO hay que tocarla": not that one
+            ours = [a for a in ours if not _spared(r.text, a)] or ours
+        if len(ours) > 1 and topic == "email":  # "at info@… from anna@…": not the sender
             roles = _roles(r.text, ours)
             ours = [a for a in ours if a not in roles.values()] or ours
         if len(ours) == 1:
@@ -183,6 +191,27 @@ _REJECTED = re.compile(
 )
 
 
+# A mailbox named only to say it must stay as it is.
+_SPARED = re.compile(
+    r"\b(?:no (?:hay|hace falta) (?:que|q) toc\w*|no (?:la |lo |las |los )?toqu\w*|"
+    r"non (?:va |vanno |la |lo |le |li )?tocca\w*|non toccate|non toccare|"
+    r"(?:don'?t|do not|please don'?t) (?:touch|delete|remove|change)|leave (?:it|that|this)|"
+    r"(?:la|lo) seguimos usando|(?:la|lo) usiamo ancora|we still use|still in use|"
+    r"(?:deve|debe) (?:restare|quedar)|must stay|should stay|not that one|non quella|no esa)",
+    re.IGNORECASE,
+)
+
+
+def _spared(text: str, address: str) -> bool:
+    """Tell whether the sentence naming `address` says to leave it alone."""
+    at = _find(text, address)
+    if at < 0:
+        return False
+    start = max(text.rfind(".", 0, at), text.rfind("\n", 0, at)) + 1
+    ends = [i for i in (text.find(". ", at), text.find("\n", at)) if i >= 0]
+    return bool(_SPARED.search(text[start : min(ends, default=len(text))]))
+
+
 def _rejected(error: str) -> list[str]:
     """Return the address a pasted bounce says was refused ("<x@y>: host ... said")."""
     return [a for m in _REJECTED.finditer(error) for a in addresses_in(m[1] or m[2] or "")]
@@ -222,6 +251,15 @@ _SUBJECT = re.compile(
 )
 
 
+# When the problem began, not when a message was sent: "da ieri pomeriggio verso le 4, ...".
+_SINCE = re.compile(
+    r"\b(?:da|dal|dalla|dalle|desde|since|ever since|a partire da|starting)\s+"
+    r"(?:ieri|l'altro ieri|stamattina|stamani|stanotte|oggi|stasera|luned|marted|mercoled|"
+    r"gioved|venerd|sabato|domenica|ayer|anoche|anteayer|esta|hoy|el lunes|el martes|"
+    r"el mi[eé]rcoles|el jueves|el viernes|el s[aá]bado|el domingo|yesterday|this|today|"
+    r"last|monday|tuesday|wednesday|thursday|friday|saturday|sunday|le |las |\d)[^,.;\n]*",
+    re.IGNORECASE,
+)
 _SYSTEM = re.compile(r"^(mailer-daemon|postmaster|no-?reply-?bounce|bounces?)@", re.I)
 _BOUNCE_SUBJECT = re.compile(
     r"undeliver|returned to sender|returned mail|delivery status|delivery failure|"
@@ -311,7 +349,7 @@ def example_in(
         return None
     others_ = [a for a in r.addresses if a != case.mailbox.lower() and a != case.mailbox]
     subject = subject_in(r.text)
-    sent_at = when(r.text)
+    sent_at = when(_SINCE.sub(" ", r.text))
     others_ = [a for a in others_ if not own_address(r.text, a) and not _SYSTEM.match(a)]
     if is_correction(r.text):  # "from sales@example.com, sorry, I mean sales@example.org"
         others_ = [a for a in others_ if not hosted(a)]
@@ -335,7 +373,7 @@ def example_in(
 def _roles(text: str, addresses: list[str]) -> dict[str, str]:
     roles: dict[str, str] = {}
     for address in addresses[:3]:
-        before = text[: text.lower().find(address.lower())][-25:].lower()
+        before = text[: max(_find(text, address), 0)][-25:].lower()
         if re.search(r"\b(to|a|per|verso|para|hacia|destinatario|recipient)\s*:?\s*<?$", before):
             roles.setdefault("recipient", address)
         elif re.search(r"\b(from|da|de|desde|mittente|remitente|sender)\s*:?\s*<?$", before):

@@ -81,9 +81,17 @@ _NEGATIVE_AROUND = re.compile(
     r"\b(neither|nor|n[eé]|ni)\b",
     re.IGNORECASE,
 )
+# A negation and the few words between it and the verb it denies.
+_DENIED_WAY = re.compile(
+    r"\b(?:neither|nor|n[eé]|ni|no|non|nn|not|cannot|can'?t|couldn'?t|unable to)\s+"
+    r"(?:(?:me|mi|se|si|ci|nos|lo|la|le|los|las|posso|puedo|podemos|possiamo|riesco|"
+    r"riusciamo|can|i|we|to|a|able to|be able to)\s+){0,3}",
+    re.IGNORECASE,
+)
 _SEND_STEM = re.compile(
     r"\b(invi\w*|sped\w*|mand\w*|envi\w*|env[ií]\w*|send\w*|sent|outgoing|outbox|"
-    r"uscita|salida|salient\w*|partono|parte|salen|escono|go(?:es)? out|going out|out ?going|"
+    r"uscita|salida|salient\w*|partono|parte|salen|escono|esce|go(?:es)? out|going out|"
+    r"out ?going|"
     r"scrivo a|scriviamo a|scrivendo a|escribo a|escribimos a|escribiendo a|i write to|"
     r"we write to|writing to|i email|emailing)\b",
     re.IGNORECASE,
@@ -91,7 +99,7 @@ _SEND_STEM = re.compile(
 _RECEIVE_STEM = re.compile(
     r"\b(ricev\w*|rivev\w*|ricezione|arriv\w*|recib\w*|recv\w*|recepci\w*|lleg\w*|"
     r"receiv\w*|reciev\w*|recive\w*|incoming|entrata|entrada|entrant\w*|inbox|"
-    r"com(?:es|ing|e) (?:in|into|through)|reach(?:es|ing)? me|entrano|entran|scaric\w*|"
+    r"com(?:es|ing|e) (?:in|into|through)|reach(?:es|ing)? me|entrano|entran|entra|scaric\w*|"
     r"descarg\w*|download\w*|no me baja|bajar el correo|baja el correo|baja los correos|"
     r"get (?:any |new |my )?(?:e-?mails?|mail)|getting (?:e-?mails?|mail)|"
     r"get mail|show(?:s|ing)? up)\b",
@@ -178,6 +186,13 @@ _FAILS = re.compile(
 _BOTH_WORDS = re.compile(
     r"\b(both|entrambi|entrambe|ambos|ambas|tutti e due|tutte e due|los dos|las dos|"
     r"in and out|ne in entrata ne in uscita|ni entra ni sale)\b",
+    re.IGNORECASE,
+)
+# Nothing comes in or goes out, said without the verbs of mail: "no me entra ni sale nada".
+_IN_NOR_OUT = re.compile(
+    r"\b(?:ni|no|nn|non|n[eé])\s+(?:me\s+|nos\s+|le\s+|mi\s+|ci\s+)?entra(?:n|no)?\s+"
+    r"(?:ni|n[eé]|e\s+(?:non|nn)|y\s+no)\s+(?:me\s+|nos\s+|le\s+|mi\s+|ci\s+)?"
+    r"(?:salen?|esc[eo]no|esce)\b",
     re.IGNORECASE,
 )
 _ONLY = re.compile(
@@ -420,6 +435,8 @@ def direction_in(text: str) -> Said | None:
     urgent = _URGENT.split(text, maxsplit=1)
     if len(urgent) == 3 and (first := direction_in(urgent[2])) in ("send", "receive"):
         return first  # "né ricevo né invio, ma la cosa più grave è che non arrivano"
+    if _IN_NOR_OUT.search(text):
+        return "both"
     for part in re.split(r"[.;!?\n]+", text):  # "né ricevo né invio", in one sentence
         if (
             _SEND_STEM.search(part)
@@ -475,10 +492,12 @@ def _joined(text: str) -> bool:
     """Tell whether sending and receiving are named together ("send or receive")."""
     return bool(
         re.search(
-            r"(send\w*|invi\w*|envi\w*|mand\w*|sped\w*)\s+(?:or|and|nor|e|o|n[eé]|ni|y|/)\s+"
-            r"(?:to\s+|a\s+)?(receiv\w*|reciev\w*|ricev\w*|recib\w*|get)|"
-            r"(receiv\w*|reciev\w*|ricev\w*|recib\w*)\s+(?:or|and|nor|e|o|n[eé]|ni|y|/)\s+"
-            r"(?:to\s+|a\s+)?(send\w*|invi\w*|envi\w*|mand\w*|sped\w*)",
+            r"(send\w*|invi\w*|envi\w*|mand\w*|sped\w*|esce|escono|salen?)\s+"
+            r"(?:or|and|nor|e|o|n[eé]|ni|y|/)\s+(?:to\s+|a\s+|non\s+|nn\s+|no\s+)?"
+            r"(receiv\w*|reciev\w*|ricev\w*|recib\w*|get|entra|entrano|entran)\b|"
+            r"(receiv\w*|reciev\w*|ricev\w*|recib\w*|entra|entrano|entran)\s+"
+            r"(?:or|and|nor|e|o|n[eé]|ni|y|/)\s+(?:to\s+|a\s+|non\s+|nn\s+|no\s+)?"
+            r"(send\w*|invi\w*|envi\w*|mand\w*|sped\w*|esce|escono|salen?)\b",
             text,
             re.IGNORECASE,
         )
@@ -495,7 +514,21 @@ def _phrase_direction(text: str) -> Said | None:
 
 
 def _neither_nor(text: str) -> bool:
-    return len(_NEGATIVE_AROUND.findall(text)) >= 2
+    """Tell whether both ways are denied: "né ricevo né invio", "no envía ni recibe".
+
+    Each negation must bear on a verb of a way: "no me llegó ninguna, ni en spam
+    ni en ningún lado" denies nothing of sending.
+    """
+    if not _NEGATIVE_AROUND.search(text):
+        return False
+    denied = set()
+    for m in _DENIED_WAY.finditer(text):
+        rest = text[m.end() :]
+        if _SEND_STEM.match(rest):
+            denied.add("send")
+        elif _RECEIVE_STEM.match(rest):
+            denied.add("receive")
+    return denied == {"send", "receive"}
 
 
 @lru_cache(maxsize=1)

@@ -222,9 +222,7 @@ class Texts:
         if c.domain:
             lines.append(t("Domain: {domain}", domain=c.domain))
         if c.direction:
-            lines.append(
-                t("Problem with: {direction}", direction=t(DIRECTION_LABELS[c.direction]))
-            )
+            lines.append(t("Problem with: {direction}", direction=t(DIRECTION_LABELS[c.direction])))
         if c.direction in ("send", "both") and c.smtp_is_provider is not None:
             lines.append(
                 t(
@@ -295,9 +293,7 @@ class Texts:
         parts: list[T | Lines] = [t("Here is what I will send to our technicians:")]
         parts.append(Lines(tuple(lines)))
         if c.taken:
-            parts.append(
-                t("Some of this I took from what you wrote: change anything I got wrong.")
-            )
+            parts.append(t("Some of this I took from what you wrote: change anything I got wrong."))
         return parts
 
     def office_hours_text(self) -> T:
@@ -415,7 +411,6 @@ class Texts:
         return parts
 
 
-
 def too_long(limit: int, length: int) -> T:
     """Say that a text is over `limit` characters."""
     return tn(
@@ -424,4 +419,3 @@ def too_long(limit: int, length: int) -> T:
         limit,
         length=length,
     )
-

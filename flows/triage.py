@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from contextlib import suppress
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -34,6 +35,7 @@ from flows.policy import TOPICS, Policy
 from flows.prefill import (
     EXAMPLE_STATES,
     VERBATIM_STATES,
+    after_correction,
     example_from,
     example_in,
     fill,
@@ -70,6 +72,7 @@ _EMAIL = re.compile(r"^[^\s@<>()\[\],;:\"]{1,64}@([^\s@<>()\[\],;:\"]{1,253})$")
 STALE = N_("That question is closed. Here is the current one.")
 FUTURE_DATE = N_("That date is in the future. When was the message sent?")
 OLD_DATE = N_("That is more than a year ago. Please give an example from the last months.")
+
 
 def _action_of(ranked: tuple[tuple[str, float], ...]) -> Action | None:
     scores = dict(ranked)
@@ -861,8 +864,14 @@ class Dialog(Texts):
     read_hosted_domain = read_domain
 
     def read_sent_at(self, text: str) -> str:
+        zone = self.policy.office_hours.zone
+        said = clean(text)
+        tail = after_correction(said)  # "last monday... no wait, wednesday 18 at 14:10"
+        if tail != said:
+            with suppress(DateProblem):
+                return parse_sent_at(tail, self.ctx.now, zone).isoformat(timespec="minutes")
         try:
-            moment = parse_sent_at(clean(text), self.ctx.now, self.policy.office_hours.zone)
+            moment = parse_sent_at(said, self.ctx.now, zone)
         except DateProblem as problem:
             if problem.reason == "no_time":
                 raise Invalid(
@@ -874,6 +883,7 @@ class Dialog(Texts):
                 raise Invalid(t(FUTURE_DATE)) from None
             raise Invalid(t(QUESTIONS[self.state].hint)) from None
         return moment.isoformat(timespec="minutes")
+
 
 def _topic_condition(topic: str) -> Callable[[Dialog], bool]:
     def condition(self: Dialog) -> bool:

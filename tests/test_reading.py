@@ -255,3 +255,98 @@ def test_a_date_read_wrong_twice_is_kept_as_typed(chat: Chat, store: SqlStore) -
     ticket = store.ticket(chat.ticket or "")
     assert ticket is not None
     assert ticket["examples"][0]["sent_at_text"] == "right after the power cut"
+
+
+# Found by a fourth set of independent scripted customers (session 3).
+@pytest.mark.parametrize(
+    ("said", "direction"),
+    [
+        # "ni en spam ni en ningún lado" denies no way of mail
+        (
+            "q no me estan llegando los correos de mi proveedor, ellos dicen q me mandaron "
+            "3 facturas y no me llego ninguna, ni en spam ni en ningun lado",
+            "receive",
+        ),
+        ("no envia ni recibe nada", "both"),
+        ("nn entra e nn esce niente", "both"),
+        ("no me entra ni sale nada", "both"),
+        ("No sale ningún error, simplemente no llegan.", "receive"),
+    ],
+)
+def test_both_ways_only_when_both_verbs_are_denied(said: str, direction: str) -> None:
+    assert read(said, classify=False).direction == direction
+
+
+def test_a_mailbox_named_to_be_left_alone_is_not_the_one(chat: Chat) -> None:
+    chat.say(
+        "Hola! necesito dar de baja una casilla, la de jose.almacen@example.com xq el chico ya "
+        "no trabaja con nosotros. Ojo q la de almacen@example.com (la general) NO hay q "
+        "tocarla, esa la seguimos usando"
+    )
+    assert chat.state == "summary", chat.text
+    line = next(x for x in chat.text.split("\n") if x.startswith(("Mailbox:", "Buzón:")))
+    assert line.endswith(" jose.almacen@example.com"), chat.text
+
+
+def test_a_corrected_date_is_read_after_the_correction(chat: Chat, store: SqlStore) -> None:
+    chat.say("I don't receive anything from faktury@kowalski.example at info@example.org")
+    while chat.asking != "examples.sent_at":
+        assert chat.asking in (
+            "webmail_fails",
+            "addresses",
+            "client",
+            "error_text",
+            "examples.subject",
+        ), chat.text
+        chat.say(
+            {
+                "webmail_fails": "yes",
+                "addresses": "no",
+                "client": "only webmail",
+                "error_text": "no error",
+                "examples.subject": "Invoice",
+            }[chat.asking]
+        )
+    chat.say("last monday i think.. no wait, supplier say it was wednesday 18, around 14:10")
+    assert chat.asking == "examples.more", chat.text
+    chat.choose("no")
+    chat.choose("yes")
+    ticket = store.ticket(chat.ticket or "")
+    assert ticket is not None
+    assert ticket["examples"][0]["sent_at"].startswith("2026-11-18T14:10")
+
+
+def test_when_the_problem_began_is_no_example_message() -> None:
+    from flows.model import Case
+    from flows.prefill import example_in
+
+    case = Case(topic="email", mailbox="segreteria@garcia.example", direction="receive")
+    r = read("da ieri pomeriggio verso le 4 e mezza la casella segreteria@garcia.example è morta")
+    def when(text: str | datetime) -> str | None:
+        found = find_sent_at(str(text), NOW, ROME)
+        return found.isoformat() if found else None
+
+    assert when(r.text) is not None  # a time is there...
+    assert example_in(r, case, lambda a: a.endswith("garcia.example"), when) is None  # not sent
+
+
+def test_yes_to_open_a_ticket_is_not_a_request_for_a_person(chat: Chat, store: SqlStore) -> None:
+    chat.say("Podeis comprobar el SPF, el DKIM y el DMARC del dominio garcia.example?")
+    assert chat.asking == "dns_ticket", chat.text
+    chat.say("si, abrid el ticket porfa, q lo mire un tecnico")
+    while chat.asking in ("description", "confirm"):  # the details, then the summary
+        chat.say("no, nada mas") if chat.asking == "description" else chat.choose("yes")
+    ticket = store.ticket(chat.ticket or "")
+    assert ticket is not None and ticket["category"] == "dns_configuration"
+
+
+def test_a_person_asked_after_two_vague_messages_gets_them_in_a_ticket(
+    chat: Chat, store: SqlStore
+) -> None:
+    chat.say("hola, tengo un lio con lo vuestro a ver si me ayudais")
+    chat.say("pues eso, q esta todo raro desde hace unos dias y ya no se ni q tocar")
+    chat.say("mira, no se explicarlo, prefiero hablar con una persona de verdad")
+    ticket = store.ticket(chat.ticket or "")
+    assert ticket is not None, chat.text
+    assert ticket["category"] == "general"
+    assert "todo raro" in ticket["description"]
