@@ -11,7 +11,7 @@ from __future__ import annotations
 import copy
 import gettext
 import io
-from datetime import datetime
+from datetime import date, datetime
 from functools import cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -80,7 +80,7 @@ class Renderer:
     def __init__(self, zone: ZoneInfo) -> None:
         self.zone = zone
 
-    def text(self, lang: str, value: T | Lines | Days | Zone | str | int | datetime) -> str:
+    def text(self, lang: str, value: T | Lines | Days | Zone | str | int | datetime | date) -> str:
         if isinstance(value, T):
             tr = translations(lang)
             if value.plural is not None and value.n is not None:
@@ -110,6 +110,8 @@ class Renderer:
             locale = Locale.parse(lang)
             day = format_date(local.date(), "full", locale=locale)
             return f"{day}, {format_time(local.time(), 'HH:mm', locale=locale)}"
+        if isinstance(value, date):
+            return format_date(value, "full", locale=Locale.parse(lang))
         return str(value)
 
     def label(self, lang: str, value: T | str) -> str:

@@ -155,9 +155,7 @@ class _Parts:
     future: bool = False
 
 
-def parse_sent_at(text: str, now: datetime, zone: ZoneInfo) -> datetime:
-    """Read `text` as a moment in the past, relative to `now` in `zone`."""
-    local_now = now.astimezone(zone)
+def _fold(text: str) -> str:
     folded = normalize(text, keep="/:").replace("'", " ")
     folded = " ".join(_spelled(w) for w in folded.split())
     for said, word in (
@@ -167,6 +165,22 @@ def parse_sent_at(text: str, now: datetime, zone: ZoneInfo) -> datetime:
         ("mid-morning", "midmorning"),
     ):
         folded = folded.replace(said, word)  # not "tomorrow" ("mañana")
+    return folded
+
+
+def best_day(text: str, now: datetime, zone: ZoneInfo) -> date | None:
+    """Return the day `text` names, when a whole moment can't be read from it ("lunedì...")."""
+    today = now.astimezone(zone).date()
+    day = _parse(_fold(text), today).day
+    if day is None or day > today or day < today - timedelta(days=OLDEST_DAYS):
+        return None
+    return day
+
+
+def parse_sent_at(text: str, now: datetime, zone: ZoneInfo) -> datetime:
+    """Read `text` as a moment in the past, relative to `now` in `zone`."""
+    local_now = now.astimezone(zone)
+    folded = _fold(text)
     if (ago := _ago(folded)) is not None:
         return (local_now - ago).replace(second=0, microsecond=0)
     parts = _parse(folded, local_now.date())

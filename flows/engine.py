@@ -424,7 +424,17 @@ class Engine:
         surely_wrong = hint.msgid in (FUTURE_DATE, OLD_DATE)  # refused, however often
         if conv.state in KEEP_AS_TYPED and text.strip() and not surely_wrong:
             value = clean(text)[:MAX_SHORT]
-            if conv.state == "ex_sent_at":
+            day = d.best_day(value) if conv.state == "ex_sent_at" else None
+            if day is not None:  # shown, to be confirmed or changed at the summary
+                d.say(
+                    t(
+                        "I couldn't read the whole date and time, so I noted it as you wrote it: "
+                        "“{text}”. I understood {day}: if that is wrong, change it in the summary.",
+                        text=value,
+                        day=day,
+                    )
+                )
+            elif conv.state == "ex_sent_at":
                 d.say(
                     t(
                         "I couldn't read that date, so I noted it as you wrote it: “{text}”.",

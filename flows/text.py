@@ -8,10 +8,10 @@ them in the conversation's language (see `bot.i18n`).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Union
 
-Arg = Union[str, int, "T", datetime, "Lines", "Days", "Zone"]
+Arg = Union[str, int, "T", datetime, date, "Lines", "Days", "Zone"]
 
 
 def N_(msgid: str) -> str:

@@ -15,10 +15,10 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from contextlib import suppress
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
-from flows.dates import DateProblem, find_sent_at, parse_sent_at
+from flows.dates import DateProblem, best_day, find_sent_at, parse_sent_at
 from flows.dnstexts import report_lines
 from flows.form import EXITS, FORMS, form_transitions, states_of
 from flows.model import (
@@ -862,6 +862,9 @@ class Dialog(Texts):
         return value
 
     read_hosted_domain = read_domain
+
+    def best_day(self, text: str) -> date | None:
+        return best_day(clean(text), self.ctx.now, self.policy.office_hours.zone)
 
     def read_sent_at(self, text: str) -> str:
         zone = self.policy.office_hours.zone

@@ -257,6 +257,25 @@ def test_a_date_read_wrong_twice_is_kept_as_typed(chat: Chat, store: SqlStore) -
     assert ticket["examples"][0]["sent_at_text"] == "right after the power cut"
 
 
+def test_a_day_without_a_time_is_kept_with_its_reading_shown(chat: Chat, store: SqlStore) -> None:
+    chat.say(
+        "I can't receive mail at info@example.org from anna@rossi-srl.example, webmail too, "
+        "with everyone, only webmail, no error"
+    )
+    chat.say("Invoice 42")
+    chat.say("monday")
+    assert chat.asking == "examples.sent_at"  # the time, please
+    chat.say("monday, I really don't remember the hour")
+    assert "I understood Monday, November 16, 2026" in chat.text, chat.text
+    assert chat.asking == "examples.more"
+    chat.choose("no")
+    assert "monday, I really don't remember the hour" in chat.text  # at the summary, to change
+    chat.choose("yes")
+    ticket = store.ticket(chat.ticket or "")
+    assert ticket is not None
+    assert ticket["examples"][0]["sent_at_text"] == "monday, I really don't remember the hour"
+
+
 # Found by a fourth set of independent scripted customers (session 3).
 @pytest.mark.parametrize(
     ("said", "direction"),
