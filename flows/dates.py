@@ -111,6 +111,10 @@ NAMED_TIMES = {
     "mediamanana": time(11), "metamattina": time(10, 30), "midmorning": time(10, 30),
     "hora de comer": time(14), "noon": time(12), "midday": time(12), "midnight": time(0),
     "mezzogiorno": time(12), "mezzanotte": time(0), "mediodia": time(12), "medianoche": time(0),
+    "teatime": time(16), "tea time": time(16), "after lunch": time(14), "dopo pranzo": time(14),
+    "despues de comer": time(15), "a la tardecita": time(18), "ora di cena": time(20),
+    "dopo cena": time(21), "hora de cenar": time(21), "dinner time": time(19),
+    "dinnertime": time(19), "after dinner": time(20), "despues de cenar": time(22),
 }  # fmt: skip
 FILLER = frozenset(
     {

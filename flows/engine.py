@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from functools import lru_cache
 from queue import Empty, SimpleQueue
 from typing import Any
 
@@ -20,8 +21,8 @@ from transitions import Machine
 from flows.model import AttachmentRef, Context, Conversation, Event, Notice
 from flows.policy import Policy
 from flows.prefill import VERBATIM_STATES, after_correction
-from flows.questions import QUESTIONS, Question
-from flows.reading import Reading, read
+from flows.questions import QUESTIONS, YES_NO_INTENTS, Question
+from flows.reading import Reading, error_in, read
 from flows.text import N_, Bubble, Choice, Lines, T, Turn, t, tn
 from flows.texts import CATEGORY_LABELS, STATUS_LABELS
 from flows.triage import (
@@ -132,6 +133,31 @@ def _routes(ranked: tuple[tuple[str, float], ...]) -> list[tuple[str, float]]:
         totals[key] = totals.get(key, 0.0) + p
         names.setdefault(key, intent)
     return [(names[k], totals[k]) for k in names]
+
+
+@lru_cache(maxsize=256)
+def _phrase_table(
+    intents: tuple[tuple[str, str], ...], ids: frozenset[str]
+) -> dict[str, list[str]]:
+    """The phrases of each offered choice of a closed question.
+
+    The question's own phrases win over plain yes and no: to "webmail too?",
+    "tampoco" says it fails there, not "no".
+    """
+    own = {
+        normalize(p)
+        for intent, choice in intents
+        if choice in ids and intent not in YES_NO_INTENTS
+        for p in INTENTS.get(intent, ())
+    }
+    table: dict[str, list[str]] = {}
+    for intent, choice in intents:
+        if choice in ids:
+            phrases = INTENTS.get(intent, ())
+            if intent in YES_NO_INTENTS:
+                phrases = tuple(p for p in phrases if normalize(p) not in own)
+            table.setdefault(choice, []).extend(phrases)
+    return table
 
 
 def _facts(reading: Reading) -> bool:
@@ -578,6 +604,9 @@ class Engine:
     def _notice_language(self, d: Dialog, text: str) -> None:
         """Switch when the customer plainly writes in another of our languages."""
         q = QUESTIONS.get(d.conv.state)
+        pasted = error_in(text)
+        if pasted and "\n" in pasted:  # a bounce in English says nothing of the customer
+            text = text.replace(pasted, " ")
         words = identifiable(text)
         if self.identify is None or (q is not None and q.copied) or words is None:
             return
@@ -693,10 +722,7 @@ class Engine:
         if not q.intents:
             return None
         ids = {c.id for c in choices}
-        table: dict[str, list[str]] = {}
-        for intent, choice in q.intents.items():
-            if choice in ids:
-                table.setdefault(choice, []).extend(INTENTS.get(intent, ()))
+        table = _phrase_table(tuple(q.intents.items()), frozenset(ids))
         if q.reader is not None:  # free text wins unless a phrase is said exactly
             plain = [w for w in tokens(text) if w != ","]
             table = {

@@ -13,6 +13,7 @@ three questions, and a question whose answer is known is never asked.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,6 +28,8 @@ class Slot:
     state: str  # the question state that asks it
     needed: str | None = None  # `Dialog` condition: needed only when it holds
     edit: str | None = None  # the summary's "change" label; None: changed with another slot
+    fields: tuple[str, ...] = ()  # the ticket fields it fills (attributes of `Case`)
+    kept: str | None = None  # `Dialog` condition: the ticket keeps them only when it holds
 
 
 @dataclass(frozen=True)
@@ -37,53 +40,91 @@ class Exit:
     explain: str  # `Dialog` action that records the reason
 
 
+_DETAILS = Slot("details", "details", edit=N_("Change the details"), fields=("description",))
+_DESCRIPTION = Slot(
+    "description", "description", edit=N_("Change the description"), fields=("description",)
+)
+# What every ticket carries, whatever its form: what it is about, the customer's
+# own words (a handoff's too), the DNS check and the files.
+COMMON_FIELDS = ("topic", "domain", "description", "dns", "attachments")
+
 FORMS: dict[str, tuple[Slot, ...]] = {
     "email": (
-        Slot("mailbox", "email_mailbox", edit=N_("Change the mailbox")),
-        Slot("direction", "email_direction", edit=N_("Change sending or receiving")),
-        Slot("smtp", "email_smtp", needed="sending", edit=N_("Change the SMTP server answer")),
-        Slot("webmail", "email_webmail", edit=N_("Change the webmail answer")),
+        Slot("mailbox", "email_mailbox", edit=N_("Change the mailbox"), fields=("mailbox",)),
+        Slot(
+            "direction",
+            "email_direction",
+            edit=N_("Change sending or receiving"),
+            fields=("direction",),
+        ),
+        Slot(
+            "smtp",
+            "email_smtp",
+            needed="sending",
+            edit=N_("Change the SMTP server answer"),
+            fields=("smtp_is_provider",),
+            kept="sending",
+        ),
+        Slot(
+            "webmail",
+            "email_webmail",
+            edit=N_("Change the webmail answer"),
+            fields=("webmail_fails",),
+        ),
         Slot("scope", "email_scope", edit=N_("Change the addresses")),
-        Slot("addresses", "email_addresses", needed="limited"),
-        Slot("client", "email_client", edit=N_("Change where you read your mail")),
-        Slot("client_name", "email_client_name", needed="uses_program"),
-        Slot("error", "email_error", edit=N_("Change the error message")),
+        Slot(
+            "addresses", "email_addresses", needed="limited", fields=("addresses",), kept="limited"
+        ),
+        Slot(
+            "client", "email_client", edit=N_("Change where you read your mail"), fields=("client",)
+        ),
+        Slot(
+            "client_name",
+            "email_client_name",
+            needed="uses_program",
+            fields=("client_name",),
+            kept="uses_program",
+        ),
+        Slot("error", "email_error", edit=N_("Change the error message"), fields=("error_text",)),
         Slot(
             "ex_sender",
             "ex_sender",
             needed="collecting",
             edit=N_("Give the example messages again"),
+            fields=("examples",),
         ),
         Slot("ex_recipient", "ex_recipient", needed="collecting"),
         Slot("ex_subject", "ex_subject", needed="collecting"),
         Slot("ex_sent_at", "ex_sent_at", needed="collecting"),
     ),
     "mailbox_admin": (
-        Slot("action", "admin_action", edit=N_("Change what to do (create or delete)")),
-        Slot("mailbox", "admin_mailbox", edit=N_("Change the mailbox")),
-        Slot("details", "details", edit=N_("Change the details")),
+        Slot(
+            "action",
+            "admin_action",
+            edit=N_("Change what to do (create or delete)"),
+            fields=("action",),
+        ),
+        Slot("mailbox", "admin_mailbox", edit=N_("Change the mailbox"), fields=("mailbox",)),
+        _DETAILS,
     ),
     "password": (
-        Slot("mailbox", "password_mailbox", edit=N_("Change the mailbox")),
-        Slot("details", "details", edit=N_("Change the details")),
+        Slot("mailbox", "password_mailbox", edit=N_("Change the mailbox"), fields=("mailbox",)),
+        _DETAILS,
     ),
     "dns_check": (
-        Slot("domain", "dns_domain", edit=N_("Change the domain")),
-        Slot("details", "details", edit=N_("Change the details")),
+        Slot("domain", "dns_domain", edit=N_("Change the domain"), fields=("domain",)),
+        _DETAILS,
     ),
     "domain": (
-        Slot("domain", "domain_name", edit=N_("Change the domain")),
-        Slot("details", "details", edit=N_("Change the details")),
+        Slot("domain", "domain_name", edit=N_("Change the domain"), fields=("domain",)),
+        _DETAILS,
     ),
     "hosting": (
-        Slot("domain", "hosting_domain", edit=N_("Change the domain")),
-        Slot("details", "details", edit=N_("Change the details")),
+        Slot("domain", "hosting_domain", edit=N_("Change the domain"), fields=("domain",)),
+        _DETAILS,
     ),
-    "sales": (Slot("description", "description", edit=N_("Change the description")),),
-    "other": (
-        Slot("other_topic", "other_topic"),
-        Slot("description", "description", edit=N_("Change the description")),
-    ),
+    "sales": (_DESCRIPTION,),
+    "other": (Slot("other_topic", "other_topic", fields=("other_topic",)), _DESCRIPTION),
 }
 
 # Out-of-scope facts per topic, tried in this order before any question.
@@ -104,6 +145,21 @@ DIRECTION_LABELS = {
     "receive": N_("receiving"),
     "both": N_("sending and receiving"),
 }
+
+
+def ticket_fields(topic: str, holds: Callable[[str], bool]) -> list[str]:
+    """Return the fields a topic's ticket keeps, in the form's order, then the common ones.
+
+    `holds` tells whether a `Dialog` condition holds ("sending": the SMTP answer
+    is kept only for a sending problem).
+    """
+    names = [
+        name
+        for slot in FORMS.get(topic, ())
+        if slot.kept is None or holds(slot.kept)
+        for name in slot.fields
+    ]
+    return list(dict.fromkeys([*names, *COMMON_FIELDS]))
 
 
 def states_of(topic: str) -> list[str]:

@@ -110,6 +110,8 @@ def fill(
         ours = [a for a in r.addresses if hosted(a)]
         if asked in EXAMPLE_STATES:
             ours = []  # the example's sender and recipient are the example's own
+        if len(ours) > 1:  # "debe ser contabilidad@…, no contadora@…"
+            ours = [a for a in ours if not _denied(r.text, a)] or ours
         if len(ours) > 1 and changes:  # "from sales@example.com, sorry, I mean sales@example.org"
             after = after_correction(r.text)
             ours = [a for a in ours if a.lower() in after.lower()][-1:] or ours
@@ -127,6 +129,9 @@ def fill(
     if topic in ("domain", "hosting", "dns_check") and asked not in DOMAIN_STATES:
         names = [h for h in r.hosts if not looks_like_smtp(h)]
         names += [a.rsplit("@", 1)[1] for a in r.addresses]
+        # "spam on Gmail and Outlook.com ... check rossi-srl.example": ours first, then
+        # any but the big mail providers the message names as the recipients' ones.
+        names.sort(key=lambda n: 0 if hosted(f"x@{n}") else 2 if _free_mail(n) else 1)
         if names:
             put("domain", case.domain, names[0])
     if topic != "email":
@@ -200,6 +205,24 @@ _SPARED = re.compile(
     r"(?:deve|debe) (?:restare|quedar)|must stay|should stay|not that one|non quella|no esa)",
     re.IGNORECASE,
 )
+
+
+_DENIED = re.compile(
+    r"(?:\b(?:no|not|non|nicht|instead of|rather than|invece di|al posto di|en vez de|"
+    r"en lugar de)|\bnon (?:è|e'|era)|\bno (?:es|era)|\bnot|isn'?t)[\s:]*$",
+    re.IGNORECASE,
+)
+
+
+def _denied(text: str, address: str) -> bool:
+    """Tell whether `address` is named only to be denied: "..., no contadora@…"."""
+    at = _find(text, address)
+    return at >= 0 and bool(_DENIED.search(text[max(0, at - 20) : at]))
+
+
+def _free_mail(domain: str) -> bool:
+    name = domain.lower().rsplit(".", 1)[0]
+    return name in gazetteer().free_mail or domain.lower() in gazetteer().free_mail
 
 
 def _spared(text: str, address: str) -> bool:

@@ -38,6 +38,10 @@ _ADDRESS = re.compile(
     r"[a-z0-9\u00a0-\uffff])?\.)+[a-z\u00a0-\uffff]{2,24})(?![\w-])",
     re.IGNORECASE,
 )
+_MESSAGE_IDS = re.compile(
+    r"^[ \t>]*(?:message-id|references|in-reply-to|x-[\w-]*id)[ \t]*:.*$",
+    re.IGNORECASE | re.MULTILINE,
+)
 _HOSTNAME = re.compile(
     r"(?<![\w@.-])((?:https?://)?(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,24})"
     r"(?![\w@-])",
@@ -185,7 +189,7 @@ _FAILS = re.compile(
 )
 _BOTH_WORDS = re.compile(
     r"\b(both|entrambi|entrambe|ambos|ambas|tutti e due|tutte e due|los dos|las dos|"
-    r"in and out|ne in entrata ne in uscita|ni entra ni sale)\b",
+    r"in and out|n[eé] in entrata n[eé] in uscita|ni entra ni sale)\b",
     re.IGNORECASE,
 )
 # Nothing comes in or goes out, said without the verbs of mail: "no me entra ni sale nada".
@@ -260,7 +264,7 @@ _WEBMAIL_UNTRIED = re.compile(
     r"non so entrare|don'?t know how to (?:log|get) in|"
     r"non ho provato|non l'ho provat|mai provat|not tried|haven't tried|havent tried|"
     r"didn't try|didnt try|never tried|no he probado|no lo he probado|no prob[eé]|"
-    r"nunca he|cos'[eè]|che cos|what is|what's|whats|qu[eé] es|no s[eé] qu[eé]|"
+    r"nunca he|cos'[eè]|che cos|what is|what's|whats|qu[eé] es(?!\w)|no s[eé] qu[eé]|"
     r"non so cos|non so come|don't know how|dont know how|no s[eé] c[oó]mo|never used|"
     r"non la uso|non lo uso|no lo uso|no la uso|don't use|dont use)",
     re.IGNORECASE,
@@ -343,6 +347,7 @@ class Reading:
 def addresses_in(text: str) -> list[str]:
     """Return the e-mail addresses in `text`, in order, without trailing punctuation."""
     found = []
+    text = _MESSAGE_IDS.sub(" ", text)  # "Message-ID: <2026...@rossi-srl.example>"
     for m in _ADDRESS.finditer(text):
         local, domain = m[1].strip(".'"), m[2].lower().rstrip(".")
         if local and "." in domain and domain.rsplit(".", 1)[1] not in _NOT_DOMAIN:

@@ -20,7 +20,7 @@ from typing import Any
 
 from flows.dates import DateProblem, best_day, find_sent_at, parse_sent_at
 from flows.dnstexts import report_lines
-from flows.form import EXITS, FORMS, form_transitions, states_of
+from flows.form import EXITS, FORMS, form_transitions, states_of, ticket_fields
 from flows.model import (
     Action,
     Case,
@@ -638,16 +638,16 @@ class Dialog(Texts):
     def draft(self) -> TicketDraft:
         c, conv = self.case, self.conv
         category = self.category()
-        fields: dict[str, Any] = {
+        values: dict[str, Any] = {
             "topic": c.topic,
             "mailbox": c.mailbox,
             "domain": c.domain or (domain_of(c.mailbox) if c.mailbox else None),
             "direction": c.direction,
-            "smtp_is_provider": c.smtp_is_provider if self.sending() else None,
+            "smtp_is_provider": c.smtp_is_provider,
             "webmail_fails": c.webmail_fails,
-            "addresses": c.addresses if c.addresses_limited else None,
+            "addresses": c.addresses,
             "client": c.client,
-            "client_name": c.client_name if c.client == "both" else None,
+            "client_name": c.client_name,
             "error_text": c.error_text,
             "examples": [
                 e.model_dump(exclude=set() if e.sent_at_text else {"sent_at_text"})
@@ -659,6 +659,10 @@ class Dialog(Texts):
             "dns": c.dns.as_ticket_json() if c.dns else None,
             "attachments": [a.id for a in c.attachments],
         }
+        # What the topic's form keeps (flows.form); the rest is empty, the keys stay.
+        kept = ticket_fields(c.topic or "other", lambda condition: getattr(self, condition)())
+        empty: dict[str, Any] = {"examples": [], "attachments": []}
+        fields = {k: v if k in kept else empty.get(k) for k, v in values.items()}
         return TicketDraft(
             category=category,
             team=self.policy.teams[category],
@@ -851,6 +855,9 @@ class Dialog(Texts):
         said = clean(text)
         named = [h for h in hosts_in(said) if not looks_like_smtp(h)]
         named += [a.rsplit("@", 1)[1] for a in addresses_in(said)]
+        if len(set(named)) > 1 and is_correction(said):  # "example.com - sorry, I mean .org"
+            tail = after_correction(said)
+            named = [n for n in named if n in tail.lower()] or named
         if named and ascii_domain(named[0]) is not None:
             return named[0]  # "es example.org, la de la tienda"
         value = said.lower().strip(" .")

@@ -8,6 +8,7 @@ problem goes to its form with what it said filled in.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 import pytest
 
@@ -341,6 +342,7 @@ def test_when_the_problem_began_is_no_example_message() -> None:
 
     case = Case(topic="email", mailbox="segreteria@garcia.example", direction="receive")
     r = read("da ieri pomeriggio verso le 4 e mezza la casella segreteria@garcia.example è morta")
+
     def when(text: str | datetime) -> str | None:
         found = find_sent_at(str(text), NOW, ROME)
         return found.isoformat() if found else None
@@ -369,3 +371,108 @@ def test_a_person_asked_after_two_vague_messages_gets_them_in_a_ticket(
     assert ticket is not None, chat.text
     assert ticket["category"] == "general"
     assert "todo raro" in ticket["description"]
+
+
+# Found by a sixth set of independent scripted customers (session 3).
+@pytest.mark.parametrize(
+    ("said", "moment"),
+    [
+        ("yesterday teatime", datetime(2026, 11, 19, 16, 0, tzinfo=ROME)),
+        ("tuesday after lunch", datetime(2026, 11, 17, 14, 0, tzinfo=ROME)),
+        ("martedì dopo pranzo", datetime(2026, 11, 17, 14, 0, tzinfo=ROME)),
+        ("el martes despues de comer", datetime(2026, 11, 17, 15, 0, tzinfo=ROME)),
+    ],
+)
+def test_meal_times_are_times(said: str, moment: datetime) -> None:
+    assert parse_sent_at(said, NOW, ROME) == moment
+
+
+@pytest.mark.parametrize(
+    ("said", "webmail"),
+    [
+        ("Acabo de entrar en la webmail y ahí sí que están todos los correos de hoy", "works"),
+        ("no sé qué es la webmail", "not_tried"),
+    ],
+)
+def test_what_webmail_does_more(said: str, webmail: str) -> None:
+    assert read(said, classify=False).webmail == webmail
+
+
+def test_a_message_id_is_no_address() -> None:
+    pasted = "From: Studio <studio@rossi-srl.example>\nMessage-ID: <2026.a1b2@rossi-srl.example>"
+    assert read(pasted, classify=False).addresses == ("studio@rossi-srl.example",)
+
+
+def test_neither_in_nor_out_is_both_ways() -> None:
+    said = "la posta non va né in entrata né in uscita"
+    assert read(said, classify=False).direction == "both"
+
+
+def _to_smtp_question(chat: Chat) -> None:
+    chat.say("cant send from tom@rossi-srl.example")
+    assert chat.asking == "smtp_is_provider", chat.text
+
+
+@pytest.mark.parametrize("said", ["i think so", "creo q si", "credo di sì", "probably"])
+def test_a_tentative_yes_is_a_yes(chat: Chat, said: str) -> None:
+    _to_smtp_question(chat)
+    chat.say(said)
+    assert chat.asking == "webmail_fails", chat.text
+
+
+def test_a_question_s_own_phrase_wins_over_a_plain_no(chat: Chat) -> None:
+    _to_smtp_question(chat)
+    chat.say("yes")
+    chat.say("si, tampoco anda")  # "tampoco" is a "no" elsewhere: here, it fails there too
+    assert chat.asking == "addresses", chat.text
+
+
+def test_a_domain_corrected_in_the_answer(chat: Chat, store: SqlStore) -> None:
+    chat.say("Can you check the SPF, DKIM and DMARC of our domain?")
+    assert chat.asking == "domain", chat.text
+    chat.say("example.com - sorry, I mean example.org! The .com is the old one")
+    assert _dns_ticket(chat, store)["domain"] == "example.org"
+
+
+def _dns_ticket(chat: Chat, store: SqlStore) -> dict[str, Any]:
+    assert chat.asking == "dns_ticket", chat.text
+    chat.choose("yes")
+    while chat.asking in ("description", "confirm"):
+        chat.choose("none") if chat.asking == "description" else chat.choose("yes")
+    ticket = store.ticket(chat.ticket or "")
+    assert ticket is not None, chat.text
+    return ticket
+
+
+def test_the_recipients_providers_are_not_the_domain_to_check(
+    chat: Chat, store: SqlStore
+) -> None:
+    chat.say(
+        "Le nostre newsletter finiscono in spam su Gmail e Outlook.com. Potete fare un check "
+        "di SPF, DKIM e DMARC sul domain rossi-srl.example?"
+    )
+    assert _dns_ticket(chat, store)["domain"] == "rossi-srl.example"
+
+
+def test_an_english_bounce_in_an_italian_message_keeps_italian(chat: Chat) -> None:
+    chat.say("/lang it")
+    chat.say(
+        "Buongiorno, da ieri non riesco più a mandare le fatture dalla casella "
+        "studio@rossi-srl.example, mi tornano indietro. Vi inoltro il messaggio:\n\n"
+        "This is the mail system at host smtp.example.net.\n"
+        "I'm sorry to have to inform you that your message could not\n"
+        "be delivered to one or more recipients. It's attached below.\n"
+        "<amministrazione@clientebeta.it>: host mx.clientebeta.it[198.51.100.7] said:\n"
+        "554 5.7.1 Service unavailable; Client host [203.0.113.25] blocked using\n"
+        "zen.spamhaus.org (in reply to RCPT TO command)"
+    )
+    assert "English" not in chat.text and "inglese" not in chat.text, chat.text
+
+
+def test_a_correction_at_the_summary_denies_the_old_address(chat: Chat) -> None:
+    chat.say("por favor creen un correo nuevo para la contadora, sería contadora@example.com")
+    assert chat.asking == "confirm", chat.text
+    chat.say("No, perdón: el correo debe ser contabilidad@example.com, no contadora@example.com")
+    assert chat.asking == "confirm", chat.text
+    line = next(x for x in chat.text.split("\n") if x.startswith(("Mailbox:", "Buzón:")))
+    assert line.endswith(" contabilidad@example.com"), chat.text
