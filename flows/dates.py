@@ -304,7 +304,7 @@ _CUE_BEFORE = (
     r"sobre la|a las|a la|las|a eso de las|hacia las|le|intorno alle|h) (\d{1,2}) "
 )
 _CUE_AFTER = (
-    r" (\d{1,2}) (?:ish|o clock|oclock|circa|h|hrs|uhr|y pico|e qualcosa|"
+    r" (\d{1,2}) ?(?:ish|o clock|oclock|circa|h|hrs|uhr|y pico|e qualcosa|"
     r"and something|o so|more or less|piu o meno|mas o menos) "
 )
 

@@ -10,6 +10,7 @@ handed to a person. The table and the dialog are in `flows.triage`.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import lru_cache
@@ -73,7 +74,7 @@ OFFER_PERSON = N_(
 )
 # Questions whose answer, the second time it can't be read, is kept as typed.
 KEEP_AS_TYPED = frozenset({"ex_sender", "ex_recipient", "ex_sent_at"})
-SOCIAL = frozenset({"greeting", "thanks", "human"})
+SOCIAL = frozenset({"greeting", "thanks", "human", "vague"})  # never a topic offered
 # Where each intent (flows/nlu) leads: (topic, fields it sets). "answer": said at once.
 ROUTES: dict[str, tuple[str, dict[str, Any]]] = {
     "email_send": ("email", {"direction": "send"}),
@@ -158,6 +159,13 @@ def _phrase_table(
                 phrases = tuple(p for p in phrases if normalize(p) not in own)
             table.setdefault(choice, []).extend(phrases)
     return table
+
+
+def _without(ranked: list[tuple[str, float]], name: str) -> list[tuple[str, float]]:
+    """Rank the destinations again as if `name` had not been a candidate."""
+    rest = [(k, p) for k, p in ranked if k != name]
+    total = sum(p for _, p in rest) or 1.0
+    return [(k, p / total) for k, p in rest]
 
 
 def _facts(reading: Reading) -> bool:
@@ -309,6 +317,8 @@ class Engine:
         if guess is None:
             return self._missed(d, q, event, t(q.hint))
         ranked = _routes(guess.ranked)
+        if _facts(reading):  # an address, an error, a way of mail: not "that thing again"
+            ranked = _without(ranked, "vague")
         best, sure = ranked[0]
         short = len(reading.text.split()) <= SOCIAL_WORDS and not _facts(reading)
         if best == "greeting" and short:
@@ -322,6 +332,11 @@ class Engine:
             return self._turn(d)
         if best == "human" and sure >= SOCIAL_CONFIDENCE:
             return self._hand_off(d)
+        if best == "vague" and not _facts(reading):  # "it's doing that thing again"
+            phrased = self._resolve(d, QUESTIONS["menu"], reading.text)  # "otra cosa": a topic
+            if phrased is not None:
+                return self._route(d, phrased, reading)
+            return self._missed(d, q, event, t(QUESTIONS["menu"].hint))
         likely = dict(guess.ranked)
         for signal, intent in SIGNALS.items():  # "how do I set Norton so it lets my mail be"
             if signal in reading.signals and likely.get(intent, 0.0) >= SIGNAL_CONFIDENCE:
@@ -699,6 +714,10 @@ class Engine:
             resolved = self._resolve(d, q, event.value)
         if resolved is None and reading is not None and not long:
             resolved = d.answer_from(reading, ids)
+        if resolved is None and reading is not None and long and q.reader is None:
+            lead = re.split(r"[,.;:!?\n]|\s[-\u2013]\s", event.value, maxsplit=1)[0]
+            if lead != event.value and len(lead.split()) <= SHORT_ANSWER:
+                resolved = self._resolve(d, q, lead)  # "recibir, no me bajan los correos..."
         if resolved is not None:
             d.answer = resolved
             return resolved

@@ -55,6 +55,15 @@ _ROLE_BEFORE = re.compile(
     r"destinatario)\s*:?\s*$",
     re.IGNORECASE,
 )
+# Someone else of the customer's, named before their address: "il nostro fornitore (x@…)".
+_SOMEONE = re.compile(
+    r"\b(?:fornitor\w*|supplier\w*|proveedor\w*|client\w*|customer\w*|commercialista|"
+    r"accountant|contador\w*|contable|gestor\w*|banca|bank|banco|wife|husband|moglie|marito|"
+    r"esposa|marido|mujer|colleg\w*|colleague\w*|compa[nñ]er\w*|partner|socio|amic\w*|"
+    r"friend|amig\w*|figli\w*|son|daughter|hij\w*|boss|capo|jefe|avvocat\w*|lawyer|abogad\w*|"
+    r"agenzia|agency|agencia|studio|tecnico|technician|t[eé]cnico)\b[^.@\n]{0,25}$",
+    re.IGNORECASE,
+)
 _SERVER_WORDS = re.compile(r"\b(smtp|server|servidor|servizio|outgoing|uscita|salida)\b", re.I)
 
 
@@ -81,7 +90,11 @@ def own_address(text: str, address: str) -> bool:
     if at < 0:
         return False
     before = text[:at]
-    return bool(_OWN.search(before)) and not _ROLE_BEFORE.search(before)
+    return (
+        bool(_OWN.search(before))
+        and not _ROLE_BEFORE.search(before)
+        and not (_SOMEONE.search(before[-40:]))
+    )
 
 
 def fill(
@@ -120,6 +133,9 @@ def fill(
         if len(ours) > 1 and topic == "email":  # "at info@… from anna@…": not the sender
             roles = _roles(r.text, ours)
             ours = [a for a in ours if a not in roles.values()] or ours
+        own = [a for a in r.addresses if not hosted(a) and own_address(r.text, a)]
+        if ours and own and asked is None and all(_fine(r.text, a) for a in ours):
+            ours = []  # "la mia casella x@libero.it non riceve; quella dell'ufficio va benissimo"
         if len(ours) == 1:
             put("mailbox", case.mailbox, ours[0])
         elif not ours and case.mailbox is None and asked is None:
@@ -163,19 +179,30 @@ def fill(
         if case.direction in ("send", "both"):
             put("smtp_is_provider", case.smtp_is_provider, True)
     if asked not in ("email_scope", "email_addresses") and r.only_some is not None:
-        if r.only_some:  # the addresses named, else the customer's words for them
-            which = others(r, hosted) or _sentence_with_only(r.text)
-            if which:
-                put("addresses_limited", case.addresses_limited, True)
-                put("addresses", case.addresses, which)
-        elif put("addresses_limited", case.addresses_limited, False):
+        named = others(r, hosted) if r.only_some else ""
+        sentence = _sentence_with_only(r.text) if r.only_some else ""
+        if named or sentence:  # "only external recipients" is searchable; "only the bank": which?
+            kind = sentence if _KIND.search(sentence) else None
+            put("addresses_limited", case.addresses_limited, True)
+            put("addresses", case.addresses, named or kind)
+        elif r.only_some is False and put("addresses_limited", case.addresses_limited, False):
             case.addresses = None
     return filled
 
 
+# Addresses named by their kind, which a technician can search for: "only external
+# recipients". A party named without its address ("only the bank") is asked for.
+_KIND = re.compile(
+    r"\b(external|outside|esterni|esterne|esterno|fuori|de fuera|externos|externas|externo|"
+    r"other domains?|altri domini|otros dominios|internal|interni|interne|internos|internas|"
+    r"inside the company|dentro l'azienda|dentro la empresa|large|big|grandi|grandes|"
+    r"foreign|estero|extranjero|abroad|all'estero|al extranjero)\b",
+    re.IGNORECASE,
+)
 _ONLY_CUE = re.compile(
     r"\b(only|just|solo|s[oó]lo|soltanto|solamente|except|excepto|tranne|eccetto|salvo|"
-    r"menos|external|esterni|de fuera|fuori|altri|altre|others|other|dem[aá]s|resto|rest|"
+    r"menos|external|esterni|de fuera|fuori|fuera|outside|altri|altre|others|other|dem[aá]s|"
+    r"resto|rest|"
     r"else)\b",
     re.IGNORECASE,
 )
@@ -225,14 +252,33 @@ def _free_mail(domain: str) -> bool:
     return name in gazetteer().free_mail or domain.lower() in gazetteer().free_mail
 
 
-def _spared(text: str, address: str) -> bool:
-    """Tell whether the sentence naming `address` says to leave it alone."""
+_FINE = re.compile(
+    r"\b(?:va|vanno|funziona\w*|works?|working|is|va|funciona\w*|anda|est[aá])\s+"
+    r"(?:benissimo|bene|bien|fine|perfectly|perfettamente|normalmente|normally|ok|okay|"
+    r"sin problemas?|senza problemi|a la perfecci[oó]n)\b|\bno problems?\b|"
+    r"\bnessun problema\b|\bning[uú]n problema\b",
+    re.IGNORECASE,
+)
+
+
+def _sentence_of(text: str, address: str) -> str:
+    """Return the sentence of `text` that names `address`, or ""."""
     at = _find(text, address)
     if at < 0:
-        return False
+        return ""
     start = max(text.rfind(".", 0, at), text.rfind("\n", 0, at)) + 1
     ends = [i for i in (text.find(". ", at), text.find("\n", at)) if i >= 0]
-    return bool(_SPARED.search(text[start : min(ends, default=len(text))]))
+    return text[start : min(ends, default=len(text))]
+
+
+def _fine(text: str, address: str) -> bool:
+    """Tell whether the sentence naming `address` says it works ("..., va benissimo")."""
+    return bool(_FINE.search(_sentence_of(text, address)))
+
+
+def _spared(text: str, address: str) -> bool:
+    """Tell whether the sentence naming `address` says to leave it alone."""
+    return bool(_SPARED.search(_sentence_of(text, address)))
 
 
 def _rejected(error: str) -> list[str]:
@@ -255,11 +301,14 @@ def smtp_answer(r: Reading, smtp_host: str) -> bool | None:
     return None
 
 
+_WORD = re.compile(r"[\w.]+")
+
+
 def others(r: Reading, hosted: Callable[[str], bool]) -> str:
     """Return the addresses, domains or providers a message names besides ours."""
     names = [a for a in r.addresses if not hosted(a)]
     names += [h for h in r.hosts if not looks_like_smtp(h) and not hosted(f"x@{h}")]
-    words = f" {' '.join(r.text.lower().split())} "
+    words = " " + " ".join(_WORD.findall(r.text.lower())) + " "
     names += [
         n for n in gazetteer().free_mail if f" {n} " in words and not any(n in x for x in names)
     ]

@@ -43,7 +43,8 @@ _MESSAGE_IDS = re.compile(
     re.IGNORECASE | re.MULTILINE,
 )
 _HOSTNAME = re.compile(
-    r"(?<![\w@.-])((?:https?://)?(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,24})"
+    r"(?<![\w.-])(?<![\w.+-]@)"  # "@hierrosdelsur.es" names a domain; "x@y.es" is an address
+    r"((?:https?://)?(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,24})"
     r"(?![\w@-])",
     re.IGNORECASE,
 )
@@ -124,6 +125,15 @@ _TO_ME = re.compile(
     r"\bscrivermi\b|\bmandarme\b|\bmandarmi\b",
     re.IGNORECASE,
 )
+# Others who send to the customer: "the emails they send to orders@… bounce back".
+_THEY_SEND = re.compile(
+    r"\b(?:they|customers|clients|people|suppliers|he|she|senders)\s+(?:\w+\s+)?"
+    r"(?:send|sent|are sending|email)\b|"
+    r"\b(?:che|que|q)\s+(?:mi\s+|ci\s+|me\s+|nos\s+)?(?:manda|mandano|invia|inviano|spedisce|"
+    r"spediscono|mandan|env[ií]a|env[ií]an|enviaron|mandaron|mand[oó]|envi[oó])\b|"
+    r"\b(?:ellos|ellas|loro|lui|lei|[eé]l)\s+(?:\w+\s+)?(?:mand|envi|invi|sped)\w*",
+    re.IGNORECASE,
+)
 # Others who do not receive what the customer sends: "i clienti non ricevono".
 _THEY_RECEIVE = re.compile(
     r"\b(ricevono|reciben|receive them|don'?t receive|doesn'?t receive|don'?t get|"
@@ -184,7 +194,8 @@ _FAILS = re.compile(
     r"impossibile|imposible|unable|senza|sin|without|more|pi[uù]|torn\w* indietro|"
     r"devuelv\w*|devuelto|returned|come back|comes back|coming back|spam|junk|"
     r"indesiderat\w*|no deseado|sparisc\w*|spariscono|desaparec\w*|vanish\w*|"
-    r"disappear\w*)\b|n't|nt\b)",
+    r"disappear\w*)\b|n't|\b(?:do|does|did|is|are|was|were|ca|wo|have|has|had|could|would|"
+    r"should|ai|aren|isn|doesn|didn|won|can)nt\b)",
     re.IGNORECASE,
 )
 _BOTH_WORDS = re.compile(
@@ -205,7 +216,12 @@ _ONLY = re.compile(
 _EVERYONE = re.compile(
     r"\b(everyone|everybody|anybody|anyone|all addresses|any address|every address|nobody|"
     r"no one|all of them|whoever|a chiunque|da chiunque|de cualquiera|de nadie|"
-    r"tutti|chiunque|nessuno|qualsiasi|todos|todas|cualquier\w*|nadie)\b",
+    r"tutti|chiunque|nessuno|qualsiasi|todos|todas|cualquier\w*|nadie|"
+    r"ning[uú]n (?:destinatario|remitente|dominio)|nessun (?:destinatario|mittente|dominio)|"
+    r"any (?:recipient|sender|domain)|no (?:recipient|sender)s?|every (?:recipient|sender|domain)|"
+    r"all (?:the )?(?:recipients|senders|domains)|tutti i (?:destinatari|mittenti|domini)|"
+    r"todos los (?:destinatarios|remitentes|dominios)|not one in particular|"
+    r"non uno in particolare|no uno en concreto)\b",
     re.IGNORECASE,
 )
 _WEBMAIL = re.compile(
@@ -241,11 +257,13 @@ _WEBMAIL_FAILS = re.compile(
     r"never|mai|nunca|turned up|didn'?t (?:arrive|turn up|get there)|non [eè] arrivat\w*|"
     r"no difference|nessuna differenza|ninguna diferencia|da igual|lo stesso|lo mismo|"
     r"non funziona|non va|neanche|nemmeno|neppure|stess[oa](?! password)|uguale|anche|pure|"
-    r"doesn't|does not|doesnt|not work|isn't|fails|failing|either|too|also|same|"
-    r"no funciona|no va|tampoco|tambi[eé]n|igual|mismo|misma|non arrivano|no llegan|"
+    r"doesn't|does not|doesnt|not work|isn't|fails|failing|either|too|also|"
+    r"same(?! (?:password|login|credentials|username))|"
+    r"no funciona|no va|tampoco|tambi[eé]n|igual|mism[oa](?! (?:contrase|clave|usuario))|"
+    r"non arrivano|no llegan|"
     r"nothing there|non c'[eè]|no est[aá]n|no aparecen|non si vedono|non le vedo|"
     r"non riesco|no puedo|can't|cannot|cant|won't|wont|both|entrambi|ambos|ambas|"
-    r"tutti e due|los dos|do it|does it|lo fa|lo hace|same|either|neither|ni|n[eéè]|empty|vuot\w|"
+    r"tutti e due|los dos|do it|does it|lo fa|lo hace|either|neither|ni|n[eéè]|empty|vuot\w|"
     r"sia d[aie]\w*|sia in|sia con|sia su|tanto en|tanto desde|tanto con|both in|both on|both from|"
     r"vac[ií]\w|as well)(?!\w)",
     re.IGNORECASE,
@@ -284,7 +302,10 @@ _ONLY_WEBMAIL = re.compile(
     r"don'?t (?:use|have) (?:any |a )?(?:mail )?(?:programs?|clients?|apps?)|"
     r"nessun programma|ning[uú]n programa|sin programa|no (?:mail )?(?:program|client))\b|"
     r"\b(only|just|solo|s[oó]lo|soltanto|solamente|sempre|always|siempre)\b[^.,;]{0,20}"
-    r"\b(web ?mail|browser|navegador|navigatore)\b|\b(web ?mail)\b\s+(only|soltanto|solamente)",
+    r"\b(web ?mail|browser|navegador|navigatore|p[aá]gina web|the website|il sito)\b|"
+    r"\b(web ?mail)\b\s+(only|soltanto|solamente)|"
+    r"\b(?:no tengo|non ho|i don'?t have|i have no)\s+(?:ning[uú]n |nessun |any )?"
+    r"(?:programas?|programm[ai]|programs?|apps?)\b",
     re.IGNORECASE,
 )
 
@@ -469,6 +490,8 @@ def direction_in(text: str) -> Said | None:
                 ways = {"send"}
         elif ways == {"send"} and to_me:
             ways = {"receive"}  # "rebotan los correos que me mandan"
+        elif ways == {"send"} and _THEY_SEND.search(clause) and not i_send:
+            ways = {"receive"}  # "the emails they send to orders@… bounce back"
         elif not ways and to_me:
             ways = {"receive"}  # "no one can email us"
         elif ways == {"receive"} and _OTHERS_MISS.search(clause) and i_send:
@@ -593,18 +616,38 @@ def error_in(text: str) -> str | None:
     lines = [line for line in text.split("\n") if line.strip()]
     if len(lines) > 1:
         for i, line in enumerate(lines):
-            if _BOUNCE_LINE.search(line) or _OUTLOOK.search(line) or _QUOTED.search(line):
+            if _BOUNCE_LINE.search(line) or _OUTLOOK.search(line) or _quotes(line):
                 return "\n".join(lines[i:]).strip()
-    m = _QUOTED.search(text)
-    if m and _ERROR_CUES.search(text):
-        return (m[1] or m[2]).strip()
     code = _code_at(text)
+    quotes = _quotes(text)
+    if quotes and _ERROR_CUES.search(text):
+        # The quote with the code in it; a code said outside the quotes wins over them.
+        with_code = [q for q in quotes if _code_at(q[0]) is not None]
+        if code is None or with_code:
+            m = (with_code or quotes)[0]
+            return (m[1] or m[2]).strip()
     if code is None:
         return None
     start = code.start()
     tail = text[start:]
     end = _ERROR_END.search(tail, code.end() - start)
     return tail[: end.start() if end else len(tail)].strip(" ,:;-")
+
+
+_SUBJECT_BEFORE = re.compile(
+    r"\b(?:oggetto|subject|asunto|titolo|t[ií]tulo|re|fwd?|called|chiamat[oa]|titled)\b[\s:=]*"
+    r"(?:era|was|es|è|e|de|del)?\s*$",
+    re.IGNORECASE,
+)
+
+
+def _quotes(text: str) -> list[re.Match[str]]:
+    """The quoted passages of `text`, but a quoted subject ("oggetto "fatture ottobre"")."""
+    return [
+        m
+        for m in _QUOTED.finditer(text)
+        if not _SUBJECT_BEFORE.search(text[max(0, m.start() - 20) : m.start()])
+    ]
 
 
 def _code_at(text: str) -> re.Match[str] | None:
@@ -624,6 +667,10 @@ def _plausible_reply(text: str, m: re.Match[str]) -> bool:
     """A bare three-digit number is a reply code only next to error words."""
     if "." in m[0]:
         return True
+    if re.search(
+        r"\b(?:port[ao]?|puerto|porte)\s*:?\s*$", text[max(0, m.start() - 12) : m.start()], re.I
+    ):
+        return False  # "porta 587": a port
     window = text[max(0, m.start() - 30) : m.end() + 40]
     return bool(_ERROR_CUES.search(window)) and m[0][0] in "45"
 
@@ -648,7 +695,7 @@ def only_some_in(text: str) -> bool | None:
         or hosts_in(text)
         or _has_name(_words(text), gazetteer().free_mail)
         or re.search(
-            r"\b(some|alcun\w*|algun\w*|cert\w*|ciert\w*|clients?|clienti|"
+            r"\b(some|alcun\w*|algun\w*|cert\w*|ciert\w*|clients?|clienti|cliente|"
             r"clientes|customers?|fornitor\w*|proveedor\w*|supplier\w*)\b",
             text,
             re.I,
@@ -672,7 +719,8 @@ def only_some_in(text: str) -> bool | None:
         return True  # "alcuni clienti"
     others_fine = re.search(
         r"\b(are|is|work|works|go through|get through|arrive|funzionano|vanno|arrivano|van|"
-        r"llegan|funcionan)\s+(fine|ok|okay|bene|bien|normalmente|normally|regularly)\b",
+        r"llegan|funcionan|salen|partono)\s+(fine|ok|okay|bene|bien|normalmente|normally|"
+        r"regularly|regolarmente|normali|sin problemas?|senza problemi|without problems)\b",
         text,
         re.I,
     )
@@ -690,7 +738,9 @@ def only_some_in(text: str) -> bool | None:
         return True  # "everything comes in but from my bank", "los de fuera no"
     if re.search(
         r"\b(tutti gli altri|tutte le altre|todos los dem[aá]s|all the others|everyone else|"
-        r"everybody else|gli altri|los dem[aá]s|the others|the rest|il resto|el resto|"
+        r"everybody else|gli altri|los dem[aá]s|the others|the rest|il resto|el resto|al resto|"
+        r"le altre|las dem[aá]s|anyone outside|anybody outside|nobody outside|outside the company|"
+        r"fuori dall'azienda|fuera de la empresa|de fuera de la empresa|"
         r"others are fine|altri s[iì]|otros s[ií])\b",
         text,
         re.I,

@@ -134,7 +134,7 @@ def test_the_model_is_learned_from_the_corpus_and_knows_every_intent() -> None:
         for ex in corpus:
             if ex.language == lang:
                 counts[ex.intent] = counts.get(ex.intent, 0) + 1
-        assert len(counts) == 25 and min(counts.values()) >= 40, (lang, counts)
+        assert len(counts) == 26 and min(counts.values()) >= 40, (lang, counts)
     model = load_model()
     assert set(model.intents) == {ex.intent for ex in corpus}
 
@@ -444,9 +444,7 @@ def _dns_ticket(chat: Chat, store: SqlStore) -> dict[str, Any]:
     return ticket
 
 
-def test_the_recipients_providers_are_not_the_domain_to_check(
-    chat: Chat, store: SqlStore
-) -> None:
+def test_the_recipients_providers_are_not_the_domain_to_check(chat: Chat, store: SqlStore) -> None:
     chat.say(
         "Le nostre newsletter finiscono in spam su Gmail e Outlook.com. Potete fare un check "
         "di SPF, DKIM e DMARC sul domain rossi-srl.example?"
@@ -476,3 +474,132 @@ def test_a_correction_at_the_summary_denies_the_old_address(chat: Chat) -> None:
     assert chat.asking == "confirm", chat.text
     line = next(x for x in chat.text.split("\n") if x.startswith(("Mailbox:", "Buzón:")))
     assert line.endswith(" contabilidad@example.com"), chat.text
+
+
+# Found by a seventh set of independent scripted customers, and in the older ones (session 3).
+@pytest.mark.parametrize(
+    ("said", "only_some"),
+    [
+        ("We can't send to anyone outside the company - internal mail goes through fine", True),
+        ("a destinatarios de Hotmail rebotan; al resto de dominios salen sin problema", True),
+        ("non arrivano le mail della banca, le altre mail arrivano regolarmente", True),
+        ("solo me pasa con los de un cliente, los de @hierrosdelsur.es", True),
+        ("It's every recipient, not one in particular.", False),
+        ("no puede enviar correos a ningún destinatario", False),
+    ],
+)
+def test_only_some_addresses_or_all_of_them(said: str, only_some: bool) -> None:
+    assert read(said, classify=False).only_some is only_some
+
+
+def test_a_domain_written_with_its_at_sign_is_a_domain() -> None:
+    assert read("los de @hierrosdelsur.es", classify=False).hosts == ("hierrosdelsur.es",)
+
+
+@pytest.mark.parametrize(
+    ("said", "direction"),
+    [
+        (
+            "mail from external senders to support@example.com isn't arriving, internal mail "
+            'is fine. E.g. from jane.doe@acme.example, subject "Invoice 5531", sent 11/19 at 2 PM.',
+            "receive",
+        ),
+        ("our customers say the emails they send to orders@garcia.example bounce back", "receive"),
+        (
+            "il fornitore dice che le mail che manda a magazzino@example.com gli tornano indietro",
+            "receive",
+        ),
+    ],
+)
+def test_who_sends_decides_the_way(said: str, direction: str | None) -> None:
+    assert read(said, classify=False).direction == direction
+
+
+@pytest.mark.parametrize(
+    ("said", "error"),
+    [
+        (
+            "L'errore dice: 550 5.7.1 Relaying denied. L'ultima era per il commercialista, "
+            'oggetto "fatture ottobre", stamattina',
+            "550 5.7.1 Relaying denied",
+        ),
+        (
+            "Outlook 2019, porta 587, e anche dalla webmail esce "
+            "'SMTP Error (451): Temporary local problem - please try later'",
+            "SMTP Error (451): Temporary local problem - please try later",
+        ),
+    ],
+)
+def test_the_error_is_not_the_subject_nor_the_port(said: str, error: str) -> None:
+    assert read(said, classify=False).error == error
+
+
+def test_a_bare_hour_with_h_is_a_time() -> None:
+    assert parse_sent_at("el 18/11 sobre las 16h", NOW, ROME) == datetime(
+        2026, 11, 18, 16, 0, tzinfo=ROME
+    )
+
+
+@pytest.mark.parametrize(
+    ("said", "webmail"),
+    [
+        ("en la webmail entro bien con la misma contraseña y ahi si veo los correos", "works"),
+        ("same in webmail", "fails"),
+    ],
+)
+def test_the_same_password_is_not_the_same_problem(said: str, webmail: str) -> None:
+    assert read(said, classify=False).webmail == webmail
+
+
+def test_only_the_web_page_and_no_program_is_webmail_only() -> None:
+    assert read("solo por la página web, no tengo programas", classify=False).only_webmail
+
+
+def _open_receiving(chat: Chat, opening: str) -> None:
+    chat.say(opening)
+    while chat.asking in ("webmail_fails",):
+        chat.choose("yes")
+
+
+def test_only_a_party_without_its_address_asks_which(chat: Chat) -> None:
+    _open_receiving(chat, "su contabilita@rossi-srl.example non arrivano solo le mail della banca")
+    assert chat.asking == "addresses" and chat.state == "email_addresses", chat.text
+
+
+def test_only_a_kind_of_addresses_is_kept_in_the_customer_s_words(chat: Chat) -> None:
+    chat.say("can't send from info@example.org only to external recipients, internal are fine")
+    assert chat.state not in ("email_scope", "email_addresses"), chat.text
+
+
+def test_an_answer_that_begins_with_the_choice(chat: Chat) -> None:
+    chat.say("tengo un problema con el correo de marta@garcia.example")
+    assert chat.asking == "direction", chat.text
+    chat.say("recibir, no me bajan los correos nuevos xq me pide la contraseña")
+    assert chat.asking == "webmail_fails", chat.text
+
+
+def test_a_supplier_s_address_is_not_the_customer_s_own(chat: Chat) -> None:
+    chat.say(
+        "il nostro fornitore (ordini@ferramenta.example) dice che le mail che manda a "
+        'magazzino@example.com tornano indietro. L\'ultima aveva oggetto "conferma ordine 4471"'
+    )
+    assert chat.state != "out_of_scope", chat.text
+
+
+def test_the_hosted_mailbox_that_works_is_not_the_one(chat: Chat) -> None:
+    chat.say(
+        "da lunedi la mia casella personale mario.bassi@libero.it non riceve piu niente. "
+        "Quella dell'ufficio invece, amministrazione@example.com che è da voi, va benissimo."
+    )
+    assert chat.state == "out_of_scope", chat.text
+
+
+def test_a_vague_opening_is_asked_about_not_guessed(chat: Chat, store: SqlStore) -> None:
+    chat.say("Good afternoon, my nephew told me to write here. Nothing is how it was before.")
+    assert chat.asking == "topic" and chat.state == "menu", chat.text
+    chat.say("buenas. esto sigue igual q ayer")
+    assert chat.asking == "topic", chat.text
+    chat.choose("human")
+    ticket = store.ticket(chat.ticket or "")
+    assert ticket is not None and ticket["category"] == "general", chat.text
+    assert "nephew" in ticket["description"]

@@ -23,25 +23,13 @@ from tests.support.scripted import problems, run, scripts
 
 KNOWN_FAILING: frozenset[str] = frozenset(
     {
-        "en-28",
         "es-07",
-        "es-16",
-        "g-en-01",
-        "g-es-02",
-        "g-es-04",
-        "g-es-06",
-        "g-it-09",
-        "h-es-07",
-        "h-es-09",
-        "h-it-09",
-        "it-12",
         "it-23",
-        "k-en-02",
-        "k-es-04",
         "k-it-04",
         "k-it-06",
         "q-it-02",
         "q-it-09",
+        "s-es-10",
     }
 )
 
