@@ -30,12 +30,13 @@ from dataclasses import dataclass
 from functools import lru_cache
 from itertools import pairwise
 from pathlib import Path
+from typing import cast
 
 CORPUS = Path(__file__).with_name("nlu")
 LANGUAGES = ("it", "es", "en")
 ALPHA = 0.05  # additive smoothing of the feature counts
 TEMPERATURE = 0.35  # score per feature, times this, is the softmax input; see the module doc
-MODEL_VERSION = 3  # part of the cache key: change it when the features change
+MODEL_VERSION = 6  # part of the cache key: change it when the features change
 
 _EMAIL = re.compile(r"[^\s@<>()\[\],;:\"']+@[^\s@<>()\[\],;:\"']+\.[a-z]{2,}", re.I)
 _HOST = re.compile(r"\b(?:[a-z0-9-]+\.)+[a-z]{2,}\b", re.I)
@@ -73,6 +74,12 @@ def read_corpus(folder: Path = CORPUS) -> list[Example]:
     return examples
 
 
+# Words read of a message: further on, a long story no longer changes what it is about
+# (held out, 70 words are as good as 200), and it costs time.
+MAX_WORDS = 70
+LAST_WORDS = 20  # of them, from the end: "...how do I set Avast not to block it?"
+
+
 def fold(text: str) -> str:
     """Lower-case `text`, drop accents, and replace what varies by a placeholder."""
     text = unicodedata.normalize("NFKD", text.casefold())
@@ -86,12 +93,14 @@ def fold(text: str) -> str:
 
 def features(text: str) -> list[str]:
     """Return the features of `text`: words, word pairs, and n-grams of 3-5 inside words."""
-    words = _WORD.findall(fold(text))[:200]
+    words = _WORD.findall(fold(text))
+    if len(words) > MAX_WORDS:  # the opening and the closing words, where the request is
+        words = words[: MAX_WORDS - LAST_WORDS] + words[-LAST_WORDS:]
     found = set(words)
     found.update(f"{a} {b}" for a, b in pairwise(words))
     for w in set(words):
         found.update(_grams(w))
-    return sorted(found)
+    return list(found)
 
 
 @lru_cache(maxsize=65536)
@@ -118,6 +127,13 @@ class Guess:
         return self.ranked[0][1]
 
 
+# The weights of a feature: sparse (intent index, weight) pairs, or one per intent.
+Sparse = tuple[tuple[int, float], ...]
+Dense = tuple[float, ...]
+Row = Sparse | Dense
+DENSE_FROM = 8  # a feature seen with this many intents keeps a weight for every intent
+
+
 class IntentModel:
     """A trained classifier: `guess(text)` ranks the intents."""
 
@@ -126,12 +142,14 @@ class IntentModel:
         intents: Sequence[str],
         priors: Sequence[float],
         unseen: Sequence[float],
-        weights: dict[str, tuple[tuple[int, float], ...]],
+        weights: dict[str, Row],
     ) -> None:
         self.intents = tuple(intents)
         self.priors = tuple(priors)
         self.unseen = tuple(unseen)  # log P(feature | intent) of a feature never seen with it
-        self.weights = weights  # feature -> ((intent index, log-ratio over unseen), ...)
+        # feature -> ((intent index, log-ratio over unseen), ...), or for a feature seen
+        # with many intents the log-ratio of every intent, in order
+        self.weights = weights
 
     @classmethod
     def train(cls, examples: Iterable[Example]) -> IntentModel:
@@ -156,10 +174,16 @@ class IntentModel:
         total = sum(messages)
         priors = [math.log(m / total) for m in messages]
         unseen = [math.log(ALPHA / (n + ALPHA * vocabulary)) for n in per_intent]
-        weights = {
-            f: tuple((i, math.log1p(c / ALPHA)) for i, c in sorted(row.items()))
-            for f, row in counts.items()
-        }
+        weights: dict[str, Row] = {}
+        for f, row in counts.items():
+            pairs = tuple((i, math.log1p(c / ALPHA)) for i, c in sorted(row.items()))
+            if len(pairs) >= DENSE_FROM:  # a common feature: one weight per intent, summed in C
+                dense = [0.0] * len(index)
+                for i, w in pairs:
+                    dense[i] = w
+                weights[f] = tuple(dense)
+            else:
+                weights[f] = pairs
         return cls(list(index), priors, unseen, weights)
 
     def guess(self, text: str, among: Iterable[str] | None = None) -> Guess:
@@ -167,12 +191,19 @@ class IntentModel:
         weights = self.weights
         scores = list(self.priors)
         n = 0
+        dense: list[Dense] = []
         for f in features(text):
             row = weights.get(f)
             if row is not None:
                 n += 1
-                for i, w in row:
-                    scores[i] += w
+                if type(row[0]) is float:
+                    dense.append(row)
+                else:
+                    for i, w in cast(Sparse, row):
+                        scores[i] += w
+        if dense:
+            columns = zip(*dense, strict=True)  # every dense row has one weight per intent
+            scores = [s + sum(column) for s, column in zip(scores, columns, strict=True)]
         scores = [s + n * u for s, u in zip(scores, self.unseen, strict=True)]
         allowed = None if among is None else set(among)
         pairs = [

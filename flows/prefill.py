@@ -19,7 +19,7 @@ from dataclasses import replace
 from datetime import datetime
 from email.utils import parsedate_to_datetime
 
-from flows.model import Case, Example
+from flows.model import Case, Direction, Example
 from flows.reading import Reading, addresses_in, gazetteer, looks_like_smtp
 
 # Questions whose answer is copied as typed: nothing else is read from it.
@@ -156,6 +156,10 @@ def fill(
         bounced = _rejected(r.error)  # whose address did the bounce reject?
         if bounced:
             r = replace(r, direction="receive" if hosted(bounced[0]) else "send")
+    if case.direction is None and r.direction is None and asked != "email_direction":
+        ways = {_way_of(r.text, a) for a in r.addresses if hosted(a)} - {None}
+        if len(ways) == 1:  # "emails from info@… to gmail addresses are bouncing"
+            r = replace(r, direction=ways.pop())
     if asked != "email_direction" and r.direction is not None:
         before = case.direction
         if put("direction", case.direction, r.direction) and r.direction == "receive" and before:
@@ -440,6 +444,16 @@ def example_in(
     else:
         return None
     return Example(sender=sender, recipient=recipient, subject=subject, sent_at=sent_at or "")
+
+
+def _way_of(text: str, address: str) -> Direction | None:
+    """Tell the way of mail an unambiguous "from" or "to" before our address says."""
+    before = text[: max(_find(text, address), 0)][-12:].lower()
+    if re.search(r"\b(?:from|desde|sent from|inviate dalla)\s*:?\s*<?$", before):
+        return "send"
+    if re.search(r"\b(?:to|verso|hacia|para)\s*:?\s*<?$", before):
+        return "receive"
+    return None
 
 
 def _roles(text: str, addresses: list[str]) -> dict[str, str]:

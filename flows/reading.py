@@ -463,6 +463,8 @@ def direction_in(text: str) -> Said | None:
         return first  # "né ricevo né invio, ma la cosa più grave è che non arrivano"
     if _IN_NOR_OUT.search(text):
         return "both"
+    if not (_SEND_STEM.search(text) or _RECEIVE_STEM.search(text) or _TO_ME.search(text)):
+        return _phrase_direction(text)  # no way of mail named: nothing for the clauses
     for part in re.split(r"[.;!?\n]+", text):  # "né ricevo né invio", in one sentence
         if (
             _SEND_STEM.search(part)
@@ -617,7 +619,7 @@ def error_in(text: str) -> str | None:
     if len(lines) > 1:
         for i, line in enumerate(lines):
             if _BOUNCE_LINE.search(line) or _OUTLOOK.search(line) or _quotes(line):
-                return "\n".join(lines[i:]).strip()
+                return "\n".join(_without_prose(lines[i:])).strip()
     code = _code_at(text)
     quotes = _quotes(text)
     if quotes and _ERROR_CUES.search(text):
@@ -648,6 +650,28 @@ def _quotes(text: str) -> list[re.Match[str]]:
         for m in _QUOTED.finditer(text)
         if not _SUBJECT_BEFORE.search(text[max(0, m.start() - 20) : m.start()])
     ]
+
+
+# The customer's own words after a paste: "cosa devo fare?", "but it can't be full, I deleted...".
+_PROSE = re.compile(
+    r"\b(io|mi|ho|abbiamo|non riesco|nn|cosa devo|che faccio|grazie|i|i'?m|my|we|our|what do i|"
+    r"what should|thanks|thank you|please|yo|me|tengo|tenemos|no puedo|qu[eé] hago|gracias|"
+    r"porfa|por favor|per favore|aiuto|help|ayuda|saludos|cordiali saluti|regards)\b",
+    re.IGNORECASE,
+)
+_MACHINE = re.compile(
+    r"^\s|^[\w-]+:\s|<[^<>\s]+@[^<>\s]+>|[2-5]\d\d[ -][245]\.\d|\b[245]\.\d{1,3}\.\d{1,3}\b|"
+    r"\b0x[0-9a-f]{8}\b|^-{2,}|^>",
+    re.IGNORECASE,
+)
+
+
+def _without_prose(lines: list[str]) -> list[str]:
+    """Drop the customer's own sentences that follow a pasted error, from the end."""
+    end = len(lines)
+    while end > 1 and _PROSE.search(lines[end - 1]) and not _MACHINE.search(lines[end - 1]):
+        end -= 1
+    return lines[:end]
 
 
 def _code_at(text: str) -> re.Match[str] | None:
@@ -767,16 +791,19 @@ def signals_in(text: str) -> frozenset[str]:
 def read(text: str, classify: bool = True) -> Reading:
     """Read a customer message once: intents (when `classify`) and entities."""
     text = clean(text)
+    error = error_in(text)
+    # The customer's own words: a pasted bounce says nothing of what they want.
+    own = text.replace(error, "\n") if error and "\n" in error else text
     return Reading(
         text=text,
-        guess=load_model().guess(text) if classify and text else None,
+        guess=load_model().guess(own) if classify and own.strip() else None,
         addresses=tuple(addresses_in(text)),
         hosts=tuple(hosts_in(text)),
-        direction=direction_in(text),
-        webmail=webmail_in(text),
-        only_webmail=bool(_ONLY_WEBMAIL.search(text)),
-        program=program_in(text),
-        error=error_in(text) or ("" if _NO_ERROR.search(text) else None),
-        only_some=only_some_in(text),
-        signals=signals_in(text),
+        direction=direction_in(own),
+        webmail=webmail_in(own),
+        only_webmail=bool(_ONLY_WEBMAIL.search(own)),
+        program=program_in(own),
+        error=error or ("" if _NO_ERROR.search(own) else None),
+        only_some=only_some_in(own),
+        signals=signals_in(own),
     )

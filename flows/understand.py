@@ -17,7 +17,7 @@ import re
 import tomllib
 import unicodedata
 from collections.abc import Iterable, Mapping
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 MAX_TEXT = 8000
@@ -107,6 +107,17 @@ def _one_edit(a: str, b: str) -> bool:
     return short[i:] == long_[i + 1 :]
 
 
+@cache
+def _phrase_words(phrase: str) -> tuple[str, ...]:
+    """The folded words of a phrase of the table (a closed set: kept once read)."""
+    return tuple(w for w in tokens(phrase) if w != ",")
+
+
+def _may_match(phrase: tuple[str, ...], said: set[str]) -> bool:
+    """Tell cheaply whether every word of `phrase` can be in the answer (typos aside)."""
+    return all(w in said or (len(w) >= 5 and any(_close(x, w) for x in said)) for w in phrase)
+
+
 def _negated(words: tuple[str, ...], start: int, end: int) -> bool:
     """Tell whether words[start:end] is negated: "not right", "it does not", "don't x"."""
     before = words[start - 1] if start > 0 else ""
@@ -145,10 +156,11 @@ def match_phrases(
         return None
     exact: set[str] = set()
     hits: list[tuple[int, int, str]] = []
+    said = set(plain)
     for key, phrases in table.items():
         for phrase in phrases:
-            folded = tuple(w for w in tokens(phrase) if w != ",")
-            if not folded:
+            folded = _phrase_words(phrase)
+            if not folded or not _may_match(folded, said):
                 continue
             if plain == folded:
                 exact.add(key)

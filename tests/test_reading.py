@@ -603,3 +603,26 @@ def test_a_vague_opening_is_asked_about_not_guessed(chat: Chat, store: SqlStore)
     ticket = store.ticket(chat.ticket or "")
     assert ticket is not None and ticket["category"] == "general", chat.text
     assert "nephew" in ticket["description"]
+
+
+def test_the_customer_s_words_after_a_paste_are_not_the_error() -> None:
+    said = (
+        "our customers say their emails to orders@garcia.example bounce back:\n"
+        "Delivery has failed to these recipients or groups:\n"
+        "orders@garcia.example\n"
+        "Remote server returned '552 5.2.2 Mailbox full; quota exceeded'\n"
+        "but it cant be full, i deleted like 2000 old mails last week"
+    )
+    r = read(said, classify=False)
+    assert r.error is not None and r.error.endswith("quota exceeded'")
+    assert "deleted" not in r.error
+
+
+def test_from_our_address_to_others_is_sending(chat: Chat) -> None:
+    chat.say(
+        "Emails from info@example.org to gmail addresses are bouncing since yesterday, other "
+        "domains are fine. The bounce says:\n"
+        "421-4.7.28 Our system has detected an unusual rate of unsolicited mail originating\n"
+        "421-4.7.28 from your IP address."
+    )
+    assert chat.asking == "smtp_is_provider", chat.text  # sending: is it our server?
