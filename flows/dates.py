@@ -300,7 +300,7 @@ def _parse(said: str, today: date) -> _Parts:
 
 # Words around a bare hour that make it a time: "alle 4", "a las 8", "10ish".
 _CUE_BEFORE = (
-    r" (?:alle|all|ore|verso le|verso|tipo|at|around|about|approx|circa|sobre las|"
+    r" (?:alle|all|ore|verso le|verso|sulle|tipo|at|around|about|approx|circa|sobre las|"
     r"sobre la|a las|a la|las|a eso de las|hacia las|le|intorno alle|h) (\d{1,2}) "
 )
 _CUE_AFTER = (

@@ -23,7 +23,7 @@ from flows.model import AttachmentRef, Context, Conversation, Event, Notice
 from flows.policy import Policy
 from flows.prefill import VERBATIM_STATES, after_correction
 from flows.questions import QUESTIONS, YES_NO_INTENTS, Question
-from flows.reading import Reading, error_in, read
+from flows.reading import Reading, own_words, read
 from flows.text import N_, Bubble, Choice, Lines, T, Turn, t, tn
 from flows.texts import CATEGORY_LABELS, STATUS_LABELS
 from flows.triage import (
@@ -61,6 +61,7 @@ SOCIAL_CONFIDENCE = 0.5  # "a person please"
 SURE_CONFIDENCE = 0.45  # an intent this sure
 LEAVE_CONFIDENCE = 0.7  # an answer this surely out of scope ends the path there
 SIGNAL_CONFIDENCE = 0.2  # an out-of-scope subject named, and this likely the request
+SURE_LEAD = 0.2  # ... and this far ahead of the next intent ("receiving" 0.45, "sending" 0.3: ask)
 LEAD_CONFIDENCE = 0.3  # an unsure request of a specific form this likely ...
 LEAD = 0.12  # ... and this far ahead of the next one is taken without asking
 SIGNALS = {"antivirus": "oos_antivirus", "firewall": "oos_firewall"}
@@ -337,6 +338,10 @@ class Engine:
             if phrased is not None:
                 return self._route(d, phrased, reading)
             return self._missed(d, q, event, t(QUESTIONS["menu"].hint))
+        if best in SIGNALS.values() and not reading.signals & {"firewall", "antivirus"}:
+            evidence = _evidence(reading)  # "smtp.movistar.es... the Movistar man": no firewall
+            if evidence is not None:
+                return self._route(d, evidence, reading)
         likely = dict(guess.ranked)
         for signal, intent in SIGNALS.items():  # "how do I set Norton so it lets my mail be"
             if signal in reading.signals and likely.get(intent, 0.0) >= SIGNAL_CONFIDENCE:
@@ -351,7 +356,11 @@ class Engine:
             if phrased is not None and (phrased in offered or unsure):
                 return self._route(d, phrased, reading)
             runner_up = ranked[1][1] if len(ranked) > 1 else 0.0
-            specific = ROUTES.get(best, ("", {}))[0] not in ("email", "other", "answer")
+            specific = best.startswith("oos_") or ROUTES.get(best, ("", {}))[0] not in (
+                "email",
+                "other",
+                "answer",
+            )
             if specific and sure >= LEAD_CONFIDENCE and sure - runner_up >= LEAD:
                 return self._route(d, best, reading)  # "...cambiar la clave urgente": a form
             if evidence is not None:
@@ -364,7 +373,9 @@ class Engine:
             conv.options = options
             d.trigger("ask_which")
             return self._turn(d)
-        return self._route(d, best, reading, sure=guess.confidence >= SURE_CONFIDENCE)
+        second = guess.ranked[1][1] if len(guess.ranked) > 1 else 0.0
+        sure = guess.confidence >= SURE_CONFIDENCE and guess.confidence - second >= SURE_LEAD
+        return self._route(d, best, reading, sure=sure)
 
     def _route(self, d: Dialog, key: str, reading: Reading | None, sure: bool = False) -> Turn:
         """Start the form of `key` (a topic, an intent or an out-of-scope subject)."""
@@ -374,6 +385,8 @@ class Engine:
             d.say(*d.settings_texts())
             d.trigger("answered")
             return self._turn(d)
+        if case.topic != topic and d.conv.state not in OPENING:
+            d.conv.state = "menu"  # another topic's form, from its start (what is known stays)
         case.topic = topic
         opening = [x for x in case.said if normalize(x) not in self._labels()]
         for text in opening:  # the facts first: "I can't receive" beats a guessed "both"
@@ -619,10 +632,7 @@ class Engine:
     def _notice_language(self, d: Dialog, text: str) -> None:
         """Switch when the customer plainly writes in another of our languages."""
         q = QUESTIONS.get(d.conv.state)
-        pasted = error_in(text)
-        if pasted and "\n" in pasted:  # a bounce in English says nothing of the customer
-            text = text.replace(pasted, " ")
-        words = identifiable(text)
+        words = identifiable(own_words(text))  # a bounce in English says nothing of them
         if self.identify is None or (q is not None and q.copied) or words is None:
             return
         found = self.identify(words)
@@ -748,7 +758,8 @@ class Engine:
                 c: [p for p in ps if [w for w in tokens(p) if w != ","] == plain]
                 for c, ps in table.items()
             }
-        return match_phrases(text, table, buried_words="yes" not in table)
+        # One word buried in a long answer is no answer, but for the topic ("...my email...").
+        return match_phrases(text, table, buried_words=q.asking == "topic")
 
     def choices(self, d: Dialog, q: Question) -> list[Choice]:
         if q.choices_from:

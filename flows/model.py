@@ -71,6 +71,7 @@ class Case(BaseModel):
     taken: list[str] = Field(default_factory=list)  # fields filled without being asked
     said: list[str] = Field(default_factory=list)  # the customer's messages, for a handoff
     handoff: bool = False  # the customer asked for a person: a general ticket
+    details_asked: bool = False  # "anything else?" asked, after a description taken unasked
 
 
 class TicketRef(BaseModel):

@@ -47,7 +47,9 @@ _CORRECTION = re.compile(
 )
 _OWN = re.compile(
     r"\b(my|mine|our|mia|mio|nostra|nostro|la mia|il mio|mi|mis|nuestra|nuestro)\b"
-    r"[^.@\n]{0,30}$",
+    r"[^.@\n]{0,30}$|"
+    r"\b(?:e-?mail|mail|mailbox|casella|correo|buz[oó]n|address|indirizzo|direcci[oó]n|account|"
+    r"cuenta)\s+(?:is|è|e'|es|sarebbe|ser[ií]a)\s*:?\s*$",  # "the email is ken@btinternet.com"
     re.IGNORECASE,
 )
 _ROLE_BEFORE = re.compile(

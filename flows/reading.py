@@ -63,6 +63,7 @@ _QUOTED = re.compile(
 )
 _ERROR_CUES = re.compile(
     r"\b(error|errore|errori|err|messaggio|message|mensaje|dice|says|say|said|sale|compare|"
+    r"scrive|mi scrive|me pone|pone|writes|reads|"
     r"appare|aparece|appears|shows|avviso|aviso|warning|popup|pop-up|ventana|finestra|"
     r"undeliverable|non recapitabile|rejected|rifiutat\w*|rechazad\w*|bounce\w*|"
     r"delivery|failure|failed|denied|unable|impossibile|imposible|cannot|could not|fallad\w*|"
@@ -104,7 +105,7 @@ _SEND_STEM = re.compile(
 _RECEIVE_STEM = re.compile(
     r"\b(ricev\w*|rivev\w*|ricezione|arriv\w*|recib\w*|recv\w*|recepci\w*|lleg\w*|"
     r"receiv\w*|reciev\w*|recive\w*|incoming|entrata|entrada|entrant\w*|inbox|"
-    r"com(?:es|ing|e) (?:in|into|through)|reach(?:es|ing)? me|entrano|entran|entra|scaric\w*|"
+    r"com(?:es|ing|e|in'?) (?:in|into|through)|reach(?:es|ing)? me|entrano|entran|entra|scaric\w*|"
     r"descarg\w*|download\w*|no me baja|bajar el correo|baja el correo|baja los correos|"
     r"get (?:any |new |my )?(?:e-?mails?|mail)|getting (?:e-?mails?|mail)|"
     r"get mail|show(?:s|ing)? up)\b",
@@ -113,7 +114,9 @@ _RECEIVE_STEM = re.compile(
 _FIRST_PERSON_SEND = re.compile(
     r"\b(mando|mandiamo|mandamos|invio|inviamo|invi[oò]|env[ií]o|enviamos|envi[eé]|spedisco|"
     r"spediamo|i send|we send|i sent|we sent|i'?m sending|we'?re sending|i try to send|"
-    r"ho inviato|ho mandato|he enviado|hemos enviado|outgoing|uscita|salida)\b",
+    r"ho inviato|ho mandato|he enviado|hemos enviado|outgoing|uscita|salida|al enviar|al mandar|"
+    r"cuando env[ií]o|cuando mando|quando invio|quando mando|al inviare|nell'invio|"
+    r"when i send|when sending|while sending|when i try to send)\b",
     re.IGNORECASE,
 )
 # Mail sent to the customer by others: "mi mandano", "me los mandan", "email us".
@@ -301,8 +304,9 @@ _ONLY_WEBMAIL = re.compile(
     r"\b(?:no uso (?:ning[uú]n )?programas?|non uso (?:nessun )?programm[ai]|"
     r"don'?t (?:use|have) (?:any |a )?(?:mail )?(?:programs?|clients?|apps?)|"
     r"nessun programma|ning[uú]n programa|sin programa|no (?:mail )?(?:program|client))\b|"
-    r"\b(only|just|solo|s[oó]lo|soltanto|solamente|sempre|always|siempre)\b[^.,;]{0,20}"
+    r"\b(only|solo|s[oó]lo|soltanto|solamente|sempre|always|siempre)\b[^.,;]{0,20}"
     r"\b(web ?mail|browser|navegador|navigatore|p[aá]gina web|the website|il sito)\b|"
+    r"\bjust (?:(?:in|on|from|through|via|use|using)\s+)?(?:the\s+)?(?:web ?mail|browser)\b|"
     r"\b(web ?mail)\b\s+(only|soltanto|solamente)|"
     r"\b(?:no tengo|non ho|i don'?t have|i have no)\s+(?:ning[uú]n |nessun |any )?"
     r"(?:programas?|programm[ai]|programs?|apps?)\b",
@@ -483,7 +487,8 @@ def direction_in(text: str) -> Said | None:
             if stem.search(clause)
         }
         to_me = bool(_TO_ME.search(clause))
-        if ways == {"send", "receive"} and not _joined(clause):  # "le mail che mando...": which?
+        both_said = _joined(clause) or _EITHER.search(clause)
+        if ways == {"send", "receive"} and not both_said:  # "le mail che mando...": which?
             if _THEY_RECEIVE.search(clause) and _FIRST_PERSON_SEND.search(clause):
                 ways = {"send"}  # "no reciben las facturas que les mando"
             elif to_me or not _FIRST_PERSON_SEND.search(clause):
@@ -509,13 +514,17 @@ def direction_in(text: str) -> Said | None:
     if broken == {"send", "receive"} and "receive" in weak and _FIRST_PERSON_SEND.search(text):
         return "send"  # "I email my accountant ... it just never arrives"
     if broken == {"send", "receive"}:
-        text_joined = _joined(text)
-        return "both" if text_joined else _phrase_direction(text)
+        if _joined(text) or _EITHER.search(text):  # "can't send, and nothing coming in either"
+            return "both"
+        return _phrase_direction(text)
     if len(broken) == 1:
         return "send" if "send" in broken else "receive"
     if len(working) == 1:
         return "receive" if "send" in working else "send"
     return _phrase_direction(text)
+
+
+_EITHER = re.compile(r"\b(either|neither|tampoco|nemmeno|neanche|neppure)\b", re.IGNORECASE)
 
 
 def _joined(text: str) -> bool:
@@ -618,8 +627,15 @@ def error_in(text: str) -> str | None:
     lines = [line for line in text.split("\n") if line.strip()]
     if len(lines) > 1:
         for i, line in enumerate(lines):
-            if _BOUNCE_LINE.search(line) or _OUTLOOK.search(line) or _quotes(line):
-                return "\n".join(_without_prose(lines[i:])).strip()
+            if not (_BOUNCE_LINE.search(line) or _OUTLOOK.search(line) or _quotes(line)):
+                continue
+            if i + 1 < len(lines) and line.rstrip().endswith(":"):
+                return _pasted(lines[i + 1 :])  # "...this is the error:" introduces it
+            if _SPEAKER.search(line) and not _MACHINE.search(line) and i + 1 < len(lines):
+                continue  # the customer's own sentence that names "smtp.virginmedia.com"
+            # "...esce solo questo:" two lines up introduces the paste: it starts after it
+            intro = [j for j in range(max(0, i - 3), i) if lines[j].rstrip().endswith(":")]
+            return _pasted(lines[intro[-1] + 1 if intro else i :])
     code = _code_at(text)
     quotes = _quotes(text)
     if quotes and _ERROR_CUES.search(text):
@@ -655,8 +671,16 @@ def _quotes(text: str) -> list[re.Match[str]]:
 # The customer's own words after a paste: "cosa devo fare?", "but it can't be full, I deleted...".
 _PROSE = re.compile(
     r"\b(io|mi|ho|abbiamo|non riesco|nn|cosa devo|che faccio|grazie|i|i'?m|my|we|our|what do i|"
-    r"what should|thanks|thank you|please|yo|me|tengo|tenemos|no puedo|qu[eé] hago|gracias|"
-    r"porfa|por favor|per favore|aiuto|help|ayuda|saludos|cordiali saluti|regards)\b",
+    r"what should|thanks|thank you|yo|me|tengo|tenemos|no puedo|qu[eé] hago|gracias|"
+    r"porfa|aiuto|ayuda|saludos|cordiali saluti|regards|"
+    r"la casella|il mio|la mia|mio|mia|nostro|nostra|nuestro|nuestra|agli altri|gli altri|"
+    r"le altre|a los dem[aá]s|los dem[aá]s|the others|le mail|los correos|the emails)\b",
+    re.IGNORECASE,
+)
+_SPEAKER = re.compile(  # the customer speaking of themselves
+    r"\b(i|i'?m|i'?ve|my|me|us|we|our|io|ho|abbiamo|mio|mia|ci|nostro|nostra|yo|tengo|tenemos|"
+    r"mi|mis|nos|"
+    r"nuestro|nuestra)\b",
     re.IGNORECASE,
 )
 _MACHINE = re.compile(
@@ -666,10 +690,18 @@ _MACHINE = re.compile(
 )
 
 
+def _pasted(lines: list[str]) -> str:
+    return "\n".join(_without_prose(lines)).strip()
+
+
 def _without_prose(lines: list[str]) -> list[str]:
     """Drop the customer's own sentences that follow a pasted error, from the end."""
     end = len(lines)
-    while end > 1 and _PROSE.search(lines[end - 1]) and not _MACHINE.search(lines[end - 1]):
+    while (
+        end > 1
+        and not _MACHINE.search(lines[end - 1])
+        and (_PROSE.search(lines[end - 1]) or lines[end - 1].rstrip().endswith(("!", "?")))
+    ):
         end -= 1
     return lines[:end]
 
@@ -714,6 +746,13 @@ def only_some_in(text: str) -> bool | None:
         r"\b(non|nn|not|no)\s+(?:[eè]\s+)?(solo|s[oó]lo|only|just|soltanto)\b", text, re.I
     ):
         return False  # "con tutti, non solo con uno"
+    if re.search(
+        r"\b(?:not all|not every\w*|non tutt[ie]|non a tutti|no todos|no a todos|no todas|"
+        r"not to everyone|not from everyone|non da tutti|no de todos)\b",
+        text,
+        re.I,
+    ):
+        return True  # "not all of them: the court's mail still comes in"
     if _ONLY.search(text) and (
         addresses_in(text)
         or hosts_in(text)
@@ -788,12 +827,24 @@ def signals_in(text: str) -> frozenset[str]:
     return frozenset(found)
 
 
+def own_words(text: str, error: str | None = None) -> str:
+    """Return `text` without a pasted error block: what the customer wrote themselves.
+
+    `error` is the message's error, when already read (`error_in`).
+    """
+    pasted = error_in(text) if error is None else error
+    if not pasted or "\n" not in pasted:
+        return text
+    block = {line.strip() for line in pasted.split("\n")}
+    return "\n".join(line for line in text.split("\n") if line.strip() not in block)
+
+
 def read(text: str, classify: bool = True) -> Reading:
     """Read a customer message once: intents (when `classify`) and entities."""
     text = clean(text)
     error = error_in(text)
     # The customer's own words: a pasted bounce says nothing of what they want.
-    own = text.replace(error, "\n") if error and "\n" in error else text
+    own = own_words(text, error or "")
     return Reading(
         text=text,
         guess=load_model().guess(own) if classify and own.strip() else None,

@@ -370,10 +370,13 @@ class Dialog(Texts):
     def has_action(self) -> bool:
         return self.case.action is not None
 
-    def has_details(self) -> bool:
+    def has_description(self) -> bool:
         return self.case.description is not None
 
-    has_description = has_details
+    def has_details(self) -> bool:
+        """Known, and asked: a description taken from the opening still gets "anything else?"."""
+        c = self.case
+        return c.description is not None and (c.details_asked or "description" not in c.taken)
 
     def has_domain(self) -> bool:
         return self.case.domain is not None
@@ -775,7 +778,13 @@ class Dialog(Texts):
     take_hosting_domain = take_dns_domain
 
     def take_details(self, value: str) -> None:
-        self.case.description = "" if self.answer == "none" else value
+        c = self.case
+        said = "" if self.answer == "none" else value
+        if c.description and "description" in c.taken and not c.details_asked:
+            c.description = f"{c.description}\n{said}" if said else c.description  # added to it
+        else:
+            c.description = said
+        c.details_asked = True
 
     def take_description(self, value: str) -> None:
         self.case.description = value

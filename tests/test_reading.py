@@ -154,7 +154,7 @@ def test_held_out_messages_are_mostly_understood() -> None:
     [
         ("vorrei un indirizzo nuovo per il magazziniere che inizia lunedì", "admin_mailbox"),
         ("my iPad keeps popping up the password box for email", "email_mailbox"),
-        ("il sito www.rossi-srl.example non si apre da stamattina", "summary"),
+        ("il sito www.rossi-srl.example non si apre da stamattina", "details"),  # anything else?
         ("come devo configurare il firewall per la posta?", "out_of_scope"),
         ("how do I set up Avast so it stops blocking my email?", "out_of_scope"),
     ],
@@ -303,9 +303,16 @@ def test_a_mailbox_named_to_be_left_alone_is_not_the_one(chat: Chat) -> None:
         "no trabaja con nosotros. Ojo q la de almacen@example.com (la general) NO hay q "
         "tocarla, esa la seguimos usando"
     )
+    _past_details(chat)
     assert chat.state == "summary", chat.text
     line = next(x for x in chat.text.split("\n") if x.startswith(("Mailbox:", "Buzón:")))
     assert line.endswith(" jose.almacen@example.com"), chat.text
+
+
+def _past_details(chat: Chat) -> None:
+    """Answer "anything else?" (asked after a description taken from the opening)."""
+    if chat.asking == "description":
+        chat.choose("none")
 
 
 def test_a_corrected_date_is_read_after_the_correction(chat: Chat, store: SqlStore) -> None:
@@ -469,6 +476,7 @@ def test_an_english_bounce_in_an_italian_message_keeps_italian(chat: Chat) -> No
 
 def test_a_correction_at_the_summary_denies_the_old_address(chat: Chat) -> None:
     chat.say("por favor creen un correo nuevo para la contadora, sería contadora@example.com")
+    _past_details(chat)
     assert chat.asking == "confirm", chat.text
     chat.say("No, perdón: el correo debe ser contabilidad@example.com, no contadora@example.com")
     assert chat.asking == "confirm", chat.text
@@ -626,3 +634,117 @@ def test_from_our_address_to_others_is_sending(chat: Chat) -> None:
         "421-4.7.28 from your IP address."
     )
     assert chat.asking == "smtp_is_provider", chat.text  # sending: is it our server?
+
+
+# Found by an eighth set of independent scripted customers (session 3).
+def test_an_out_of_scope_answer_in_the_middle_of_a_form_ends_there(chat: Chat) -> None:
+    chat.say("/lang it")
+    chat.say("Salve vorrei un aiuto con la posta")
+    assert chat.asking == "mailbox", chat.text
+    chat.say(
+        "la casella è anna.villa@example.com, ma funziona, è che nn so usare Thunderbird, "
+        "vorrei che qualcuno mi insegnasse a fare le cartelle e le regole"
+    )
+    assert chat.state == "out_of_scope", chat.text
+
+
+@pytest.mark.parametrize(
+    ("said", "expected"),
+    [
+        ("ieri mattina sulle 11", datetime(2026, 11, 19, 11, 0, tzinfo=ROME)),
+    ],
+)
+def test_more_ways_to_say_a_time(said: str, expected: datetime) -> None:
+    assert parse_sent_at(said, NOW, ROME) == expected
+
+
+def test_more_readings() -> None:
+    quoted = 'dalla webmail non entra, mi scrive "Nome utente o password non validi".'
+    assert read(quoted, classify=False).error == "Nome utente o password non validi"
+    assert read("Not all of them, no. Post from the court still comes in.").only_some is True
+    logged = "I've just logged into the webmail to check and they're not there either."
+    assert not read(logged, classify=False).only_webmail
+    both = "mate my emails r dead cant send nothin and nothin comin in either since this mornin"
+    assert read(both, classify=False).direction == "both"
+    sending = "Les reenvío el aviso de error que me llega al enviar los modelos a un cliente."
+    assert read(sending, classify=False).direction == "send"
+
+
+def test_a_paste_introduced_by_a_colon_and_followed_by_the_customer() -> None:
+    said = (
+        "Aiuto, il sito del B&B non si apre più da stanotte, esce solo questo:\n\n"
+        "Service Unavailable\n"
+        "The server is temporarily unable to service your request. Please try again later.\n\n"
+        "e le prenotazioni sono ferme!"
+    )
+    r = read(said)
+    assert r.error == (
+        "Service Unavailable\n"
+        "The server is temporarily unable to service your request. Please try again later."
+    )
+    assert r.intent == "hosting", r.guess
+
+
+def test_a_customer_sentence_that_names_a_server_is_not_the_paste() -> None:
+    said = (
+        "I cannot send from info@example.com, the outgoing server is smtp.virginmedia.com. "
+        "This is the error:\n\n"
+        "Task 'info@example.com - Sending' reported error (0x800CCC0F) : 'The connection to "
+        "the server was interrupted.'\n\nreceiving is fine."
+    )
+    r = read(said)
+    assert r.error is not None and r.error.startswith("Task")
+    assert r.direction == "send"
+
+
+def test_an_unsure_guess_does_not_set_the_direction(chat: Chat) -> None:
+    chat.say(
+        "Hiya, it's Gina from Bean There café ☕ emails with my coffee supplier are all messed "
+        "up since last week and they're threatening to stop my deliveries lol. webmail does the "
+        "exact same thing so don't tell me it's my laptop"
+    )
+    chat.say("it's hello@example.org")
+    assert chat.asking == "direction", chat.text
+
+
+def test_an_isp_technician_is_no_firewall(chat: Chat) -> None:
+    chat.say(
+        "Buenas, no puedo mandar correos desde oficina@example.com con el Outlook, en el "
+        "servidor de salida tengo puesto smtp.movistar.es creo, porque me lo dejó así el "
+        "técnico de Movistar cuando vino a poner la fibra"
+    )
+    assert chat.state == "out_of_scope" and "smtp.example.net" in chat.text, chat.text
+
+
+def test_the_email_is_an_address_at_another_provider(chat: Chat) -> None:
+    chat.say(
+        "my ipad keeps popping up the password box for email. the email is "
+        "ken.morris52@btinternet.com, my daughter said you do our email?"
+    )
+    assert chat.state == "out_of_scope", chat.text
+
+
+def test_a_word_buried_in_a_vague_answer_is_no_answer(chat: Chat) -> None:
+    chat.say("/lang it")
+    chat.say("La posta maestro.giuseppe@example.com da qualche giorno fa le bizze.")
+    assert chat.asking == "direction", chat.text
+    chat.say("mah... è un po' tutto strano, sa")
+    assert chat.asking == "direction", chat.text  # asked again, not taken as "both"
+
+
+def test_an_out_of_scope_request_far_ahead_is_taken(chat: Chat) -> None:
+    chat.say(
+        "Buenas, soy maestra jubilada y mis hijos me regalaron una computadora nueva. Quisiera "
+        "que me enseñen a instalar el Outlook y a usarlo, porque nunca usé uno de esos programas."
+    )
+    assert chat.state == "out_of_scope", chat.text
+
+
+def test_a_described_request_still_gets_anything_else(chat: Chat, store: SqlStore) -> None:
+    chat.say("il sito www.rossi-srl.example non si apre da stamattina, errore 503")
+    assert chat.asking == "description", chat.text
+    chat.say("abbiamo aggiornato i plugin ieri sera")
+    chat.choose("yes")
+    ticket = store.ticket(chat.ticket or "")
+    assert ticket is not None, chat.text
+    assert "503" in ticket["description"] and "plugin" in ticket["description"]

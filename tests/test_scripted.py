@@ -24,12 +24,9 @@ from tests.support.scripted import problems, run, scripts
 KNOWN_FAILING: frozenset[str] = frozenset(
     {
         "es-07",
-        "it-23",
-        "k-it-04",
-        "k-it-06",
         "q-it-02",
-        "q-it-09",
         "s-es-10",
+        "t-es-06",
     }
 )
 
