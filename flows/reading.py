@@ -210,11 +210,16 @@ _BOTH_WORDS = re.compile(
 _IN_NOR_OUT = re.compile(
     r"\b(?:ni|no|nn|non|n[eé])\s+(?:me\s+|nos\s+|le\s+|mi\s+|ci\s+)?entra(?:n|no)?\s+"
     r"(?:ni|n[eé]|e\s+(?:non|nn)|y\s+no)\s+(?:me\s+|nos\s+|le\s+|mi\s+|ci\s+)?"
-    r"(?:salen?|esc[eo]no|esce)\b",
+    r"(?:salen?|esc[eo]no|esce)\b|"
+    r"\bnothing (?:comes|is coming|coming|gets|getting) in (?:or|and|nor) "
+    r"(?:goes|going|gets|getting) out\b|"
+    r"\bnothing (?:goes|going) out (?:or|and|nor) (?:comes|coming) in\b",
     re.IGNORECASE,
 )
 _ONLY = re.compile(
-    r"\b(only|just|solo|s[oó]lo|soltanto|solamente|unicamente|únicamente)\b", re.IGNORECASE
+    r"\b(only|solo|s[oó]lo|soltanto|solamente|unicamente|únicamente)\b|"
+    r"\bjust (?=(?:to|from|with|for|one|some|a few|certain|the ones?|that|this|those|these)\b)",
+    re.IGNORECASE,
 )
 _EVERYONE = re.compile(
     r"\b(everyone|everybody|anybody|anyone|all addresses|any address|every address|nobody|"
@@ -251,7 +256,10 @@ _WEBMAIL_WORKS = re.compile(
     re.IGNORECASE,
 )
 _WEBMAIL_FAILS = re.compile(
-    r"(?<!\w)(tp|tmp|tmb|tb|tbn|ta[nm]poc\w*|nemmen\w*|neanch\w*|idem|ni siquiera|nemmeno|"
+    r"(?<!\w)(shows this|shows me this|says this|gives (?:me )?this|dice questo|mi dice questo|"
+    r"esce questo|mi d[aà] questo|me sale esto|me dice esto|me da esto|aparece esto|"
+    r"shows an error|gives an error|da error|d[aà] errore|"
+    r"tp|tmp|tmb|tb|tbn|ta[nm]poc\w*|nemmen\w*|neanch\w*|idem|ni siquiera|nemmeno|"
     r"not even|anke|"
     r"(?:nn|non|no|not) (?:va|vanno|funziona\w*|parte|partono|arriva\w*|llega\w*|funciona\w*|sale|"
     r"salen|carga\w*|entra\w*|riesc\w*|pued\w*|se ven?|si vedono|si vede|c'[eè]|hay|est[aá]n?|"
@@ -746,6 +754,13 @@ def only_some_in(text: str) -> bool | None:
         r"\b(non|nn|not|no)\s+(?:[eè]\s+)?(solo|s[oó]lo|only|just|soltanto)\b", text, re.I
     ):
         return False  # "con tutti, non solo con uno"
+    if re.search(
+        r"\b(?:internal and external|external and internal|interni e(?:d)? esterni|"
+        r"esterni e interni|internos y externos|externos e internos)\b",
+        text,
+        re.I,
+    ):
+        return False  # "everyone, internal and external"
     if re.search(
         r"\b(?:not all|not every\w*|non tutt[ie]|non a tutti|no todos|no a todos|no todas|"
         r"not to everyone|not from everyone|non da tutti|no de todos)\b",

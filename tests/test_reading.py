@@ -748,3 +748,23 @@ def test_a_described_request_still_gets_anything_else(chat: Chat, store: SqlStor
     ticket = store.ticket(chat.ticket or "")
     assert ticket is not None, chat.text
     assert "503" in ticket["description"] and "plugin" in ticket["description"]
+
+
+def test_webmail_that_shows_a_pasted_error_fails(chat: Chat) -> None:
+    said = (
+        "hi, since this morning about 10ish nothing comes in or goes out of sales@example.org. "
+        "outlook just keeps spinning and webmail shows this when i open the inbox:\n"
+        "Temporary server error. Please try again later.\n"
+        "the whole sales team is stuck, pls help"
+    )
+    assert read(said, classify=False).webmail == "fails"
+    chat.say(said)
+    assert chat.state != "out_of_scope", chat.text
+
+
+# Found by a ninth, mixed set of independent scripted customers (session 3).
+def test_nothing_in_or_out_just_spinning_everyone() -> None:
+    said = "nothing comes in or goes out of sales@example.org. outlook just keeps spinning"
+    r = read(said, classify=False)
+    assert r.direction == "both" and r.only_some is None
+    assert read("no, it's everyone, internal and external", classify=False).only_some is False
