@@ -27,7 +27,6 @@ KNOWN_FAILING: frozenset[str] = frozenset(
         "q-it-02",
         "s-es-10",
         "t-es-06",
-        "u-en-05",
         "u-es-01",
     }
 )
