@@ -76,6 +76,14 @@ OFFER_PERSON = N_(
 # Questions whose answer, the second time it can't be read, is kept as typed.
 KEEP_AS_TYPED = frozenset({"ex_sender", "ex_recipient", "ex_sent_at"})
 SOCIAL = frozenset({"greeting", "thanks", "human", "vague"})  # never a topic offered
+# The out-of-scope intents (flows/nlu) and the subject each one is about.
+OUT_OF_SCOPE_INTENTS = {
+    "oos_firewall": "firewall",
+    "oos_antivirus": "antivirus",
+    "oos_internet": "internet_connection",
+    "oos_mail_client": "mail_client",
+    "oos_other_provider": "other_provider",
+}
 # Where each intent (flows/nlu) leads: (topic, fields it sets). "answer": said at once.
 ROUTES: dict[str, tuple[str, dict[str, Any]]] = {
     "email_send": ("email", {"direction": "send"}),
@@ -95,16 +103,12 @@ ROUTES: dict[str, tuple[str, dict[str, Any]]] = {
     "hosting": ("hosting", {}),
     "webmail_advice": ("other", {"other_topic": "something_else"}),
     "other_request": ("other", {"other_topic": "something_else"}),
-    "oos_firewall": ("other", {"other_topic": "firewall"}),
-    "oos_antivirus": ("other", {"other_topic": "antivirus"}),
-    "oos_internet": ("other", {"other_topic": "internet_connection"}),
-    "oos_mail_client": ("other", {"other_topic": "mail_client"}),
-    "oos_other_provider": ("other", {"other_topic": "other_provider"}),
-    "firewall": ("other", {"other_topic": "firewall"}),
-    "antivirus": ("other", {"other_topic": "antivirus"}),
-    "internet_connection": ("other", {"other_topic": "internet_connection"}),
-    "mail_client": ("other", {"other_topic": "mail_client"}),
-    "other_provider": ("other", {"other_topic": "other_provider"}),
+    # an out-of-scope intent, or its subject chosen by name: that subject's explanation
+    **{
+        name: ("other", {"other_topic": subject})
+        for intent, subject in OUT_OF_SCOPE_INTENTS.items()
+        for name in (intent, subject)
+    },
 }
 # What "did you mean" offers for each intent: a menu topic or an out-of-scope subject.
 _OFFER = {
@@ -112,11 +116,7 @@ _OFFER = {
     "email_settings": "email",
     "webmail_advice": "other",
     "other_request": "other",
-    "oos_firewall": "firewall",
-    "oos_antivirus": "antivirus",
-    "oos_internet": "internet_connection",
-    "oos_mail_client": "mail_client",
-    "oos_other_provider": "other_provider",
+    **OUT_OF_SCOPE_INTENTS,
 }
 
 
@@ -338,7 +338,7 @@ class Engine:
             if phrased is not None:
                 return self._route(d, phrased, reading)
             return self._missed(d, q, event, t(QUESTIONS["menu"].hint))
-        if best in SIGNALS.values() and not reading.signals & {"firewall", "antivirus"}:
+        if best in SIGNALS.values() and not reading.signals & SIGNALS.keys():
             evidence = _evidence(reading)  # "smtp.movistar.es... the Movistar man": no firewall
             if evidence is not None:
                 return self._route(d, evidence, reading)
@@ -356,7 +356,7 @@ class Engine:
             if phrased is not None and (phrased in offered or unsure):
                 return self._route(d, phrased, reading)
             runner_up = ranked[1][1] if len(ranked) > 1 else 0.0
-            specific = best.startswith("oos_") or ROUTES.get(best, ("", {}))[0] not in (
+            specific = best in OUT_OF_SCOPE_INTENTS or ROUTES.get(best, ("", {}))[0] not in (
                 "email",
                 "other",
                 "answer",
@@ -435,7 +435,7 @@ class Engine:
         guess = reading.guess
         return (
             guess is not None
-            and guess.intent.startswith("oos_")
+            and guess.intent in OUT_OF_SCOPE_INTENTS
             and guess.confidence >= LEAVE_CONFIDENCE
             and len(reading.text.split()) > SOCIAL_WORDS
             and d.conv.state not in VERBATIM_STATES
