@@ -36,7 +36,7 @@ CORPUS = Path(__file__).with_name("nlu")
 LANGUAGES = ("it", "es", "en")
 ALPHA = 0.05  # additive smoothing of the feature counts
 TEMPERATURE = 0.35  # score per feature, times this, is the softmax input; see the module doc
-MODEL_VERSION = 6  # part of the cache key: change it when the features change
+MODEL_VERSION = 8  # part of the cache key: change it when the features change
 
 _EMAIL = re.compile(r"[^\s@<>()\[\],;:\"']+@[^\s@<>()\[\],;:\"']+\.[a-z]{2,}", re.I)
 _HOST = re.compile(r"\b(?:[a-z0-9-]+\.)+[a-z]{2,}\b", re.I)
@@ -91,16 +91,25 @@ def fold(text: str) -> str:
     return re.sub(r"\d+", lambda m: "zd" if len(m[0]) < 3 else f"zn{m[0][0]}", text)
 
 
-def features(text: str) -> list[str]:
-    """Return the features of `text`: words, word pairs, and n-grams of 3-5 inside words."""
+def words_of(text: str) -> list[str]:
+    """Return the words of `text` that are read: folded, the opening and the closing ones."""
     words = _WORD.findall(fold(text))
     if len(words) > MAX_WORDS:  # the opening and the closing words, where the request is
         words = words[: MAX_WORDS - LAST_WORDS] + words[-LAST_WORDS:]
-    found = set(words)
-    found.update(f"{a} {b}" for a, b in pairwise(words))
-    for w in set(words):
-        found.update(_grams(w))
-    return list(found)
+    return words
+
+
+def features(text: str) -> list[str]:
+    """Return the features of `text`: its words and word pairs, once each, and the n-grams
+    of 3-5 characters inside each of its words (a gram two words share counts twice).
+    """
+    words = words_of(text)
+    distinct = set(words)
+    found = list(distinct)
+    found.extend({f"{a} {b}" for a, b in pairwise(words)})
+    for w in distinct:
+        found.extend(_grams(w))
+    return found
 
 
 @lru_cache(maxsize=65536)
@@ -131,6 +140,7 @@ class Guess:
 Sparse = tuple[tuple[int, float], ...]
 Dense = tuple[float, ...]
 Row = Sparse | Dense
+WORD_ROWS = 50_000  # words whose summed weights are kept
 DENSE_FROM = 8  # a feature seen with this many intents keeps a weight for every intent
 
 
@@ -150,6 +160,7 @@ class IntentModel:
         # feature -> ((intent index, log-ratio over unseen), ...), or for a feature seen
         # with many intents the log-ratio of every intent, in order
         self.weights = weights
+        self._rows: dict[str, tuple[int, Dense]] = {}  # per word; kept when the model is saved
 
     @classmethod
     def train(cls, examples: Iterable[Example]) -> IntentModel:
@@ -184,27 +195,38 @@ class IntentModel:
                 weights[f] = tuple(dense)
             else:
                 weights[f] = pairs
-        return cls(list(index), priors, unseen, weights)
+        model = cls(list(index), priors, unseen, weights)
+        for f in counts:  # the corpus's words: summed now, so a first message is read as fast
+            if " " not in f and not f.startswith("#"):
+                model._word_row(f)
+        return model
 
     def guess(self, text: str, among: Iterable[str] | None = None) -> Guess:
         """Rank the intents for `text` (only those in `among`, when given)."""
         weights = self.weights
-        scores = list(self.priors)
+        words = words_of(text)
         n = 0
-        dense: list[Dense] = []
-        for f in features(text):
-            row = weights.get(f)
-            if row is not None:
+        rows: list[Dense] = [self.priors]
+        for word in set(words):  # a word and its n-grams: summed once per model, then reused
+            seen, row = self._word_row(word)
+            n += seen
+            if seen:
+                rows.append(row)
+        scores = [0.0] * len(self.intents)
+        for pair in {f"{a} {b}" for a, b in pairwise(words)}:
+            found = weights.get(pair)
+            if found is not None:
                 n += 1
-                if type(row[0]) is float:
-                    dense.append(row)
+                if type(found[0]) is float:
+                    rows.append(found)  # a Dense row
                 else:
-                    for i, w in cast(Sparse, row):
+                    for i, w in cast(Sparse, found):
                         scores[i] += w
-        if dense:
-            columns = zip(*dense, strict=True)  # every dense row has one weight per intent
-            scores = [s + sum(column) for s, column in zip(scores, columns, strict=True)]
-        scores = [s + n * u for s, u in zip(scores, self.unseen, strict=True)]
+        columns = zip(*rows, strict=True)  # every row has one weight per intent
+        scores = [
+            s + sum(column) + n * u
+            for s, column, u in zip(scores, columns, self.unseen, strict=True)
+        ]
         allowed = None if among is None else set(among)
         pairs = [
             (intent, s)
@@ -219,6 +241,30 @@ class IntentModel:
         z = sum(e for _, e in exps)
         ranked = sorted(((intent, e / z) for intent, e in exps), key=lambda p: -p[1])
         return Guess(tuple(ranked))
+
+    def _word_row(self, word: str) -> tuple[int, Dense]:
+        """Return how many features of `word` (itself, its n-grams) the model knows, and
+        their weights summed per intent.
+        """
+        cache = self._rows
+        found = cache.get(word)
+        if found is None:
+            summed = [0.0] * len(self.intents)
+            seen = 0
+            for f in (word, *_grams(word)):
+                row = self.weights.get(f)
+                if row is None:
+                    continue
+                seen += 1
+                if type(row[0]) is float:
+                    summed = [s + w for s, w in zip(summed, row, strict=True)]
+                else:
+                    for i, w in cast(Sparse, row):
+                        summed[i] += w
+            if len(cache) >= WORD_ROWS:
+                cache.clear()  # a bound on memory; the common words come back at once
+            found = cache[word] = (seen, tuple(summed))
+        return found
 
 
 def corpus_key(folder: Path = CORPUS) -> str:
