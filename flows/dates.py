@@ -317,7 +317,8 @@ def _clock(rest: str, pm: bool, am: bool) -> time | None:
     a word that introduces a time ("alle", "at", "a las", "verso", "tipo") or
     before one that follows it ("ish", "o'clock", "circa").
     """
-    rest = " " + " ".join(NUMBER_WORDS.get(w, w) for w in rest.split()) + " "
+    words = (w.rstrip(":,;.") or w for w in rest.split())  # "alle 8 e 20: da ..."
+    rest = " " + " ".join(NUMBER_WORDS.get(w, w) for w in words) + " "
     rest = re.sub(r"(\w)\s*-?\s*ish\b", r"\1 ish", rest)  # "10ish", "5pm-ish"
     found: tuple[int, int, str | None] | None = None
     if m := re.search(r" (\d{1,2})[:.h](\d{2}) ?(am|pm)? ", rest):
@@ -413,12 +414,13 @@ def _date(year: int, month: int, day: int) -> date | None:
         return None
 
 
-_SENTENCE = re.compile(r"(?<!\d)[.;!?\n]+(?!\d)|\(|\)")
+_SENTENCE = re.compile(r"[;!?\n]+|(?<!\d)\.+|\.+(?!\d)|\(|\)")  # "20.11.2026" stays whole
+_NAMES = re.compile(r"\S+@\S+|\b(?:[a-z0-9-]+\.)+[a-z]{2,}\b", re.IGNORECASE)  # addresses, hosts
 
 
 def find_sent_at(text: str, now: datetime, zone: ZoneInfo) -> datetime | None:
     """Find when a message was sent in a longer text ("...mi ha scritto ieri alle 16...")."""
-    for sentence in _SENTENCE.split(text):
+    for sentence in _SENTENCE.split(_NAMES.sub(" ", text)):
         if not re.search(r"\d", sentence) and not any(
             w in _vocabulary() or w in NAMED_TIMES for w in normalize(sentence).split()
         ):

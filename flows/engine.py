@@ -23,7 +23,7 @@ from flows.model import AttachmentRef, Context, Conversation, Event, Notice
 from flows.policy import Policy
 from flows.prefill import VERBATIM_STATES, after_correction
 from flows.questions import QUESTIONS, YES_NO_INTENTS, Question
-from flows.reading import Reading, own_words, read
+from flows.reading import PHRASE_WORDS, Reading, changed_mind, own_words, read
 from flows.text import N_, Bubble, Choice, Lines, T, Turn, t, tn
 from flows.texts import CATEGORY_LABELS, STATUS_LABELS
 from flows.triage import (
@@ -68,7 +68,20 @@ SIGNALS = {"antivirus": "oos_antivirus", "firewall": "oos_firewall"}
 SHORT_ANSWER = 3  # words: a longer answer is read for its facts before its phrases
 SOCIAL_WORDS = 6  # a greeting or a thank-you alone is a short message
 PERSON_WORDS = 14  # a longer message that asks for a person also says something else
+CHANGED_WORDS = 5  # what is asked after a change of mind, when this long, decides the topic
 DESCRIBED_WORDS = 4  # an opening this long describes the request: it is kept as its description
+# A request for a person in so many words: "can I talk to a real person", "un operatore".
+_PERSON = re.compile(
+    r"\b(?:(?:talk|speak|chat)\s+(?:to|with)|put me through to|transfer me to|connect me (?:to|with)|"
+    r"hablar con|p[aá]s(?:e|a|ar)me con|comunicarme con|parlare con|passa(?:te)?mi|"
+    r"mettetemi in contatto con)\s+(?:a\s+|an\s+|some\s*one|somebody|una\s+|un\s+|qualcuno|"
+    r"alguien)?\s*(?:real\s+|actual\s+|human\s+|vera\s+|de verdad\s+)?"
+    r"(?:person|human|agent|operator|technician|persona|operatore|operador|tecnico|t[eé]cnico|"
+    r"humano|qualcuno|alguien|someone|somebody)|"
+    r"\b(?:real|actual|human) (?:person|human|being)\b|"
+    r"\b(?:persona (?:vera|reale|real|de verdad)|operatore umano|un humano)\b",
+    re.IGNORECASE,
+)
 OFFER_PERSON = N_(
     "I'm sorry, I still don't understand. Please choose one of the options, or I can pass "
     "your request to a person."
@@ -175,9 +188,20 @@ def _facts(reading: Reading) -> bool:
 
 def _evidence(reading: Reading) -> str | None:
     """Route an unsure opening by its facts: an error code or a direction is a mail problem."""
+    if reading.error and _WEB_ERROR.search(reading.error) and not reading.direction:
+        return "hosting"  # "503 Service Unavailable ... Apache Server at www.…": the website
     if reading.error or reading.direction or reading.webmail:
         return "email_generic"
     return None
+
+
+# A web server's error, not a mail server's: the site is down.
+_WEB_ERROR = re.compile(
+    r"\b(?:HTTP(?:/\d(?:\.\d)?)?\s+[45]\d\d|[45]0[0-9]\s+(?:Service Unavailable|Internal Server "
+    r"Error|Bad Gateway|Gateway Time-?out|Not Found|Forbidden)|Apache|nginx|IIS|cloudflare|"
+    r"ERR_CONNECTION_\w+|DNS_PROBE_\w+|ERR_NAME_NOT_RESOLVED)\b",
+    re.IGNORECASE,
+)
 
 
 class Engine:
@@ -317,6 +341,12 @@ class Engine:
         guess = reading.guess
         if guess is None:
             return self._missed(d, q, event, t(q.hint))
+        tail = changed_mind(own_words(reading.text))
+        if tail is not None and len(tail.split()) >= CHANGED_WORDS:
+            rethought = read(tail).guess  # "...bueno no, lo que necesito es cambiar la clave"
+            ahead = rethought and rethought.confidence - rethought.ranked[1][1] >= LEAD
+            if rethought is not None and rethought.confidence >= LEAD_CONFIDENCE and ahead:
+                guess = rethought
         ranked = _routes(guess.ranked)
         if _facts(reading):  # an address, an error, a way of mail: not "that thing again"
             ranked = _without(ranked, "vague")
@@ -333,6 +363,8 @@ class Engine:
             return self._turn(d)
         if best == "human" and sure >= SOCIAL_CONFIDENCE:
             return self._hand_off(d)
+        if self._wants_person(reading) and (conv.state == "clarify" or sure < ROUTE_CONFIDENCE):
+            return self._hand_off(d)  # "not sure which one. can i just talk to a real person"
         if best == "vague" and not _facts(reading):  # "it's doing that thing again"
             phrased = self._resolve(d, QUESTIONS["menu"], reading.text)  # "otra cosa": a topic
             if phrased is not None:
@@ -353,9 +385,12 @@ class Engine:
             evidence = _evidence(reading)
             offered = [_OFFER.get(key, key) for key, _ in ranked[:3]]
             unsure = guess.confidence < CLARIFY_CONFIDENCE
+            buried = phrased is not None and len(reading.text.split()) > PHRASE_WORDS
+            if buried and not unsure and offered[0] == "other":
+                phrased = None  # a request "...about changes to the email": a word, not a topic
             if phrased is not None and (phrased in offered or unsure):
                 return self._route(d, phrased, reading)
-            runner_up = ranked[1][1] if len(ranked) > 1 else 0.0
+            runner_up = max((p for _, p in ranked[1:]), default=0.0)  # totals: not in order
             specific = best in OUT_OF_SCOPE_INTENTS or ROUTES.get(best, ("", {}))[0] not in (
                 "email",
                 "other",
@@ -445,11 +480,14 @@ class Engine:
 
     def _wants_person(self, reading: Reading) -> bool:
         guess = reading.guess
+        words = len(reading.text.split())
+        if words <= 2 * PERSON_WORDS and _PERSON.search(reading.text):
+            return True  # "not sure which one it is. can i just talk to a real person please"
         return (
             guess is not None
             and guess.intent == "human"
             and guess.confidence >= SOCIAL_CONFIDENCE
-            and len(reading.text.split()) <= PERSON_WORDS
+            and words <= PERSON_WORDS  # a longer one also asks something else
         )
 
     def _agrees(self, d: Dialog, reading: Reading) -> bool:

@@ -20,7 +20,7 @@ from datetime import datetime
 from email.utils import parsedate_to_datetime
 
 from flows.model import Case, Direction, Example
-from flows.reading import Reading, addresses_in, gazetteer, looks_like_smtp
+from flows.reading import Reading, addresses_in, gazetteer, looks_like_smtp, ways_named
 
 # Questions whose answer is copied as typed: nothing else is read from it.
 VERBATIM_STATES = frozenset(
@@ -49,7 +49,9 @@ _OWN = re.compile(
     r"\b(my|mine|our|mia|mio|nostra|nostro|la mia|il mio|mi|mis|nuestra|nuestro)\b"
     r"[^.@\n]{0,30}$|"
     r"\b(?:e-?mail|mail|mailbox|casella|correo|buz[oó]n|address|indirizzo|direcci[oó]n|account|"
-    r"cuenta)\s+(?:is|è|e'|es|sarebbe|ser[ií]a)\s*:?\s*$",  # "the email is ken@btinternet.com"
+    r"cuenta)\s+(?:is|è|e'|e|es|sarebbe|ser[ií]a)\s*:?\s*$|"  # "the email is ken@btinternet.com"
+    r"\b(?:password|contrase[nñ]a|clave)\s+(?:della|dell'|di|del|de la|de|of|for)\s*(?:the\s+)?"
+    r"(?:e-?mail|mail|casella|account|cuenta|correo|buz[oó]n|mailbox|address|indirizzo)?\s*:?\s*$",
     re.IGNORECASE,
 )
 _ROLE_BEFORE = re.compile(
@@ -235,7 +237,10 @@ _SPARED = re.compile(
     r"non (?:va |vanno |la |lo |le |li )?tocca\w*|non toccate|non toccare|"
     r"(?:don'?t|do not|please don'?t) (?:touch|delete|remove|change)|leave (?:it|that|this)|"
     r"(?:la|lo) seguimos usando|(?:la|lo) usiamo ancora|we still use|still in use|"
-    r"(?:deve|debe) (?:restare|quedar)|must stay|should stay|not that one|non quella|no esa)",
+    r"(?:deve|debe) (?:restare|quedar)|must stay|should stay|not that one|non quella|no esa|"
+    r"sigue igual|se queda (?:igual|como est[aá])|queda igual|stays (?:the same|as it is)|"
+    r"rimane (?:cos[iì]|uguale|com'[eè])|resta (?:cos[iì]|uguale|com'[eè])|"
+    r"ya (?:la |lo )?tenemos|(?:l'|la |lo )?abbiamo gi[aà]|we already have)",
     re.IGNORECASE,
 )
 
@@ -267,14 +272,33 @@ _FINE = re.compile(
 )
 
 
+_SENTENCE_END = re.compile(r"[.!?;](?=\s)|\n")
+_PART_END = re.compile(r"[,;:]|\s(?:and|but|e|ma|y|pero)\s")
+
+
 def _sentence_of(text: str, address: str) -> str:
-    """Return the sentence of `text` that names `address`, or ""."""
+    """Return the sentence of `text` that names `address`, or "".
+
+    A sentence that names another address too is cut between them: "ventas@… para la
+    chica nueva, ya tenemos pedidos@… y ese sigue igual" says nothing of ventas@….
+    """
     at = _find(text, address)
     if at < 0:
         return ""
-    start = max(text.rfind(".", 0, at), text.rfind("\n", 0, at)) + 1
-    ends = [i for i in (text.find(". ", at), text.find("\n", at)) if i >= 0]
-    return text[start : min(ends, default=len(text))]
+    end_of = at + len(address)
+    start = max((m.end() for m in _SENTENCE_END.finditer(text, 0, at)), default=0)
+    end = next((m.start() for m in _SENTENCE_END.finditer(text, end_of)), len(text))
+    for other in addresses_in(text[start:end]):
+        where = _find(text, other)
+        if other.lower() == address.lower() or where < start:
+            continue
+        if where >= end_of:  # after it: up to the last break before the other one
+            cuts = [m.start() for m in _PART_END.finditer(text, end_of, where)]
+            end = min(end, cuts[-1] if cuts else where)
+        elif where + len(other) <= at:  # before it: from the last break after the other one
+            cuts = [m.end() for m in _PART_END.finditer(text, where + len(other), at)]
+            start = max(start, cuts[-1] if cuts else where + len(other))
+    return text[start:end]
 
 
 def _fine(text: str, address: str) -> bool:
@@ -400,6 +424,17 @@ def headers_in(text: str, when: Callable[[str | datetime], str | None]) -> dict[
     return found
 
 
+def _of_way(text: str, direction: str | None) -> str:
+    """Leave out, for a sending problem, the sentences about mail received: "the last new mail
+    i got was at 8:02" is no time of a message that was not sent. (Every example was sent:
+    "sent 11/19 at 2:10 PM" may be a receiving problem's.)
+    """
+    if direction != "send":
+        return text
+    clauses = re.split(r"(?<=[.!?;\n,])\s+", text)
+    return " ".join(c for c in clauses if ways_named(c) != {"receive"})
+
+
 def example_in(
     r: Reading,
     case: Case,
@@ -427,7 +462,7 @@ def example_in(
         return None
     others_ = [a for a in r.addresses if a != case.mailbox.lower() and a != case.mailbox]
     subject = subject_in(r.text)
-    sent_at = when(_SINCE.sub(" ", r.text))
+    sent_at = when(_of_way(_SINCE.sub(" ", r.text), case.direction))
     others_ = [a for a in others_ if not own_address(r.text, a) and not _SYSTEM.match(a)]
     if is_correction(r.text):  # "from sales@example.com, sorry, I mean sales@example.org"
         others_ = [a for a in others_ if not hosted(a)]

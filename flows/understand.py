@@ -189,7 +189,7 @@ def match_phrases(
         return None
     if len(longest) == 2:
         (k1, (size1, n1)), (_, (size2, n2)) = sorted(longest.items(), key=lambda kv: -kv[1][0])
-        if n1 > 1 and n2 == 1 and size1 >= 2 * size2:
+        if n1 > 1 and n2 == 1 and 2 * size1 >= 3 * size2:  # "a new password", "emails"
             return k1
     return None
 

@@ -716,14 +716,6 @@ def test_an_isp_technician_is_no_firewall(chat: Chat) -> None:
     assert chat.state == "out_of_scope" and "smtp.example.net" in chat.text, chat.text
 
 
-def test_the_email_is_an_address_at_another_provider(chat: Chat) -> None:
-    chat.say(
-        "my ipad keeps popping up the password box for email. the email is "
-        "ken.morris52@btinternet.com, my daughter said you do our email?"
-    )
-    assert chat.state == "out_of_scope", chat.text
-
-
 def test_a_word_buried_in_a_vague_answer_is_no_answer(chat: Chat) -> None:
     chat.say("/lang it")
     chat.say("La posta maestro.giuseppe@example.com da qualche giorno fa le bizze.")
@@ -768,3 +760,176 @@ def test_nothing_in_or_out_just_spinning_everyone() -> None:
     r = read(said, classify=False)
     assert r.direction == "both" and r.only_some is None
     assert read("no, it's everyone, internal and external", classify=False).only_some is False
+
+
+# Found by a tenth set of independent scripted customers (session 4).
+def test_a_time_after_an_address_and_before_a_full_stop() -> None:
+    said = (
+        'e.g. from info@rossi-srl.example to a.brown@brown-logistics.co.uk, subject "Order '
+        '2026/77", sent yesterday at 16:05. We use Outlook 365 and webmail.'
+    )
+    found = find_sent_at(said, NOW, ROME)
+    assert found == datetime(2026, 11, 19, 16, 5, tzinfo=ROME)
+    assert parse_sent_at("stamattina alle 9 e 20: da info@", NOW, ROME) == datetime(
+        2026, 11, 20, 9, 20, tzinfo=ROME
+    )
+
+
+@pytest.mark.parametrize(
+    ("said", "webmail"),
+    [
+        ("tried webmail now. i can log in but the folders never load, it just keeps spinning",
+         "fails"),
+        ("desde el navegador entré a la webmail y ahí sí aparecen, solo falla en el móvil",
+         "works"),
+    ],
+)  # fmt: skip
+def test_webmail_said_in_the_clauses_after_it(said: str, webmail: str) -> None:
+    assert read(said, classify=False).webmail == webmail
+
+
+def test_nowhere_and_nobody_are_read_for_what_they_say() -> None:
+    assert (
+        read(
+            "ventas@garcia.example no recibe lo que nos manda un cliente; lo busqué en la webmail "
+            "y no está en ninguna parte",
+            classify=False,
+        ).direction
+        == "receive"
+    )
+    assert (
+        read("since this morning nobody can send from office@example.org", classify=False)
+        .direction
+        == "send"
+    )  # fmt: skip
+    assert read("non vedo più la posta nuova da ieri", classify=False).direction == "receive"
+
+
+def test_the_rest_arriving_means_only_some() -> None:
+    said = "no nos llegan los correos de un proveedor, del resto de gente sí nos llegan"
+    assert read(said, classify=False).only_some is True
+
+
+def test_a_quote_inside_a_long_sentence_of_a_multi_line_message_is_the_error() -> None:
+    said = (
+        "Buongiorno, sono il tecnico dello studio.\n"
+        "Da stamattina la casella segreteria@example.com non invia più nulla, Thunderbird va in "
+        'timeout e anche dalla webmail il login fallisce con "Credenziali non valide".\n'
+        "Le altre caselle vanno."
+    )
+    assert read(said, classify=False).error == "Credenziali non valide"
+
+
+def test_a_change_of_mind_in_the_opening_decides_the_topic(chat: Chat) -> None:
+    chat.say(
+        "Hola, queríamos dar de baja el buzón de luis@garcia.example porque ya no trabaja aquí. "
+        "Bueno no, pensándolo mejor no lo borréis, que le escriben proveedores; lo que quiero es "
+        "cambiarle la contraseña para que no pueda entrar él."
+    )
+    assert chat.asking in ("description", "confirm"), chat.text
+    assert "contraseña" in chat.text.lower() or chat.asking == "description", chat.text
+    if chat.asking == "description":
+        chat.choose("nothing")
+    assert "eliminación" not in chat.text, chat.text
+
+
+def test_a_person_asked_for_at_did_you_mean(chat: Chat) -> None:
+    chat.say(
+        "hello there, there's a letter from you lot on my desk that i can't make sense of, "
+        "something about the email"
+    )
+    assert chat.asking == "topic", chat.text
+    chat.say("no idea which of those it is to be honest. could i speak to a real person please")
+    assert chat.ticket is not None and "General request" in chat.text, chat.text
+
+
+def test_a_web_server_error_is_the_website() -> None:
+    from flows.engine import _evidence
+
+    said = "el sitio no abre desde ayer, sale esto:\n502 Bad Gateway\nnginx/1.24.0"
+    assert _evidence(read(said)) == "hosting"
+
+
+def test_a_longer_phrase_beats_a_word_of_another_topic() -> None:
+    from flows.understand import match_phrases
+
+    table = {"email": ["email", "emails"], "password": ["password", "new password"]}
+    said = "my friends got odd emails from me. I would like a new password for my mailbox"
+    assert match_phrases(said, table) == "password"
+
+
+def test_the_time_of_a_mail_received_is_no_sent_example_s(chat: Chat, store: SqlStore) -> None:
+    chat.say(
+        "can't send anything from office@example.org since this morning, outlook keeps asking "
+        "for the password, the last mail i got was at 8:15. smtp is smtp.example.net"
+    )
+    assert chat.asking != "confirm" or "08:15" not in chat.text, chat.text
+    assert "08:15" not in chat.text, chat.text
+
+
+# Found by an eleventh set of independent scripted customers (session 4).
+@pytest.mark.parametrize(
+    ("said", "direction"),
+    [
+        ("since yesterday i cant send or get anything on the shop email", "both"),
+        ("da stamattina nn mi arriva niente e manco parte niente", "both"),
+        ("la casella nn riceve le mail del fornitore, cioè quelle che arrivano da lui; tutte le "
+         "altre arrivano. L'ultima che ci ha mandato è stata spedita ieri", "receive"),
+    ],
+)  # fmt: skip
+def test_more_ways_to_say_which_way(said: str, direction: str) -> None:
+    assert read(said, classify=False).direction == direction
+
+
+def test_there_alone_is_no_webmail_that_works() -> None:
+    said = "opened the webmail on the pc over there, same thing, it won't let me log in"
+    assert read(said, classify=False).webmail == "fails"
+
+
+def test_no_errors_said_the_other_way_round() -> None:
+    assert (
+        read("Errori non ne vediamo nessuno, semplicemente non arriva", classify=False).error == ""
+    )
+
+
+def test_a_new_mailbox_beside_one_that_stays(chat: Chat) -> None:
+    chat.say("/lang es")
+    chat.say(
+        "buenas, necesito q me creen un buzón nuevo caja@garcia.example para el chico nuevo, "
+        "ya tenemos tienda@garcia.example con ustedes y ese sigue igual"
+    )
+    assert chat.asking in ("description", "confirm"), chat.text
+    assert "caja@garcia.example" in chat.text or chat.asking == "description", chat.text
+
+
+def test_put_me_through_to_a_person(chat: Chat) -> None:
+    chat.say("/lang es")
+    chat.say("los profes no pueden mandar correos desde direccion@garcia.example, sale un error")
+    chat.say("ni idea q es eso, mejor paseme con una persona porfa")
+    assert chat.ticket is not None, chat.text
+
+
+def test_both_in_chat_speak_at_the_client_question(chat: Chat) -> None:
+    chat.say("/lang it")
+    chat.say("la casella info@rossi-srl.example nn riceve piu nulla da ieri, neanche da webmail")
+    chat.say("no con tutti")
+    assert chat.asking == "client", chat.text
+    chat.say("tt e 2")
+    assert chat.asking == "client" and "programma" in chat.text.lower(), chat.text
+
+
+@pytest.mark.parametrize(
+    ("lang", "said"),
+    [
+        ("en", "my ipad keeps popping up the password box for email. the email is "
+               "ken.morris52@btinternet.com, my daughter said you do our email?"),
+        ("it", "buongiorno, da quando ho cambiato la password della mail "
+               "ambulatorio.verdi@gmail.com il programma delle fatture non spedisce più niente"),
+        ("it", "salve nn mi arrivano piu le mail sulla mia posta da lunedi, l'indirizzo e "
+               "franco.neri61@libero.it, mi hanno detto di scrivere a voi"),
+    ],
+)  # fmt: skip
+def test_the_customer_s_own_address_at_another_provider(chat: Chat, lang: str, said: str) -> None:
+    chat.say(f"/lang {lang}")
+    chat.say(said)
+    assert chat.state == "out_of_scope", chat.text
