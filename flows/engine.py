@@ -70,9 +70,16 @@ SOCIAL_WORDS = 6  # a greeting or a thank-you alone is a short message
 PERSON_WORDS = 14  # a longer message that asks for a person also says something else
 CHANGED_WORDS = 5  # what is asked after a change of mind, when this long, decides the topic
 DESCRIBED_WORDS = 4  # an opening this long describes the request: it is kept as its description
+# A question asked back: "where do I see that?", "¿y eso dónde lo veo?", "come faccio?".
+_ASKED_BACK = re.compile(
+    r"(?:\b(?:where|how|what|which|d[oó]nde|c[oó]mo|qu[eé]|cu[aá]l|dove|come|cosa|che cos|"
+    r"cos'[eè]|quale)\b[^?]*\?)",
+    re.IGNORECASE,
+)
 # A request for a person in so many words: "can I talk to a real person", "un operatore".
 _PERSON = re.compile(
-    r"\b(?:(?:talk|speak|chat)\s+(?:to|with)|put me through to|transfer me to|connect me (?:to|with)|"
+    r"\b(?:(?:talk|speak|chat)\s+(?:to|with)|put me through to|transfer me to|"
+    r"connect me (?:to|with)|"
     r"hablar con|p[aá]s(?:e|a|ar)me con|comunicarme con|parlare con|passa(?:te)?mi|"
     r"mettetemi in contatto con)\s+(?:a\s+|an\s+|some\s*one|somebody|una\s+|un\s+|qualcuno|"
     r"alguien)?\s*(?:real\s+|actual\s+|human\s+|vera\s+|de verdad\s+)?"
@@ -290,8 +297,9 @@ class Engine:
             offered = {c.id for c in self.choices(d, QUESTIONS[conv.state])}
             if event.value in offered and event.ref in (None, conv.asked):
                 return self._route(d, event.value, None)
-        if reading is not None and self._wants_person(reading) and not self._agrees(d, reading):
-            return self._hand_off(d)
+        person = reading is not None and self._wants_person(reading) and not d.case.handoff
+        if person and reading is not None and not self._agrees(d, reading):
+            return self._hand_off(d)  # (once: then what they say is what it is about)
         if reading is not None and self._leaves_scope(d, reading):
             return self._route(d, reading.intent or "", reading)  # "nn so usare Thunderbird"
         if reading is not None and conv.state in AFTER_END and reading.text:
@@ -363,7 +371,11 @@ class Engine:
             return self._turn(d)
         if best == "human" and sure >= SOCIAL_CONFIDENCE:
             return self._hand_off(d)
-        if self._wants_person(reading) and (conv.state == "clarify" or sure < ROUTE_CONFIDENCE):
+        if self._wants_person(reading) and (
+            conv.state == "clarify"
+            or sure < ROUTE_CONFIDENCE
+            or (_PERSON.search(reading.text) and not _facts(reading))
+        ):
             return self._hand_off(d)  # "not sure which one. can i just talk to a real person"
         if best == "vague" and not _facts(reading):  # "it's doing that thing again"
             phrased = self._resolve(d, QUESTIONS["menu"], reading.text)  # "otra cosa": a topic
@@ -385,18 +397,19 @@ class Engine:
             evidence = _evidence(reading)
             offered = [_OFFER.get(key, key) for key, _ in ranked[:3]]
             unsure = guess.confidence < CLARIFY_CONFIDENCE
-            buried = phrased is not None and len(reading.text.split()) > PHRASE_WORDS
-            if buried and not unsure and offered[0] == "other":
-                phrased = None  # a request "...about changes to the email": a word, not a topic
-            if phrased is not None and (phrased in offered or unsure):
-                return self._route(d, phrased, reading)
             runner_up = max((p for _, p in ranked[1:]), default=0.0)  # totals: not in order
             specific = best in OUT_OF_SCOPE_INTENTS or ROUTES.get(best, ("", {}))[0] not in (
                 "email",
                 "other",
                 "answer",
             )
-            if specific and sure >= LEAD_CONFIDENCE and sure - runner_up >= LEAD:
+            leads = specific and sure >= LEAD_CONFIDENCE and sure - runner_up >= LEAD
+            buried = phrased is not None and len(reading.text.split()) > PHRASE_WORDS
+            if buried and not unsure and (offered[0] == "other" or leads):
+                phrased = None  # "...something about changes to the email": a word, not a topic
+            if phrased is not None and (phrased in offered or unsure):
+                return self._route(d, phrased, reading)
+            if leads:
                 return self._route(d, best, reading)  # "...cambiar la clave urgente": a form
             if evidence is not None:
                 return self._route(d, evidence, reading)
@@ -758,6 +771,11 @@ class Engine:
         # is no "no"); a short answer by the phrase table first ("no").
         long = reading is not None and len(reading.text.split()) > SHORT_ANSWER
         resolved = d.answer_from(reading, ids) if long and reading is not None else None
+        if resolved is None and q.reader is None and _ASKED_BACK.search(event.value):
+            # "¿y eso dónde lo veo?": unsure, explained where there is an explanation
+            resolved = next((i for i in ("unsure", "not_tried") if i in ids), None)
+            if resolved is None:
+                raise Invalid(t(q.hint))
         if resolved is None:
             resolved = self._resolve(d, q, event.value)
         if resolved is None and reading is not None and not long:

@@ -44,6 +44,8 @@ _DETAILS = Slot("details", "details", edit=N_("Change the details"), fields=("de
 _DESCRIPTION = Slot(
     "description", "description", edit=N_("Change the description"), fields=("description",)
 )
+# "Anything else?" after a description the customer gave unasked (changed with it).
+_MORE = Slot("details", "details", fields=("description",))
 # What every ticket carries, whatever its form: what it is about, the customer's
 # own words (a handoff's too), the DNS check and the files.
 COMMON_FIELDS = ("topic", "domain", "description", "dns", "attachments")
@@ -123,8 +125,8 @@ FORMS: dict[str, tuple[Slot, ...]] = {
         Slot("domain", "hosting_domain", edit=N_("Change the domain"), fields=("domain",)),
         _DETAILS,
     ),
-    "sales": (_DESCRIPTION,),
-    "other": (Slot("other_topic", "other_topic", fields=("other_topic",)), _DESCRIPTION),
+    "sales": (_DESCRIPTION, _MORE),
+    "other": (Slot("other_topic", "other_topic", fields=("other_topic",)), _DESCRIPTION, _MORE),
 }
 
 # Out-of-scope facts per topic, tried in this order before any question.

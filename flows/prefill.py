@@ -40,6 +40,7 @@ EXAMPLE_STATES = frozenset({"ex_sender", "ex_recipient", "ex_subject", "ex_sent_
 
 _CORRECTION = re.compile(
     r"\b(actually|in fact|sorry|i meant|i mean|my mistake|correction|no wait|not \w+ but|"
+    r"wait,? no|oh wait|hang on|aspetta,? no|espera,? no|"
     r"anzi|in realt[aà]|scus\w*|mi sono sbagliat\w*|volevo dire|intendevo|ho sbagliato|"
     r"en realidad|perd[oó]n\w*|me equivoqu[eé]|quer[ií]a decir|quise decir|mejor dicho|"
     r"no,? es|no,? [eè]|non [eè] \w+ ma)\b",
@@ -48,6 +49,8 @@ _CORRECTION = re.compile(
 _OWN = re.compile(
     r"\b(my|mine|our|mia|mio|nostra|nostro|la mia|il mio|mi|mis|nuestra|nuestro)\b"
     r"[^.@\n]{0,30}$|"
+    r"\b(?:abbiamo|ho|tenemos|tengo|we have|i have)\s+(?:la|una|el|un|a|the)?\s*(?:casella|"
+    r"mailbox|buz[oó]n|cuenta|account|indirizzo|direcci[oó]n|address)\s*:?\s*$|"
     r"\b(?:e-?mail|mail|mailbox|casella|correo|buz[oó]n|address|indirizzo|direcci[oó]n|account|"
     r"cuenta)\s+(?:is|è|e'|e|es|sarebbe|ser[ií]a)\s*:?\s*$|"  # "the email is ken@btinternet.com"
     r"\b(?:password|contrase[nñ]a|clave)\s+(?:della|dell'|di|del|de la|de|of|for)\s*(?:the\s+)?"
@@ -316,11 +319,21 @@ def _rejected(error: str) -> list[str]:
     return [a for m in _REJECTED.finditer(error) for a in addresses_in(m[1] or m[2] or "")]
 
 
+_CONFIGURED = re.compile(
+    r"(?:outgoing (?:mail )?server|server (?:di posta )?in uscita|servidor (?:de )?salida|"
+    r"servidor saliente|smtp server|server smtp|servidor smtp)\s*(?:\(smtp\))?\s*:?\s*"
+    r"[\"'“«]?([a-z0-9-]+(?:\.[a-z0-9-]+)+)",
+    re.IGNORECASE,
+)
+
+
 def smtp_answer(r: Reading, smtp_host: str) -> bool | None:
     """Return whether the message says the customer sends through our SMTP server."""
-    # The hosts of a pasted bounce are not the customer's settings.
+    # The hosts of a pasted bounce are not the customer's settings, but the outgoing server
+    # a mail program's error names is: "...connection to Outgoing server (SMTP) smtp.x was lost".
     own = r.text.replace(r.error, " ").lower() if r.error else r.text.lower()
-    servers = [h for h in r.hosts if looks_like_smtp(h) and h in own]
+    configured = {h.lower() for h in _CONFIGURED.findall(r.error or "")}
+    servers = [h for h in r.hosts if looks_like_smtp(h) and (h in own or h in configured)]
     if smtp_host.lower() in servers:
         return True
     if servers:
@@ -424,15 +437,26 @@ def headers_in(text: str, when: Callable[[str | datetime], str | None]) -> dict[
     return found
 
 
+# The last mail that did arrive: "last email in it is from yesterday about 6pm".
+_LAST_GOOD = re.compile(
+    r"\b(?:last|latest|ultim[ao]|[uú]ltim[oa])\b[^.,;]{0,30}?\b(?:arriv\w*|receiv\w*|got|"
+    r"in (?:it|the inbox)|ricevut\w*|arrivat\w*|lleg[oó]|recibid\w*|entr[oó]|in (?:arrivo|posta))",
+    re.IGNORECASE,
+)
+
+
 def _of_way(text: str, direction: str | None) -> str:
-    """Leave out, for a sending problem, the sentences about mail received: "the last new mail
-    i got was at 8:02" is no time of a message that was not sent. (Every example was sent:
-    "sent 11/19 at 2:10 PM" may be a receiving problem's.)
+    """Leave out the clauses about mail that did arrive ("last email in it is from yesterday
+    about 6pm") and, for a sending problem, about mail received ("the last new mail i got was
+    at 8:02"): no time of a message with the problem. (Every example was sent: "sent 11/19 at
+    2:10 PM" may be a receiving problem's.)
     """
-    if direction != "send":
-        return text
     clauses = re.split(r"(?<=[.!?;\n,])\s+", text)
-    return " ".join(c for c in clauses if ways_named(c) != {"receive"})
+    return " ".join(
+        c
+        for c in clauses
+        if not _LAST_GOOD.search(c) and (direction != "send" or ways_named(c) != {"receive"})
+    )
 
 
 def example_in(
@@ -493,13 +517,30 @@ def _way_of(text: str, address: str) -> Direction | None:
     return None
 
 
+# Between "to" and the address: "to our accountant ", "al nostro commercialista ", ": <".
+_PARTY = (
+    r"(?:\s+(?:our|my|the|your|il|la|lo|l'|al|alla|nostro|nostra|mio|mia|nuestro|nuestra|mi|el|"
+    r"los|las|un|una|a)\b)*(?:\s+[a-zà-ú'-]+)?\s*:?\s*[<(]?"
+)
+
+_TO_ROLE = re.compile(
+    rf"\b(to|a|al|alla|ai|agli|per|verso|para|hacia|destinatario|recipient){_PARTY}$"
+)
+_FROM_ROLE = re.compile(rf"\b(from|da|dal|dalla|dai|de|desde|mittente|remitente|sender){_PARTY}$")
+
+
 def _roles(text: str, addresses: list[str]) -> dict[str, str]:
     roles: dict[str, str] = {}
     for address in addresses[:3]:
-        before = text[: max(_find(text, address), 0)][-25:].lower()
-        if re.search(r"\b(to|a|per|verso|para|hacia|destinatario|recipient)\s*:?\s*<?$", before):
+        before = text[: max(_find(text, address), 0)][-40:].lower()
+        if re.search(
+            rf"\b(to|a|al|alla|ai|agli|per|verso|para|hacia|destinatario|recipient){_PARTY}$",
+            before,
+        ):
             roles.setdefault("recipient", address)
-        elif re.search(r"\b(from|da|de|desde|mittente|remitente|sender)\s*:?\s*<?$", before):
+        elif re.search(
+            rf"\b(from|da|dal|dalla|dai|de|desde|mittente|remitente|sender){_PARTY}$", before
+        ):
             roles.setdefault("sender", address)
     return roles
 
@@ -509,6 +550,8 @@ def example_from(r: Reading, asked: str) -> dict[str, str]:
     found: dict[str, str] = {}
     if asked not in ("ex_sender", "ex_recipient") or len(r.addresses) < 2:
         return found
+    if is_correction(r.text):
+        return found  # "x@…, perdón, es y@…": one address, the one asked (`read_address`)
     roles = _roles(r.text, list(r.addresses))
     first, second = r.addresses[0], r.addresses[1]
     if asked == "ex_sender":

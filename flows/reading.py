@@ -195,7 +195,9 @@ _URGENT = re.compile(
 _CORRECTED = re.compile(
     r"\b(?:anzi|actually|i mean|i meant|sorry,? no|no wait|wait,? no|mejor dicho|perd[oó]n,? no|"
     r"no aspett\w|aspett\w,? no|no espera|espera,? no|"
-    r"en realidad|in realt[aà]|scusi,? no|correction)\b",
+    r"en realidad|in realt[aà]|scusi,? no|correction|me expliqu[eé] mal|mi sono spiegat[oa] male|"
+    r"i explained (?:it )?badly|i misspoke|me equivoqu[eé]|mi sono sbagliat[oa]|i was wrong|"
+    r"ho sbagliato)\b",
     re.IGNORECASE,
 )
 # A change of mind about the whole request: "quería borrar la cuenta... bueno no, pensándolo
@@ -277,6 +279,8 @@ _EVERYONE = Cue(
     r"any (?:recipient|sender|domain)|no (?:recipient|sender)s?|every (?:recipient|sender|domain)|"
     r"all (?:the )?(?:recipients|senders|domains)|tutti i (?:destinatari|mittenti|domini)|"
     r"todos los (?:destinatarios|remitentes|dominios)|not one in particular|"
+    r"all (?:the )?(?:people|contacts|customers|clients)|not (?:just )?one (?:address|person)|"
+    r"tutte le persone|todo el mundo|toda la gente|"
     r"non uno in particolare|no uno en concreto)\b"
 )
 _WEBMAIL = Cue(
@@ -306,6 +310,8 @@ _WEBMAIL_FAILS = Cue(
     r"(?<!\w)(shows this|shows me this|says this|gives (?:me )?this|dice questo|mi dice questo|"
     r"esce questo|mi d[aà] questo|me sale esto|me dice esto|me da esto|aparece esto|"
     r"shows an error|gives an error|da error|d[aà] errore|"
+    r"incorrect\w*|sbagliat\w*|errat[ao]|non (?:è )?valid\w*|no (?:es )?v[aá]lid\w*|invalid\w*|"
+    r"wrong|rechaz\w*|rifiut\w*|denied|login failed|fallisce|falla|"
     r"spinning|keeps loading|never loads|won'?t load|connection error|error de conexi[oó]n|"
     r"errore di connessione|se queda cargando|resta (?:a|in) caricamento|non carica|timed? out|"
     r"times out|"
@@ -355,7 +361,8 @@ _NO_ERROR = Cue(
     r"avviso|aviso|warning)|"
     r"\b(?:errors?|errori?|errores|error messages?|avvisi)\s+(?:(?:nn|non|no|not|none|nessuno|"
     r"ninguno|niente|nada)\b[^.;!?\n]{0,25}?\b(?:vediamo|vedo|vemos|veo|see|seen|get|got|"
-    r"compar\w*|sal\w*|aparec\w*|escon\w*|ricev\w*|recib\w*|ne vediamo|ne ho visti)|"
+    r"compar\w*|sal\w*|aparec\w*|escon\w*|ricev\w*|recib\w*|ne vediamo|ne ho visti|"
+    r"ce n'?(?:e|è)|ce ne sono|c'[eè]|ci sono|hay|there (?:are|is|were|was))|"
     r"(?:nessuno|ninguno|none)\b)"
 )
 _ONLY_WEBMAIL = re.compile(
@@ -427,8 +434,39 @@ class Reading:
         return self.guess.confidence if self.guess else 0.0
 
 
+# An address or a domain spelled out, or typed with spaces: "bookings at example dot org",
+# "marta.vidal arroba rossi-srl.example", "accounts @ rossi-srl . example". After the first
+# label, labels are lower case: "info @ shop.example. Thanks" ends before "Thanks".
+_DOT = r"(?:\s*\.\s*|\s+(?i:dot|punto|punt)\s+)"
+_SPELLED_ADDRESS = re.compile(
+    r"(?<![\w.+@-])([A-Za-z0-9][\w.+-]*?(?:\s+(?i:dot|punto|punt)\s+[A-Za-z0-9][\w.+-]*?)*)"
+    r"(?:\s+(?i:at|arroba|chiocciola|chiocciolina)\s+|\s*@\s+)"  # "los de @x.es": a domain
+    rf"([A-Za-z0-9][\w-]*(?:{_DOT}[a-z0-9][a-z0-9-]*)+)(?![\w@-])"
+)
+_SPELLED_DOMAIN = re.compile(
+    r"(?<![\w.@-])([A-Za-z0-9][\w-]*(?:\s+(?i:dot|punto|punt)\s+[a-z0-9][a-z0-9-]*)+)(?![\w@-])"
+)
+
+
+def spelled(text: str) -> str:
+    """Write the addresses and domains `text` spells out as they are written."""
+
+    def joined(m: re.Match[str]) -> str:
+        labels = re.split(_DOT, m[m.lastindex or 1])
+        if not re.fullmatch(r"[a-z]{2,12}", labels[-1]):
+            return m[0]  # no top-level label: not a name
+        domain = ".".join(labels).lower()
+        local = ".".join(re.split(_DOT, m[1])) if m.lastindex == 2 else ""
+        return f"{local}@{domain}" if m.lastindex == 2 else domain
+
+    return _SPELLED_DOMAIN.sub(joined, _SPELLED_ADDRESS.sub(joined, text))
+
+
 def addresses_in(text: str) -> list[str]:
-    """Return the e-mail addresses in `text`, in order, without trailing punctuation."""
+    """Return the e-mail addresses in `text`, in order, without trailing punctuation.
+
+    When none is written as usual, one spelled out counts ("info at example dot com").
+    """
     found = []
     text = _MESSAGE_IDS.sub(" ", text)  # "Message-ID: <2026...@rossi-srl.example>"
     for m in _ADDRESS.finditer(text):
@@ -437,11 +475,20 @@ def addresses_in(text: str) -> list[str]:
             address = f"{local}@{domain}"
             if address not in found:
                 found.append(address)
+    if not found and (rewritten := spelled(text)) != text:
+        return addresses_in(rewritten)
     return found
 
 
 def hosts_in(text: str) -> list[str]:
     """Return the host and domain names in `text` that are not inside an address."""
+    found = _hosts_in(text)
+    if not found and (rewritten := spelled(text)) != text:
+        found = _hosts_in(rewritten)  # "hartleyjoinery dot co dot uk"
+    return found
+
+
+def _hosts_in(text: str) -> list[str]:
     without = _ADDRESS.sub(" ", text)
     found = []
     for m in _HOSTNAME.finditer(without):
@@ -517,6 +564,7 @@ def direction_in(text: str) -> Said | None:
     """
     text = _HOSTNAME.sub(" ", _ADDRESS.sub(" ", text.replace("\u2019", "'")))
     text = _QUOTED.sub(" ", text)  # a quoted error or button ("Invio/ricezione") is not theirs
+    text = _SERVER_SETTING.sub(" ", text)  # "¿el servidor de salida?" names a setting
     fixed = _CORRECTED.split(text)
     if len(fixed) > 1 and (after := direction_in(fixed[-1])) is not None:
         return after  # "non ricevo... anzi no, è l'invio che non va"
@@ -564,7 +612,7 @@ def direction_in(text: str) -> Said | None:
             ways = {"receive"}  # "the emails they send to orders@… bounce back"
         elif not ways and to_me:
             ways = {"receive"}  # "no one can email us"
-        elif ways == {"receive"} and _OTHERS_MISS.search(clause) and i_send:
+        elif ways == {"receive"} and _OTHERS_MISS.search(clause) and i_send and not to_me:
             ways = {"send"}  # "le mail che mando ... i clienti dicono che non gli arrivano"
         if not ways or _UNTRIED.search(clause):
             continue  # "inviare non ci ho neanche provato" says nothing of sending
@@ -585,6 +633,15 @@ def direction_in(text: str) -> Said | None:
     if len(working) == 1:
         return "receive" if "send" in working else "send"
     return _phrase_direction(text)
+
+
+# The name of a setting, not a way of mail that fails: "outgoing server", "server in uscita".
+_SERVER_SETTING = re.compile(
+    r"\b(?:servidor(?: de correo)? (?:de salida|saliente|de entrada|entrante)|"
+    r"server (?:di posta )?in (?:uscita|entrata)|(?:outgoing|incoming) (?:mail )?server|"
+    r"(?:smtp|imap|pop3?) server|server (?:smtp|imap|pop3?)|servidor (?:smtp|imap|pop3?))\b",
+    re.IGNORECASE,
+)
 
 
 def ways_named(text: str) -> set[str]:
@@ -632,16 +689,20 @@ def _neither_nor(text: str) -> bool:
     Each negation must bear on a verb of a way: "no me llegó ninguna, ni en spam
     ni en ningún lado" denies nothing of sending.
     """
-    if not _NEGATIVE_AROUND.search(text):
-        return False
-    denied = set()
+    denied: dict[str, int] = {}
     for m in _DENIED_WAY.finditer(text):
         rest = text[m.end() :]
         if _SEND_STEM.match(rest):
-            denied.add("send")
+            denied.setdefault("send", m.start())
         elif _RECEIVE_STEM.match(rest):
-            denied.add("receive")
-    return denied == {"send", "receive"}
+            denied.setdefault("receive", m.start())
+    if denied.keys() != {"send", "receive"}:
+        return False
+    if _NEGATIVE_AROUND.search(text):
+        return True
+    # Two plain negations, one after the other: "non parte niente e non arriva niente".
+    between = text[min(denied.values()) : max(denied.values())]
+    return len(between.split()) <= 6 and bool(re.search(r"\s(?:e|y|and|o|or)\s|,", between))
 
 
 @lru_cache(maxsize=1)
@@ -661,6 +722,13 @@ _CONTRAST_WORKS = Cue(
 )
 
 
+# A question about webmail itself: how to get in, where it is, what it is.
+_ASKS_ABOUT_WEBMAIL = Cue(
+    r"(?:\b(?:c[oó]mo|how|come|dove|d[oó]nde|where|what|qu[eé]|cos'?[eè]|che cos\w*|cual|cu[aá]l)\b"
+    r"[^?.!]{0,40}\bweb\s?-?mail\b[^?.!]{0,30}\?)"
+)
+
+
 def webmail_in(text: str) -> Webmail | None:
     """Return what the message says of webmail, when it speaks of webmail.
 
@@ -668,6 +736,9 @@ def webmail_in(text: str) -> Webmail | None:
     either way ("webmail? haven't tried"), in the one that follows it.
     """
     text = text.replace("\u2019", "'")
+    if _ASKS_ABOUT_WEBMAIL.search(text):  # "¿como entro a la webmail?": not tried yet, unless
+        after = text[text.rfind("?") + 1 :]  # "what do you mean by webmail? anyway it fails"
+        return (_webmail_says(after) if after.strip() else None) or "not_tried"
     clauses = [c for c in _WEBMAIL_CLAUSES.split(text) if c and c.strip()]
     result: Webmail | None = None
     for i, clause in enumerate(clauses):
@@ -680,6 +751,22 @@ def webmail_in(text: str) -> Webmail | None:
             found = _webmail_says(following)  # "it logs in but the inbox never loads"
         result = found or result
     return result
+
+
+def webmail_answer(text: str) -> Webmail | None:
+    """Read an answer to "does it happen in webmail too?" that does not name webmail ("ya entré
+    y tampoco están ahí"): it speaks of webmail, unless it names a mail program.
+    """
+    if program_in(text) or not _TRIED.search(text):
+        return None  # "the web one is the web one innit": nothing tried, nothing said
+    return webmail_in(f"webmail {text}")
+
+
+_TRIED = Cue(
+    r"\b(?:entr[eéoó]\w*|log(?:ged)? ?in|logged|open(?:ed)?|tried|try|checked|looked|provat\w*|"
+    r"provo|riprovat\w*|guardat\w*|controllat\w*|entrat\w*|prob[eé]\w*|mir[eé]|revis[eé]|"
+    r"acced\w*|aperto|abr[ií]\w*)\b"
+)
 
 
 def _webmail_says(clause: str) -> Webmail | None:
@@ -820,6 +907,21 @@ def only_some_in(text: str) -> bool | None:
         r"\b(non|nn|not|no)\s+(?:[eè]\s+)?(solo|s[oó]lo|only|just|soltanto)\b", text, flags
     ):
         return False  # "con tutti, non solo con uno"
+    one = re.search(
+        r"\b(?:a|to|con|with|da|from|de|desde|verso|hacia)\s+(?:un|uno|una|one|a single|un solo|"
+        r"un sol|un [uú]nico|una sola|just one|only one)\s+(?:\w+\s+)?(?:cliente|client|customer|"
+        r"proveedor|fornitore|supplier|destinatario|recipient|contacto|contatto|contact|"
+        r"mittente|remitente|sender|persona|person)\b",
+        text,
+        flags,
+    )
+    denied = one and re.search(
+        r"\b(?:no|non|nn|not|isn'?t)\s+(?:es|è|e|is|it'?s|solo|only)?\s*$",
+        text[: one.start()],
+        flags,
+    )
+    if one and not denied:
+        return True  # "me rebotan los mails que le mando a un cliente"
     if re.search(
         r"\b(?:internal and external|external and internal|interni e(?:d)? esterni|"
         r"esterni e interni|internos y externos|externos e internos)\b",

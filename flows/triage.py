@@ -52,6 +52,8 @@ from flows.reading import (
     domain_of,
     hosts_in,
     looks_like_smtp,
+    own_words,
+    webmail_answer,
 )
 from flows.text import N_, Bubble, Choice, Lines, T, t
 from flows.texts import EDITABLE, OUT_OF_SCOPE_LABELS, TOPIC_LABELS, Texts, too_long
@@ -427,6 +429,13 @@ class Dialog(Texts):
             self.policy.provider.smtp_host,
             at_summary=at_summary,
         )
+        if at_summary and len(c.examples) == 1 and _WHEN_SAID.search(reading.text):
+            moment = self.sent_at_in(after_correction(reading.text))  # "...a las 8:30, no 9:30"
+            if moment and moment != c.examples[0].sent_at:
+                c.examples = [
+                    c.examples[0].model_copy(update={"sent_at": moment, "sent_at_text": ""})
+                ]
+                filled.append("examples")
         if asked in ("ex_sender", "ex_recipient") and c.draft is not None:
             more = example_from(reading, asked)
             subject = subject_in(reading.text)
@@ -477,7 +486,8 @@ class Dialog(Texts):
         if state == "email_direction":
             found = r.direction
         elif state == "email_webmail":
-            found = {"fails": "yes", "works": "no", "not_tried": "not_tried"}.get(r.webmail or "")
+            said = r.webmail or webmail_answer(own_words(r.text))  # "ya entré y tampoco están"
+            found = {"fails": "yes", "works": "no", "not_tried": "not_tried"}.get(said or "")
         elif state == "email_smtp":
             answer = True if r.only_webmail else smtp_answer(r, self.policy.provider.smtp_host)
             found = None if answer is None else "yes" if answer else "no"
@@ -828,6 +838,8 @@ class Dialog(Texts):
 
     def read_address(self, text: str) -> str:
         found = addresses_in(clean(text))
+        if len(found) > 1 and is_correction(text):  # "x@…, perdón, es y@… sin guion"
+            return found[-1]
         if found:
             return found[0]
         address = clean(text)
@@ -892,6 +904,11 @@ class Dialog(Texts):
         try:
             moment = parse_sent_at(said, self.ctx.now, zone)
         except DateProblem as problem:
+            day = self._day_said_before()
+            if day is not None:  # "last tuesday, late-ish" ... "about 8 o'clock": the two
+                with suppress(DateProblem):
+                    joined = f"{day}, {said}"
+                    return parse_sent_at(joined, self.ctx.now, zone).isoformat(timespec="minutes")
             if problem.reason == "no_time":
                 raise Invalid(
                     t("Please add the time too, even roughly, for example: yesterday 15:30.")
@@ -902,6 +919,25 @@ class Dialog(Texts):
                 raise Invalid(t(FUTURE_DATE)) from None
             raise Invalid(t(QUESTIONS[self.state].hint)) from None
         return moment.isoformat(timespec="minutes")
+
+    def _day_said_before(self) -> str | None:
+        """The answer before this one, when it named a day without its time."""
+        if not self.conv.misses or len(self.case.said) < 2:
+            return None
+        earlier = clean(self.case.said[-2])
+        try:
+            parse_sent_at(earlier, self.ctx.now, self.policy.office_hours.zone)
+        except DateProblem as problem:
+            return earlier if problem.reason == "no_time" else None
+        return None
+
+
+# A correction at the summary about when the example was sent.
+_WHEN_SAID = re.compile(
+    r"\b(?:hora|ora|orario|time|fecha|data|date|d[ií]a|giorno|day|sent|inviat[ao]|mand[eé]|"
+    r"envi[eé]|spedit[ao]|mandat[ao]|enviad[ao])\b",
+    re.IGNORECASE,
+)
 
 
 def _topic_condition(topic: str) -> Callable[[Dialog], bool]:

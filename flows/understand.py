@@ -164,6 +164,8 @@ def match_phrases(
                 continue
             if plain == folded:
                 exact.add(key)
+            elif len(folded) == 1 and len(folded[0]) == 1:
+                continue  # "y" alone is "yes"; "y eso dónde lo veo?" is "and ..."
             hits.extend((a, b, key) for a, b in _hits(words, folded))
     if exact:
         return exact.pop() if len(exact) == 1 else None
@@ -189,7 +191,7 @@ def match_phrases(
         return None
     if len(longest) == 2:
         (k1, (size1, n1)), (_, (size2, n2)) = sorted(longest.items(), key=lambda kv: -kv[1][0])
-        if n1 > 1 and n2 == 1 and 2 * size1 >= 3 * size2:  # "a new password", "emails"
+        if n1 > n2 and 2 * size1 >= 3 * size2:  # "una clave nueva" over "el correo"
             return k1
     return None
 

@@ -1288,7 +1288,7 @@ def bad(
 
 
 BAD_ANSWERS = [
-    bad("email_mailbox", "mario at example dot com", ADDRESS_HINT, "mailbox-not-an-address"),
+    bad("email_mailbox", "mario, at the office", ADDRESS_HINT, "mailbox-not-an-address"),
     bad("email_mailbox", "mario@", ADDRESS_HINT, "mailbox-no-domain"),
     bad("email_mailbox", "", ADDRESS_HINT, "mailbox-empty"),
     bad("email_mailbox", "   \t  ", ADDRESS_HINT, "mailbox-whitespace"),

@@ -933,3 +933,163 @@ def test_the_customer_s_own_address_at_another_provider(chat: Chat, lang: str, s
     chat.say(f"/lang {lang}")
     chat.say(said)
     assert chat.state == "out_of_scope", chat.text
+
+
+# Found by a twelfth set of independent scripted customers (session 4): customers who do
+# not follow the script.
+@pytest.mark.parametrize(
+    ("said", "address"),
+    [
+        ("it's sales at example dot org", "sales@example.org"),
+        ("orders @ rossi-srl . example", "orders@rossi-srl.example"),
+        ("sería luis.pardo arroba garcia.example", "luis.pardo@garcia.example"),
+        ("anna punto neri chiocciola example punto com", "anna.neri@example.com"),
+        ("the one with a dash, info @ shop-name.example. Thanks", "info@shop-name.example"),
+    ],
+)
+def test_an_address_spelled_out(said: str, address: str) -> None:
+    assert read(said, classify=False).addresses == (address,)
+
+
+def test_a_domain_spelled_out_and_a_domain_after_an_at_sign() -> None:
+    assert read("it's brownjoinery dot co dot uk", classify=False).hosts == ("brownjoinery.co.uk",)
+    said = "solo me pasa con los de un cliente, los de @ferreteria-sur.es"
+    assert read(said, classify=False).addresses == ()
+
+
+def test_a_setting_s_name_is_no_way_that_fails() -> None:
+    said = (
+        "¿el servidor de salida? no, perdón, me expliqué mal: yo sí mando, lo que pasa es que "
+        "no me entra nada, los clientes me escriben y no me llega"
+    )
+    assert read(said, classify=False).direction == "receive"
+    said = "non parte niente e non arriva niente da stamattina"
+    assert read(said, classify=False).direction == "both"
+
+
+def test_mail_to_one_customer_is_only_some() -> None:
+    said = "me rebotan todos los correos que le mando a un cliente"
+    assert read(said, classify=False).only_some is True
+    said = "no es de una persona sola, no me llega ningún correo de nadie"
+    assert read(said, classify=False).only_some is not True
+
+
+def test_a_question_asked_back_at_the_smtp_question_is_explained(chat: Chat) -> None:
+    chat.say("/lang es")
+    chat.say("no puedo mandar correos desde tienda@garcia.example desde ayer")
+    assert chat.asking == "smtp_is_provider", chat.text
+    chat.say("¿Y eso dónde lo miro? ¿lo del smtp?")
+    assert chat.asking == "smtp_is_provider" and "(SMTP)" in chat.text, chat.text
+
+
+def test_a_day_then_its_time_in_the_next_answer(chat: Chat, store: SqlStore) -> None:
+    chat.say("nothing is coming in to office@example.org, same in webmail, no error, everyone")
+    while chat.asking not in ("examples.sent_at", None):
+        chat.say(
+            {
+                "addresses": "everyone",
+                "client": "only webmail",
+                "error_text": "no error",
+                "examples.sender": "tom.hale@hale-garage.example",
+                "examples.recipient": "office@example.org",
+                "examples.subject": "quote",
+            }.get(chat.asking or "", "no")
+        )
+    chat.say("last wednesday, late-ish")
+    assert chat.asking == "examples.sent_at", chat.text
+    chat.say("in the evening, around 8 o'clock")
+    assert chat.asking == "examples.more", chat.text
+
+
+def test_a_person_asked_for_is_asked_once_what_it_is_about(chat: Chat) -> None:
+    chat.say("/lang it")
+    chat.say("Terza volta che scrivo. Voglio parlare con una persona vera, non con un robot.")
+    assert chat.asking == "description", chat.text
+    chat.say("è per il contratto, lo spiego al tecnico a voce")
+    assert chat.asking == "confirm", chat.text
+
+
+def test_our_mailbox_at_another_provider_said_as_we_have(chat: Chat) -> None:
+    chat.say("/lang it")
+    chat.say("Abbiamo la casella segreteria@studiobruni.it con Aruba e da ieri non riceve nulla.")
+    assert chat.state == "out_of_scope", chat.text
+
+
+def test_an_out_of_scope_request_ahead_beats_a_buried_word(chat: Chat) -> None:
+    chat.say("/lang es")
+    chat.say(
+        "Buenas tardes. Tengo una laptop nueva y necesito que me instalen el Outlook y me "
+        "enseñen a usarlo para el correo de la tienda, yo no sé nada de computadoras."
+    )
+    assert chat.state == "out_of_scope", chat.text
+
+
+def test_a_billing_request_from_the_opening_gets_anything_else(chat: Chat) -> None:
+    chat.say("/lang es")
+    chat.say("hola")
+    chat.say("es por la factura del hosting, me la cobrasteis dos veces en la tarjeta")
+    assert chat.asking == "description", chat.text
+
+
+# Found by a thirteenth set of independent scripted customers (session 4).
+def test_the_last_mail_that_arrived_is_no_example_s_time(chat: Chat) -> None:
+    chat.say("hi, no emails coming in to shop@example.org since yesterday evening")
+    chat.say(
+        "tried webmail.example.net, it's empty there too, last email in it is from yesterday 5pm"
+    )
+    assert "17:00" not in chat.text and "5:00 PM" not in chat.text, chat.text
+
+
+def test_the_outgoing_server_a_program_s_error_names_is_the_customer_s() -> None:
+    from flows.prefill import smtp_answer
+
+    said = (
+        "from this morning info@garcia.example not send and not receive, the error is:\n"
+        "Sending of the message failed. The connection to Outgoing server (SMTP) "
+        "smtp.example.net was lost in the middle of the transaction."
+    )
+    assert smtp_answer(read(said, classify=False), "smtp.example.net") is True
+
+
+def test_all_the_people_is_everyone() -> None:
+    assert read("is with all the people, not one address", classify=False).only_some is False
+
+
+def test_a_question_about_webmail_is_not_tried_unless_it_says_more() -> None:
+    assert read("¿como entro a la webmail? ¿es esa pagina?", classify=False).webmail == "not_tried"
+    said = "what do you mean by webmail? anyway it fails there too"
+    assert read(said, classify=False).webmail == "fails"
+
+
+def test_an_answer_about_webmail_that_does_not_name_it(chat: Chat) -> None:
+    chat.say("/lang es")
+    chat.say("no me llegan los correos a compras@garcia.example desde el martes")
+    assert chat.asking == "webmail_fails", chat.text
+    chat.say("ya entré y tampoco están ahí, ni en spam")
+    assert chat.asking == "addresses", chat.text
+
+
+def test_the_time_corrected_at_the_summary(chat: Chat, store: SqlStore) -> None:
+    chat.say("/lang es")
+    chat.say("desde hoy no entra ni sale nada de info@garcia.example, smtp.example.net")
+    answers = {
+        "webmail_fails": "en la webmail tampoco",
+        "addresses": "con todos",
+        "client": "solo webmail",
+        "error_text": "no sale ningún error",
+        "examples.sender": "info@garcia.example",
+        "examples.recipient": "contable.ruiz@gmail.com",
+        "examples.subject": "Liquidación",
+        "examples.sent_at": "hoy a las 9:30",
+    }
+    while chat.asking in answers:
+        chat.say(answers[chat.asking or ""])
+    if chat.asking == "examples.more":
+        chat.choose("no")
+    assert chat.asking == "confirm", chat.text
+    chat.say("Perdón, me equivoqué con la hora: lo mandé a las 8:30, no a las 9:30")
+    assert chat.asking == "confirm" and "08:30" in chat.text, chat.text
+
+
+def test_no_errors_there_are() -> None:
+    assert read("errori non ce ne sono, semplicemente non arrivano", classify=False).error == ""
