@@ -724,11 +724,18 @@ def test_a_word_buried_in_a_vague_answer_is_no_answer(chat: Chat) -> None:
     assert chat.asking == "direction", chat.text  # asked again, not taken as "both"
 
 
-def test_an_out_of_scope_request_far_ahead_is_taken(chat: Chat) -> None:
-    chat.say(
+@pytest.mark.parametrize(
+    "said",
+    [
         "Buenas, soy maestra jubilada y mis hijos me regalaron una computadora nueva. Quisiera "
-        "que me enseñen a instalar el Outlook y a usarlo, porque nunca usé uno de esos programas."
-    )
+        "que me enseñen a instalar el Outlook y a usarlo, porque nunca usé uno de esos programas.",
+        # ahead of the word "correo" too
+        "Buenas tardes. Tengo una laptop nueva y necesito que me instalen el Outlook y me "
+        "enseñen a usarlo para el correo de la tienda, yo no sé nada de computadoras.",
+    ],
+)
+def test_an_out_of_scope_request_far_ahead_is_taken(chat: Chat, said: str) -> None:
+    chat.say(said)
     assert chat.state == "out_of_scope", chat.text
 
 
@@ -927,6 +934,8 @@ def test_both_in_chat_speak_at_the_client_question(chat: Chat) -> None:
                "ambulatorio.verdi@gmail.com il programma delle fatture non spedisce più niente"),
         ("it", "salve nn mi arrivano piu le mail sulla mia posta da lunedi, l'indirizzo e "
                "franco.neri61@libero.it, mi hanno detto di scrivere a voi"),
+        ("it", "Abbiamo la casella segreteria@studiobruni.it con Aruba e da ieri non riceve "
+               "nulla."),
     ],
 )  # fmt: skip
 def test_the_customer_s_own_address_at_another_provider(chat: Chat, lang: str, said: str) -> None:
@@ -1007,21 +1016,6 @@ def test_a_person_asked_for_is_asked_once_what_it_is_about(chat: Chat) -> None:
     assert chat.asking == "description", chat.text
     chat.say("è per il contratto, lo spiego al tecnico a voce")
     assert chat.asking == "confirm", chat.text
-
-
-def test_our_mailbox_at_another_provider_said_as_we_have(chat: Chat) -> None:
-    chat.say("/lang it")
-    chat.say("Abbiamo la casella segreteria@studiobruni.it con Aruba e da ieri non riceve nulla.")
-    assert chat.state == "out_of_scope", chat.text
-
-
-def test_an_out_of_scope_request_ahead_beats_a_buried_word(chat: Chat) -> None:
-    chat.say("/lang es")
-    chat.say(
-        "Buenas tardes. Tengo una laptop nueva y necesito que me instalen el Outlook y me "
-        "enseñen a usarlo para el correo de la tienda, yo no sé nada de computadoras."
-    )
-    assert chat.state == "out_of_scope", chat.text
 
 
 def test_a_billing_request_from_the_opening_gets_anything_else(chat: Chat) -> None:
