@@ -269,7 +269,8 @@ _IN_NOR_OUT = Cue(
 )
 _ONLY = Cue(
     r"\b(only|solo|s[oó]lo|soltanto|solamente|unicamente|únicamente)\b|"
-    r"\bjust (?=(?:to|from|with|for|one|some|a few|certain|the ones?|that|this|those|these)\b)"
+    r"\bjust (?=(?:to|from|with|for|one|some|a few|certain|the ones?|that|this|those|these)\b)|"
+    r"\bnada m[aá]s (?=(?:los|las|el|la|con|de|a|al|un|una|que|cuando|esos|esas)\b)"  # "only"
 )
 _EVERYONE = Cue(
     r"\b(everyone|everybody|anybody|anyone|all addresses|any address|every address|nobody|"
@@ -324,7 +325,7 @@ _WEBMAIL_FAILS = Cue(
     r"never|mai|nunca|turned up|didn'?t (?:arrive|turn up|get there)|non [eè] arrivat\w*|"
     r"no difference|nessuna differenza|ninguna diferencia|da igual|lo stesso|lo mismo|"
     r"non funziona|non va|neanche|nemmeno|neppure|stess[oa](?! password)|uguale|anche|pure|"
-    r"doesn't|does not|doesnt|not work|isn't|fails|failing|either|too|also|"
+    r"doesn't|does not|doesnt|not work\w*|isn't|fails|failing|either|too|also|"
     r"same(?! (?:password|login|credentials|username))|"
     r"no funciona|no va|tampoco|tambi[eé]n|igual|mism[oa](?! (?:contrase|clave|usuario))|"
     r"non arrivano|no llegan|"
@@ -745,6 +746,9 @@ def webmail_in(text: str) -> Webmail | None:
         if not _WEBMAIL.search(clause):
             continue
         found = _webmail_says(clause)
+        before = clauses[i - 1] if i else ""
+        if found is None and _ONLY.search(clause) and before and not program_in(before):
+            found = _webmail_says(before)  # "mi arrivano le mail, ma solo sulla webmail"
         for following in clauses[i + 1 : i + 4]:  # "webmail? haven't tried", "..., that one fails"
             if found is not None or _WEBMAIL.search(following) or program_in(following):
                 break  # said, or the next clauses speak of webmail again, or of a program
@@ -920,8 +924,8 @@ def only_some_in(text: str) -> bool | None:
         text[: one.start()],
         flags,
     )
-    if one and not denied:
-        return True  # "me rebotan los mails que le mando a un cliente"
+    one_party = bool(one and not denied)  # "los mails que le mando a un cliente": all of
+    # them, or only theirs? Asked, not taken for "everyone" ("me vuelven todos").
     if re.search(
         r"\b(?:internal and external|external and internal|interni e(?:d)? esterni|"
         r"esterni e interni|internos y externos|externos e internos)\b",
@@ -993,7 +997,7 @@ def only_some_in(text: str) -> bool | None:
         flags,
     ):
         return True  # "a un cliente su libero non arrivano, a tutti gli altri sì"
-    if _EVERYONE.search(text):
+    if _EVERYONE.search(text) and not one_party:
         return False
     return None
 

@@ -978,7 +978,7 @@ def test_a_setting_s_name_is_no_way_that_fails() -> None:
 
 def test_mail_to_one_customer_is_only_some() -> None:
     said = "me rebotan todos los correos que le mando a un cliente"
-    assert read(said, classify=False).only_some is True
+    assert read(said, classify=False).only_some is None  # asked: all of them, or only theirs?
     said = "no es de una persona sola, no me llega ningún correo de nadie"
     assert read(said, classify=False).only_some is not True
 
@@ -1087,3 +1087,14 @@ def test_the_time_corrected_at_the_summary(chat: Chat, store: SqlStore) -> None:
 
 def test_no_errors_there_are() -> None:
     assert read("errori non ce ne sono, semplicemente non arrivano", classify=False).error == ""
+
+
+def test_nada_mas_is_only() -> None:
+    assert read("si, parece que nada mas los de un proveedor", classify=False).only_some is True
+
+
+def test_webmail_that_is_not_working_and_only_in_webmail() -> None:
+    said = "I only use webmail in Firefox, no program, and that's where it's not working"
+    assert read(said, classify=False).webmail == "fails"
+    said = "le mail mi arrivano ma solo sulla webmail, su outlook da ieri non scarica"
+    assert read(said, classify=False).webmail == "works"
