@@ -67,6 +67,7 @@ LEAD = 0.12  # ... and this far ahead of the next one is taken without asking
 SIGNALS = {"antivirus": "oos_antivirus", "firewall": "oos_firewall"}
 SHORT_ANSWER = 3  # words: a longer answer is read for its facts before its phrases
 SOCIAL_WORDS = 6  # a greeting or a thank-you alone is a short message
+PERSON_STORY = 80  # words: an opening this long that asks for a person in so many words gets one
 PERSON_WORDS = 14  # a longer message that asks for a person also says something else
 CHANGED_WORDS = 5  # what is asked after a change of mind, when this long, decides the topic
 DESCRIBED_WORDS = 4  # an opening this long describes the request: it is kept as its description
@@ -371,10 +372,9 @@ class Engine:
             return self._turn(d)
         if best == "human" and sure >= SOCIAL_CONFIDENCE:
             return self._hand_off(d)
-        if self._wants_person(reading) and (
-            conv.state == "clarify"
-            or sure < ROUTE_CONFIDENCE
-            or (_PERSON.search(reading.text) and not _facts(reading))
+        asked_for = len(reading.text.split()) <= PERSON_STORY and _PERSON.search(reading.text)
+        if (asked_for and not _facts(reading)) or (
+            self._wants_person(reading) and (conv.state == "clarify" or sure < ROUTE_CONFIDENCE)
         ):
             return self._hand_off(d)  # "not sure which one. can i just talk to a real person"
         if best == "vague" and not _facts(reading):  # "it's doing that thing again"

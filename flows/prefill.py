@@ -40,7 +40,8 @@ EXAMPLE_STATES = frozenset({"ex_sender", "ex_recipient", "ex_subject", "ex_sent_
 
 _CORRECTION = re.compile(
     r"\b(actually|in fact|sorry|i meant|i mean|my mistake|correction|no wait|not \w+ but|"
-    r"wait,? no|oh wait|hang on|aspetta,? no|espera,? no|"
+    r"wait,? no|oh wait|hang on|aspetta,? no|espera,? no|no,? mejor|mejor con|no,? meglio|"
+    r"better make it|or rather|o meglio|o mejor|"
     r"anzi|in realt[aà]|scus\w*|mi sono sbagliat\w*|volevo dire|intendevo|ho sbagliato|"
     r"en realidad|perd[oó]n\w*|me equivoqu[eé]|quer[ií]a decir|quise decir|mejor dicho|"
     r"no,? es|no,? [eè]|non [eè] \w+ ma)\b",

@@ -137,7 +137,8 @@ _RECEIVE_STEM = Cue(
     r"descarg\w*|download\w*|no me baja|bajar el correo|baja el correo|baja los correos|"
     r"get (?:any |new |my )?(?:e-?mails?|mail)|getting (?:e-?mails?|mail)|"
     r"get mail|show(?:s|ing)? up|posta nuova|nuove (?:e-?)?mail|(?:e-?)?mail nuove|"
-    r"new (?:e-?)?mails?|correos? nuevos?|nuevos correos|mensajes nuevos)\b"
+    r"new (?:e-?)?mails?|correos? nuevos?|nuevos correos|mensajes nuevos|leggere la posta|"
+    r"leggere le (?:e-?)?mail|leer (?:el|los) correos?|read (?:my |the )?(?:e-?)?mails?)\b"
 )
 _FIRST_PERSON_SEND = Cue(
     r"\b(mando|mandiamo|mandamos|invio|inviamo|invi[oò]|env[ií]o|enviamos|envi[eé]|spedisco|"
@@ -236,7 +237,7 @@ _UNTRIED = Cue(
     r"didn'?t try|no (?:lo )?he probado|ni lo he probado|not tried)\b"
 )
 _CLAUSES = re.compile(
-    r"[.;!?\n]+|,|\b(?:but|ma|pero|per[oò]|however|mentre|while|mientras)\b", re.IGNORECASE
+    r"[.;!?\n()]+|,|\b(?:but|ma|pero|per[oò]|however|mentre|while|mientras)\b", re.IGNORECASE
 )
 _WORKS = Cue(
     r"\b(ok|okay|fine|works?|working|funziona\w*|va bene|vanno bene|bene|bien|funciona\w*|"
@@ -248,7 +249,8 @@ _FAILS = Cue(
     r"cannot|stopped|smesso|dejado|dejaron|error|errore|fail\w*|bounc\w*|problem\w*|"
     r"rimbalz\w*|rebot\w*|issue\w*|trouble|stuck|bloccat\w*|bloquead\w*|atascad\w*|"
     r"impossibile|imposible|unable|senza|sin|without|more|pi[uù]|torn\w* indietro|"
-    r"devuelv\w*|devuelto|returned|come back|comes back|coming back|spam|junk|"
+    r"devuelv\w*|devuelto|vuelv\w*|volvi\w*|regresa\w*|returned|come back|comes back|"
+    r"coming back|spam|junk|"
     r"indesiderat\w*|no deseado|sparisc\w*|spariscono|desaparec\w*|vanish\w*|"
     r"disappear\w*|nobody|no one|no-one|noone|nadie|nessuno)\b|n't|"
     r"\b(?:do|does|did|is|are|was|were|ca|wo|have|has|had|could|would|"
@@ -298,7 +300,8 @@ _WEBMAIL_WORKS = Cue(
     r"tutto bene|todo bien|all good|bene|bien|ok|okay|alright|all right|va|van|vanno|partono|"
     r"no problem|nessun problema|ning[uú]n problema|sin problemas?|normalmente|normally|"
     r"salen|sale|parte|goes|go through|sends fine|se ven|si vedono|shows?|show up|ci sono|"
-    r"est[aá]n|(?:they|it|all|everything)(?:'re| are| is|'s)? (?:all )?there|s[ií] que|though|"
+    r"est[aá]n|(?:they|it|all|everything)(?:'re| are| is|'s)? (?:all )?there|"
+    r"(?:are|is) (?:all )?there|s[ií] que|though|"
     r"instead|invece|en cambio|"
     r"perfectly|perfectamente|without problems|just fine|normally|normalmente|sin problemas|"
     r"veo todos|los veo|las veo|i can see|can see them|vedo le|le vedo|"
@@ -536,18 +539,36 @@ def _has_name(folded: str, names: tuple[str, ...]) -> bool:
 
 
 def program_in(text: str) -> str | None:
-    """Return the mail program named in `text` ("Outlook 2019"), or None."""
+    """Return the mail program named in `text` ("Outlook 2019"), or None.
+
+    Several programs are all kept, in the customer's order: "en el movil con la app de gmail y
+    en el portatil con outlook" is "Gmail app (app de gmail), Outlook".
+    """
     folded = _words(text.replace("'", " ").replace("\u2019", " "))  # "dell'iPad"
-    best: tuple[int, str, str] | None = None
+    found: list[tuple[int, int, str, str]] = []  # start, end, name, spelling
     for name, spellings in gazetteer().programs.items():
+        best: tuple[int, int, str, str] | None = None
         for s in spellings:
             at = folded.find(f" {s} ")
-            if at >= 0 and (best is None or len(s) > len(best[2])):
-                best = (at, name, s)
-    if best is None:
+            if at >= 0 and (best is None or len(s) > len(best[3])):
+                best = (at, at + len(s) + 1, name, s)
+        if best is not None:
+            found.append(best)
+    # A spelling inside a longer one of another program is that one's: "apple mail", "mail".
+    kept = [
+        f
+        for f in found
+        if not any(o is not f and o[0] <= f[0] and f[1] <= o[1] and o[1] - o[0] > f[1] - f[0]
+                   for o in found)
+    ]  # fmt: skip
+    if not kept:
         return None
-    _, name, spelling = best
-    after = folded[best[0] + len(spelling) + 2 :].split()
+    return ", ".join(_program_name(folded, f) for f in sorted(kept))
+
+
+def _program_name(folded: str, found: tuple[int, int, str, str]) -> str:
+    at, _, name, spelling = found
+    after = folded[at + len(spelling) + 2 :].split()
     version = after[0] if after and re.fullmatch(r"(19|20)\d\d|\d{2,3}|365|xp", after[0]) else ""
     if version and version not in name.lower():
         name = f"{name} {version}"
@@ -737,6 +758,9 @@ def webmail_in(text: str) -> Webmail | None:
     either way ("webmail? haven't tried"), in the one that follows it.
     """
     text = text.replace("\u2019", "'")
+    fixed = _CORRECTED.split(text)
+    if len(fixed) > 1 and _WEBMAIL.search(fixed[-1]) and (corrected := webmail_in(fixed[-1])):
+        return corrected  # "nothing there... ah no, sorry, I was in Sent: in the inbox they are"
     if _ASKS_ABOUT_WEBMAIL.search(text):  # "¿como entro a la webmail?": not tried yet, unless
         after = text[text.rfind("?") + 1 :]  # "what do you mean by webmail? anyway it fails"
         return (_webmail_says(after) if after.strip() else None) or "not_tried"

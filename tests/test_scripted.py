@@ -35,6 +35,7 @@ KNOWN_FAILING: frozenset[str] = frozenset(
     {
         "es-07",
         "q-it-02",
+        "z-es-02",  # the recipient of a receiving example is asked, though it is the mailbox
     }
 )
 
