@@ -237,7 +237,9 @@ _UNTRIED = Cue(
     r"didn'?t try|no (?:lo )?he probado|ni lo he probado|not tried)\b"
 )
 _CLAUSES = re.compile(
-    r"[.;!?\n()]+|,|\b(?:but|ma|pero|per[oò]|however|mentre|while|mientras)\b", re.IGNORECASE
+    r"[.;!?\n()\u2600-\u27bf\U0001f300-\U0001faff]+|,|"  # an emoji ends a sentence too
+    r"\b(?:but|ma|pero|per[oò]|however|mentre|while|mientras)\b",
+    re.IGNORECASE,
 )
 _WORKS = Cue(
     r"\b(ok|okay|fine|works?|working|funziona\w*|va bene|vanno bene|bene|bien|funciona\w*|"
@@ -353,7 +355,8 @@ _WEBMAIL_UNTRIED = Cue(
     r"didn't try|didnt try|never tried|no he probado|no lo he probado|no prob[eé]|"
     r"nunca he|cos'[eè]|che cos|what is|what's|whats|qu[eé] es(?!\w)|no s[eé] qu[eé]|"
     r"non so cos|non so come|don't know how|dont know how|no s[eé] c[oó]mo|never used|"
-    r"non la uso|non lo uso|no lo uso|no la uso|don't use|dont use)"
+    r"non la uso|non lo uso|no lo uso|no la uso|don't use|dont use|no lo prob[eé]|no la prob[eé]|"
+    r"todav[ií]a no|a[uú]n no|not yet|non ancora|ancora no)"
 )
 _NO_ERROR = Cue(
     r"\b(?:no|nessun|nessuno|ningun|ningún|sin|senza|without|never|nunca|mai|there'?s no|"
@@ -550,6 +553,8 @@ def program_in(text: str) -> str | None:
         best: tuple[int, int, str, str] | None = None
         for s in spellings:
             at = folded.find(f" {s} ")
+            while at >= 0 and _NO_PROGRAM.search(folded[max(0, at - 20) : at + 1]):
+                at = folded.find(f" {s} ", at + 1)  # "solo webmail, niente outlook"
             if at >= 0 and (best is None or len(s) > len(best[3])):
                 best = (at, at + len(s) + 1, name, s)
         if best is not None:
@@ -563,7 +568,17 @@ def program_in(text: str) -> str | None:
     ]  # fmt: skip
     if not kept:
         return None
-    return ", ".join(_program_name(folded, f) for f in sorted(kept))
+    names = [_program_name(folded, f) for f in sorted(kept)]
+    names = [
+        n for n in names if not any(o != n and o.startswith(n) for o in names)
+    ]  # "Outlook 365"
+    return ", ".join(dict.fromkeys(names))
+
+
+_NO_PROGRAM = re.compile(
+    r"\b(?:niente|nessun|sin|without|senza|non uso|no uso|not using|don t use|dont use|"
+    r"no tengo|non ho)\s+$"
+)
 
 
 def _program_name(folded: str, found: tuple[int, int, str, str]) -> str:
@@ -785,7 +800,11 @@ def webmail_answer(text: str) -> Webmail | None:
     """Read an answer to "does it happen in webmail too?" that does not name webmail ("ya entré
     y tampoco están ahí"): it speaks of webmail, unless it names a mail program.
     """
-    if program_in(text) or not _TRIED.search(text):
+    if program_in(text):
+        return None
+    if _WEBMAIL_UNTRIED.search(text):
+        return "not_tried"  # "todavía no lo probé, ahora no puedo"
+    if not _TRIED.search(text):
         return None  # "the web one is the web one innit": nothing tried, nothing said
     return webmail_in(f"webmail {text}")
 
@@ -918,6 +937,15 @@ def _plausible_reply(text: str, m: re.Match[str]) -> bool:
     return bool(_ERROR_CUES.search(window)) and m[0][0] in "45"
 
 
+_ONLY_FROM = Cue(
+    r"\b(?:only|solo|s[oó]lo|soltanto|solamente)\s+(?:\w+\s+){0,3}?(?:coming from|from|da|dal|"
+    r"dalla|"
+    r"de|del|desde|to|verso|a|al|para)\s+(?:the\s+|our\s+|my\s+|il\s+|la\s+|el\s+|nostr\w+\s+|"
+    r"nuestr\w+\s+|mi\s+|un\s+|una\s+)?(?!webmail|outlook|thunderbird|iphone|pc|mac|casa|home)"
+    r"[a-zà-ú]{3,}"
+)
+
+
 def only_some_in(text: str) -> bool | None:
     """Return True for "only with certain addresses", False for "with everyone"."""
     text = _ONLY_WEBMAIL.sub(" ", text)  # "solo da webmail" says where, not with whom
@@ -932,7 +960,9 @@ def only_some_in(text: str) -> bool | None:
     low = text.lower()  # searched in lower case: several times faster than IGNORECASE
     text, flags = (low, 0) if len(low) == len(text) else (text, re.I)
     if re.search(
-        r"\b(non|nn|not|no)\s+(?:[eè]\s+)?(solo|s[oó]lo|only|just|soltanto)\b", text, flags
+        r"\b(non|nn|not|no)\s+(?:[eè]\s+|es\s+|is\s+|it'?s\s+)?(solo|s[oó]lo|only|just|soltanto)\b",
+        text,
+        flags,
     ):
         return False  # "con tutti, non solo con uno"
     one = re.search(
@@ -965,7 +995,8 @@ def only_some_in(text: str) -> bool | None:
     ):
         return True  # "not all of them: the court's mail still comes in"
     if _ONLY.search(text) and (
-        addresses_in(text)
+        _ONLY_FROM.search(text)  # "only mails coming from our bank"
+        or addresses_in(text)
         or hosts_in(text)
         or _has_name(_words(text), gazetteer().free_mail)
         or re.search(
