@@ -157,8 +157,8 @@ def fill(
         # any but the big mail providers the message names as the recipients' ones.
         names.sort(key=lambda n: 0 if hosted(f"x@{n}") else 2 if _free_mail(n) else 1)
         if topic == "domain":  # to register or bring over: not ours yet, and not an address's
-            named = [h for h in r.hosts if not looks_like_smtp(h) and not hosted(f"x@{h}")]
-            names = named + [n for n in names if n not in named]
+            new = [h for h in r.hosts if not looks_like_smtp(h) and not hosted(f"x@{h}")]
+            names = new + [n for n in names if n not in new]
         if names:
             put("domain", case.domain, names[0])
     if topic != "email":

@@ -1008,7 +1008,7 @@ def only_some_in(text: str) -> bool | None:
     ):
         return True
     if re.search(
-        r"\b(alcun|algun|some|cert|ciert)\w*\b.{0,40}\b(altri|otros|others|other|rest)\b",
+        r"\b(alcun|algun|some|cert|ciert)\w*\b.{0,40}\b(altri|altre|otros|otras|others|other|rest)\b",
         text,
         flags,
     ):
