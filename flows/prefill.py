@@ -142,7 +142,7 @@ def fill(
             roles = _roles(r.text, ours)
             ours = [a for a in ours if a not in roles.values()] or ours
         own = [a for a in r.addresses if not hosted(a) and own_address(r.text, a)]
-        if ours and own and asked is None and all(_fine(r.text, a) for a in ours):
+        if ours and own and asked is None and all(said_fine(r.text, a) for a in ours):
             ours = []  # "la mia casella x@libero.it non riceve; quella dell'ufficio va benissimo"
         if len(ours) == 1:
             put("mailbox", case.mailbox, ours[0])
@@ -308,7 +308,7 @@ def _sentence_of(text: str, address: str) -> str:
     return text[start:end]
 
 
-def _fine(text: str, address: str) -> bool:
+def said_fine(text: str, address: str) -> bool:
     """Tell whether the sentence naming `address` says it works ("..., va benissimo")."""
     return bool(_FINE.search(_sentence_of(text, address)))
 

@@ -117,7 +117,7 @@ _DENIED_WAY = re.compile(
     r"\b(?:neither|nor|n[eé]|ni|no|non|nn|not|cannot|can'?t|couldn'?t|unable to|manco|"
     r"nemmeno|neanche|neppure|tampoco)\s+"
     r"(?:(?:me|mi|se|si|ci|nos|lo|la|le|los|las|posso|puedo|podemos|possiamo|riesco|"
-    r"riusciamo|can|i|we|to|a|able to|be able to)\s+){0,3}",
+    r"riusciamo|can|i|we|to|a|able to|be able to|pa|para|per)\s+){0,3}",
     re.IGNORECASE,
 )
 _SEND_STEM = Cue(
@@ -133,7 +133,8 @@ _SEND_STEM = Cue(
 _RECEIVE_STEM = Cue(
     r"\b(ricev\w*|rivev\w*|ricezione|arriv\w*|recib\w*|recv\w*|recepci\w*|lleg\w*|"
     r"receiv\w*|reciev\w*|recive\w*|incoming|entrata|entrada|entrant\w*|inbox|"
-    r"com(?:es|ing|e|in'?) (?:in|into|through)|reach(?:es|ing)? me|entrano|entran|entra|scaric\w*|"
+    r"com(?:es|ing|e|in'?) (?:in|into|through|thru)|"
+    r"get(?:s|ting)? (?:through|thru)|reach(?:es|ing)? me|entrano|entran|entra|scaric\w*|"
     r"descarg\w*|download\w*|no me baja|bajar el correo|baja el correo|baja los correos|"
     r"get (?:any |new |my )?(?:e-?mails?|mail)|getting (?:e-?mails?|mail)|"
     r"get mail|show(?:s|ing)? up|posta nuova|nuove (?:e-?)?mail|(?:e-?)?mail nuove|"
@@ -300,12 +301,12 @@ _WEBMAIL_WORKS = Cue(
     r"(?<!\w)(funziona|funzionava|va bene|va benissimo|ci sono|si vedono|le vedo|arrivano|"
     r"entro|accedo|vedo tutt\w|tranquillamente|senza problemi|regolarmente|perfettamente|"
     r"tutto bene|todo bien|all good|bene|bien|ok|okay|alright|all right|va|van|vanno|partono|"
-    r"no problem|nessun problema|ning[uú]n problema|sin problemas?|normalmente|normally|"
+    r"no problem|nessun problema|ning[uú]n problema|sin problemas?|"
     r"salen|sale|parte|goes|go through|sends fine|se ven|si vedono|shows?|show up|ci sono|"
     r"est[aá]n|(?:they|it|all|everything)(?:'re| are| is|'s)? (?:all )?there|"
     r"(?:are|is) (?:all )?there|s[ií] que|though|"
     r"instead|invece|en cambio|"
-    r"perfectly|perfectamente|without problems|just fine|normally|normalmente|sin problemas|"
+    r"perfectly|perfectamente|without problems|just fine|sin problemas|"
     r"veo todos|los veo|las veo|i can see|can see them|vedo le|le vedo|"
     r"riesco|tutto ok|works|working|fine|no problem|is ok|they are there|i can see|i see them|"
     r"shows them|they arrive|arrive|funciona|va bien|est[aá]n|los veo|las veo|llegan|puedo|"
@@ -766,6 +767,14 @@ _ASKS_ABOUT_WEBMAIL = Cue(
 )
 
 
+# Works, in words no failure shares: "lì entro senza problemi e vedo anche le mail".
+_SURELY_WORKS = Cue(
+    r"\b(?:senza (?:alcun )?problem[ai]|sin (?:ning[uú]n )?problemas?|without (?:any )?problems?|"
+    r"tranquillamente|perfettamente|perfectamente|perfectly|just fine|nessun problema|"
+    r"ning[uú]n problema)\b"
+)
+
+
 def webmail_in(text: str) -> Webmail | None:
     """Return what the message says of webmail, when it speaks of webmail.
 
@@ -785,14 +794,19 @@ def webmail_in(text: str) -> Webmail | None:
         if not _WEBMAIL.search(clause):
             continue
         found = _webmail_says(clause)
+        if found is not None:
+            result = found  # said in the clause that names webmail: the latest such wins
+            continue
+        if result is not None:
+            continue  # already said; the clauses around another mention do not change it
         before = clauses[i - 1] if i else ""
-        if found is None and _ONLY.search(clause) and before and not program_in(before):
+        if _ONLY.search(clause) and before and not program_in(before):
             found = _webmail_says(before)  # "mi arrivano le mail, ma solo sulla webmail"
         for following in clauses[i + 1 : i + 4]:  # "webmail? haven't tried", "..., that one fails"
             if found is not None or _WEBMAIL.search(following) or program_in(following):
                 break  # said, or the next clauses speak of webmail again, or of a program
             found = _webmail_says(following)  # "it logs in but the inbox never loads"
-        result = found or result
+        result = found
     return result
 
 
@@ -821,8 +835,10 @@ def _webmail_says(clause: str) -> Webmail | None:
         return "not_tried"
     if _NOT_FAILING.search(clause):
         return "works"
-    if _CONTRAST_WORKS.search(clause) and _WEBMAIL_WORKS.search(clause):
-        return "works"  # "dalla webmail invece entro tranquillamente"
+    if (_CONTRAST_WORKS.search(clause) or _SURELY_WORKS.search(clause)) and _WEBMAIL_WORKS.search(
+        clause
+    ):
+        return "works"  # "dalla webmail invece entro tranquillamente", "entro senza problemi"
     if _WEBMAIL_FAILS.search(clause):
         return "fails"
     if _WEBMAIL_WORKS.search(clause):

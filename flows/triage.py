@@ -41,6 +41,7 @@ from flows.prefill import (
     fill,
     is_correction,
     others,
+    said_fine,
     smtp_answer,
     subject_in,
 )
@@ -858,6 +859,9 @@ class Dialog(Texts):
         """Read the mailbox from an answer: the address on one of our domains, if any."""
         found = addresses_in(clean(text))
         ours = [a for a in found if self.hosted(a)]
+        others_ = [a for a in found if a not in ours]
+        if ours and others_ and all(said_fine(text, a) for a in ours):
+            return others_[0]  # "the gmail one - x@gmail.com. My work one, y@example.com, is fine"
         if len(ours) > 1 and is_correction(text):  # "x@…, anzi y@…": the last one
             ours = ours[-1:]
         if len(ours) > 1:

@@ -1204,3 +1204,27 @@ def test_short_answers_at_the_webmail_question(chat: Chat, said: str, asking: st
         assert chat.state == "out_of_scope", chat.text
     else:
         assert chat.asking == asking, chat.text
+
+
+# Found by a sixteenth set of independent scripted customers (session 4).
+def test_the_mailbox_that_fails_at_another_provider_beside_ours_that_works(chat: Chat) -> None:
+    chat.say("hi, one of my accounts stopped getting new mail on wednesday")
+    assert chat.asking == "mailbox", chat.text
+    chat.say("the yahoo one - pete.hale77@yahoo.com. my work one, pete@example.com, is fine")
+    assert chat.state == "out_of_scope", chat.text
+
+
+@pytest.mark.parametrize(
+    ("said", "field", "value"),
+    [
+        ("no emails coming thru since the storm last night", "direction", "receive"),
+        ("no me jala el correo ni pa mandar ni pa recibir desde hoy", "direction", "both"),
+        # a clause that says where the customer reads mail says nothing of webmail
+        ("en la webmail tampoco están. Normalmente usamos Outlook y a veces la webmail. No nos "
+         "sale ningún error", "webmail", "fails"),
+        ("da webmail.example.net lì entro senza problemi e vedo anche le mail di stamattina",
+         "webmail", "works"),
+    ],
+)  # fmt: skip
+def test_more_readings_of_a_sixteenth_set(said: str, field: str, value: str) -> None:
+    assert getattr(read(said, classify=False), field) == value
