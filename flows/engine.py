@@ -353,8 +353,8 @@ class Engine:
         tail = changed_mind(own_words(reading.text))
         if tail is not None and len(tail.split()) >= CHANGED_WORDS:
             rethought = read(tail).guess  # "...bueno no, lo que necesito es cambiar la clave"
-            ahead = rethought and rethought.confidence - rethought.ranked[1][1] >= LEAD
-            if rethought is not None and rethought.confidence >= LEAD_CONFIDENCE and ahead:
+            ahead = rethought.confidence - rethought.ranked[1][1] if rethought else 0.0
+            if rethought is not None and rethought.confidence >= LEAD_CONFIDENCE and ahead >= LEAD:
                 guess = rethought
         ranked = _routes(guess.ranked)
         if _facts(reading):  # an address, an error, a way of mail: not "that thing again"

@@ -20,7 +20,14 @@ from datetime import datetime
 from email.utils import parsedate_to_datetime
 
 from flows.model import Case, Direction, Example
-from flows.reading import Reading, addresses_in, gazetteer, looks_like_smtp, ways_named
+from flows.reading import (
+    OUTGOING_SERVER,
+    Reading,
+    addresses_in,
+    gazetteer,
+    looks_like_smtp,
+    ways_named,
+)
 
 # Questions whose answer is copied as typed: nothing else is read from it.
 VERBATIM_STATES = frozenset(
@@ -324,9 +331,7 @@ def _rejected(error: str) -> list[str]:
 
 
 _CONFIGURED = re.compile(
-    r"(?:outgoing (?:mail )?server|server (?:di posta )?in uscita|servidor (?:de )?salida|"
-    r"servidor saliente|smtp server|server smtp|servidor smtp)\s*(?:\(smtp\))?\s*:?\s*"
-    r"[\"'“«]?([a-z0-9-]+(?:\.[a-z0-9-]+)+)",
+    rf"(?:{OUTGOING_SERVER})\s*(?:\(smtp\))?\s*:?\s*[\"'“«]?([a-z0-9-]+(?:\.[a-z0-9-]+)+)",
     re.IGNORECASE,
 )
 
@@ -537,14 +542,9 @@ def _roles(text: str, addresses: list[str]) -> dict[str, str]:
     roles: dict[str, str] = {}
     for address in addresses[:3]:
         before = text[: max(_find(text, address), 0)][-40:].lower()
-        if re.search(
-            rf"\b(to|a|al|alla|ai|agli|per|verso|para|hacia|destinatario|recipient){_PARTY}$",
-            before,
-        ):
+        if _TO_ROLE.search(before):
             roles.setdefault("recipient", address)
-        elif re.search(
-            rf"\b(from|da|dal|dalla|dai|de|desde|mittente|remitente|sender){_PARTY}$", before
-        ):
+        elif _FROM_ROLE.search(before):
             roles.setdefault("sender", address)
     return roles
 

@@ -673,11 +673,16 @@ def direction_in(text: str) -> Said | None:
     return _phrase_direction(text)
 
 
-# The name of a setting, not a way of mail that fails: "outgoing server", "server in uscita".
+# How the customer's outgoing server is named: "outgoing server", "server in uscita".
+OUTGOING_SERVER = (
+    r"outgoing (?:mail )?server|server (?:di posta )?in uscita|servidor(?: de correo)? (?:de )?"
+    r"salida|servidor(?: de correo)? saliente|smtp server|server smtp|servidor smtp"
+)
+# The name of a setting, not a way of mail that fails: "¿el servidor de salida?".
 _SERVER_SETTING = re.compile(
-    r"\b(?:servidor(?: de correo)? (?:de salida|saliente|de entrada|entrante)|"
-    r"server (?:di posta )?in (?:uscita|entrata)|(?:outgoing|incoming) (?:mail )?server|"
-    r"(?:smtp|imap|pop3?) server|server (?:smtp|imap|pop3?)|servidor (?:smtp|imap|pop3?))\b",
+    rf"\b(?:{OUTGOING_SERVER}|servidor(?: de correo)? (?:de entrada|entrante)|"
+    r"server (?:di posta )?in entrata|incoming (?:mail )?server|(?:imap|pop3?) server|"
+    r"server (?:imap|pop3?)|servidor (?:imap|pop3?))\b",
     re.IGNORECASE,
 )
 

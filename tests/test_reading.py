@@ -63,8 +63,18 @@ def test_sending_or_receiving_is_read_from_the_sentence(said: str, direction: st
         ("webmail? havent tried", "not_tried"),
         ("no se q es eso del webmail", "not_tried"),
         ("no it does not fail in webmail", "works"),
+        ("Acabo de entrar en la webmail y ahí sí que están todos los correos de hoy", "works"),
+        ("no sé qué es la webmail", "not_tried"),
+        # the same password is not the same problem
+        ("en la webmail entro bien con la misma contraseña y ahi si veo los correos", "works"),
+        ("same in webmail", "fails"),
+        # said in the clauses after the one that names webmail
+        ("tried webmail now. i can log in but the folders never load, it just keeps spinning",
+         "fails"),
+        ("desde el navegador entré a la webmail y ahí sí aparecen, solo falla en el móvil",
+         "works"),
     ],
-)
+)  # fmt: skip
 def test_what_webmail_does_is_read_from_the_sentence(said: str, webmail: str) -> None:
     assert read(said, classify=False).webmail == webmail
 
@@ -394,17 +404,6 @@ def test_meal_times_are_times(said: str, moment: datetime) -> None:
     assert parse_sent_at(said, NOW, ROME) == moment
 
 
-@pytest.mark.parametrize(
-    ("said", "webmail"),
-    [
-        ("Acabo de entrar en la webmail y ahí sí que están todos los correos de hoy", "works"),
-        ("no sé qué es la webmail", "not_tried"),
-    ],
-)
-def test_what_webmail_does_more(said: str, webmail: str) -> None:
-    assert read(said, classify=False).webmail == webmail
-
-
 def test_a_message_id_is_no_address() -> None:
     pasted = "From: Studio <studio@rossi-srl.example>\nMessage-ID: <2026.a1b2@rossi-srl.example>"
     assert read(pasted, classify=False).addresses == ("studio@rossi-srl.example",)
@@ -546,17 +545,6 @@ def test_a_bare_hour_with_h_is_a_time() -> None:
     assert parse_sent_at("el 18/11 sobre las 16h", NOW, ROME) == datetime(
         2026, 11, 18, 16, 0, tzinfo=ROME
     )
-
-
-@pytest.mark.parametrize(
-    ("said", "webmail"),
-    [
-        ("en la webmail entro bien con la misma contraseña y ahi si veo los correos", "works"),
-        ("same in webmail", "fails"),
-    ],
-)
-def test_the_same_password_is_not_the_same_problem(said: str, webmail: str) -> None:
-    assert read(said, classify=False).webmail == webmail
 
 
 def test_only_the_web_page_and_no_program_is_webmail_only() -> None:
@@ -780,19 +768,6 @@ def test_a_time_after_an_address_and_before_a_full_stop() -> None:
     assert parse_sent_at("stamattina alle 9 e 20: da info@", NOW, ROME) == datetime(
         2026, 11, 20, 9, 20, tzinfo=ROME
     )
-
-
-@pytest.mark.parametrize(
-    ("said", "webmail"),
-    [
-        ("tried webmail now. i can log in but the folders never load, it just keeps spinning",
-         "fails"),
-        ("desde el navegador entré a la webmail y ahí sí aparecen, solo falla en el móvil",
-         "works"),
-    ],
-)  # fmt: skip
-def test_webmail_said_in_the_clauses_after_it(said: str, webmail: str) -> None:
-    assert read(said, classify=False).webmail == webmail
 
 
 def test_nowhere_and_nobody_are_read_for_what_they_say() -> None:
