@@ -357,11 +357,32 @@ class Dialog(Texts):
     def has_error(self) -> bool:
         return self.case.error_text is not None
 
+    def own_side(self) -> str | None:
+        """Name the part of an example that is the customer's own mailbox, when it goes unasked.
+
+        A message that does not arrive was sent to the mailbox: the desk asks
+        only who sent it, and the mailbox is the recipient (shown in the
+        summary, to be corrected there). A message that cannot be sent is
+        still asked from its sender on: customers tell the whole message
+        there ("from me to the accountant, the invoice, yesterday at 12").
+        Both ways: the example may go either way, so both parties are asked.
+        """
+        if self.case.mailbox is None or self.case.direction != "receive":
+            return None
+        return "recipient"
+
+    def _with_own_side(self, draft: Example) -> Example:
+        side = self.own_side()
+        if side is None or getattr(draft, side):
+            return draft
+        return draft.model_copy(update={side: self.case.mailbox})
+
     def has_ex_sender(self) -> bool:
         return self.case.draft is not None and bool(self.case.draft.sender)
 
     def has_ex_recipient(self) -> bool:
-        return self.case.draft is not None and bool(self.case.draft.recipient)
+        d = self.case.draft
+        return self.own_side() == "recipient" or (d is not None and bool(d.recipient))
 
     def has_ex_subject(self) -> bool:
         return self.case.draft is not None and self.case.draft.subject is not None
@@ -422,6 +443,7 @@ class Dialog(Texts):
         """Take every fact of `reading` the form can use; return the fields filled."""
         c = self.case
         at_summary = asked == "summary"
+        mailbox = c.mailbox
         filled = fill(
             c,
             reading,
@@ -454,6 +476,7 @@ class Dialog(Texts):
                 c.draft = example
                 filled.append("example")
         self.finish_when_complete()
+        self._follow_mailbox(mailbox)
         if "direction" in filled:
             self.note_mail_elsewhere()
         for name in filled:
@@ -477,6 +500,7 @@ class Dialog(Texts):
         d = self.case.draft
         if d is None or d.subject is None or not (d.sent_at or d.sent_at_text):
             return
+        d = self._with_own_side(d)
         if d.sender and d.recipient:
             self.finish_example()
 
@@ -695,7 +719,19 @@ class Dialog(Texts):
         self.case.topic = value
 
     def take_email_mailbox(self, value: str) -> None:
-        self.case.mailbox = value
+        old, self.case.mailbox = self.case.mailbox, value
+        self._follow_mailbox(old)
+
+    def _follow_mailbox(self, old: str | None) -> None:
+        """A corrected mailbox is also the examples' own side, where it was the old one."""
+        side = self.own_side()
+        c = self.case
+        if side is None or old is None or old == c.mailbox:
+            return
+        c.examples = [
+            e.model_copy(update={side: c.mailbox}) if getattr(e, side) == old else e
+            for e in c.examples
+        ]
 
     take_admin_mailbox = take_email_mailbox
     take_password_mailbox = take_email_mailbox
@@ -765,7 +801,7 @@ class Dialog(Texts):
         self.finish_when_complete()
 
     def finish_example(self) -> None:
-        draft = self.case.draft or Example()
+        draft = self._with_own_side(self.case.draft or Example())
         done = draft.model_copy(update={"subject": draft.subject or ""})
         if self.case.replace_examples:
             self.case.examples = [done]

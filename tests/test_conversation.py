@@ -129,6 +129,12 @@ EX2 = Ex(
     said="19/11/2026 09:05",
     sent_at="2026-11-19T09:05+01:00",
 )
+EX2_IN = Ex(  # EX2's answer, received
+    sender="cliente@fornitore.example",
+    subject="Preventivo",
+    said="19/11/2026 09:05",
+    sent_at="2026-11-19T09:05+01:00",
+)
 
 
 @dataclass(frozen=True)
@@ -169,7 +175,7 @@ class EmailCase:
             if self.error is None
             else ("email_error", "say", self.error)
         )
-        s += example_script(self.examples)
+        s += example_script(self.examples, receiving=self.direction == "receive")
         if self.more_examples:
             s.append(("ex_more", "choose", "no"))
         return s
@@ -191,16 +197,25 @@ class EmailCase:
             "client": "webmail" if self.client_name is None else "both",
             "client_name": self.client_name,
             "error_text": "" if self.error is None else self.error,
-            "examples": [e.stored() for e in self.examples],
+            "examples": [self.stored(e) for e in self.examples],
         }
 
+    def stored(self, ex: Ex) -> dict[str, str]:
+        """How the ticket holds `ex`: receiving, its recipient is the mailbox."""
+        if self.direction == "receive":
+            return {**ex.stored(), "recipient": self.mailbox}
+        return ex.stored()
 
-def example_script(examples: tuple[Ex, ...] | list[Ex]) -> list[Step]:
+
+def example_script(examples: tuple[Ex, ...] | list[Ex], receiving: bool = False) -> list[Step]:
+    """The answers that give `examples`; receiving, the recipient is the mailbox (not asked)."""
     s: list[Step] = []
     for i, ex in enumerate(examples):
         if i:
             s.append(("ex_more", "choose", "yes"))
-        s += [("ex_sender", "say", ex.sender), ("ex_recipient", "say", ex.recipient)]
+        s.append(("ex_sender", "say", ex.sender))
+        if not receiving:
+            s.append(("ex_recipient", "say", ex.recipient))
         s.append(
             ("ex_subject", "choose", "none")
             if ex.subject is None
@@ -322,7 +337,7 @@ def test_receiving_problem_reaches_a_complete_ticket(chat: Chat, store: SqlStore
     assert "Hello! I'm the support assistant of Esempio Hosting." in chat.text
 
     case = EmailCase(
-        addresses="only from fornitore.example and anna@rossi-srl.example", examples=(EX1, EX2)
+        addresses="only from fornitore.example and anna@rossi-srl.example", examples=(EX1, EX2_IN)
     )
     chat.choose("email")
     assert_asks(chat, "email_mailbox")
@@ -348,12 +363,12 @@ def test_receiving_problem_reaches_a_complete_ticket(chat: Chat, store: SqlStore
     chat.say(RECEIVE_ERROR)
     assert_asks(chat, "ex_sender")
     assert "the technician needs at least one example" in chat.text
-    play(chat, example_script([EX1]))
+    play(chat, example_script([EX1], receiving=True))
     assert_asks(chat, "ex_more")
     chat.choose("yes")
     assert_asks(chat, "ex_sender")
     assert "Example number 2." in chat.text
-    play(chat, example_script([EX2]))
+    play(chat, example_script([EX2_IN], receiving=True))
     chat.choose("no")
 
     assert_asks(chat, "summary")
@@ -377,7 +392,7 @@ def test_receiving_problem_reaches_a_complete_ticket(chat: Chat, store: SqlStore
     assert_says_moment(first.split("sent", 1)[1], rome(2026, 11, 19, 15, 30))
     second = line_with(summary, "Example 2:")
     assert (
-        "from mario@example.com to cliente@fornitore.example, subject \u201cPreventivo\u201d"
+        "from cliente@fornitore.example to mario@example.com, subject \u201cPreventivo\u201d"
         in second
     )
     assert_says_moment(second.split("sent", 1)[1], rome(2026, 11, 19, 9, 5))
@@ -1088,7 +1103,7 @@ def test_change_the_webmail_answer_to_works_is_out_of_scope(chat: Chat, store: S
 def test_re_entered_examples_replace_the_old_ones(
     chat: Chat, store: SqlStore, new: tuple[Ex, ...]
 ) -> None:
-    to_summary(chat, EmailCase(examples=(EX1,)))
+    to_summary(chat, EmailCase(direction="send", examples=(EX1,)))
     chat.choose("edit_ex_sender")
     assert_asks(chat, "ex_sender")
     play(chat, example_script(new))
@@ -1339,7 +1354,7 @@ BAD_ANSWERS = [
         "error-9000-characters",
     ),
     bad("ex_sender", "Anna from accounting", ADDRESS_HINT, "sender-not-an-address"),
-    bad("ex_recipient", "", ADDRESS_HINT, "recipient-empty"),
+    bad("ex_recipient", "", ADDRESS_HINT, "recipient-empty", script="send"),
     bad("ex_subject", "  ", "Please type the subject of the message.", "subject-whitespace"),
     bad("ex_sent_at", "when the moon was full", DATE_HINT, "date-unparseable"),
     bad("ex_sent_at", "31/02/2026 10:00", DATE_HINT, "date-impossible"),
@@ -1950,7 +1965,7 @@ def test_a_restart_at_the_summary_shows_the_summary(
 def test_a_restart_while_correcting_the_examples_still_replaces_them(
     store: SqlStore, policy: Policy, clock: Clock, chat: Chat
 ) -> None:
-    to_summary(chat, EmailCase(examples=(EX1,)))
+    to_summary(chat, EmailCase(direction="send", examples=(EX1,)))
     chat.choose("edit_ex_sender")
     chat.say(EX2.sender)
     chat.say(EX2.recipient)
@@ -2050,3 +2065,15 @@ def test_writing_again_with_a_problem_goes_straight_to_it(chat: Chat, store: Sql
     assert_asks(chat, "email_mailbox")
     chat.say("mario@example.com")
     assert_asks(chat, "email_smtp")
+
+
+def test_the_example_of_a_receiving_problem_goes_to_the_mailbox_even_when_it_is_corrected(
+    chat: Chat, store: SqlStore
+) -> None:
+    to_summary(chat, EmailCase())  # the recipient of the example is never asked
+    assert "from anna@rossi-srl.example to mario@example.com" in chat.text
+    chat.say("sorry, the mailbox is ufficio@rossi-srl.example, not mario")
+    assert_asks(chat, "summary")
+    assert "from anna@rossi-srl.example to ufficio@rossi-srl.example" in chat.text
+    ticket = confirm(chat, store)
+    assert_fields(ticket, EmailCase(mailbox="ufficio@rossi-srl.example").expected())

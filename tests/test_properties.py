@@ -142,8 +142,9 @@ CLIENT = [*SCOPE, choose("no")]
 CLIENT_NAME = [*CLIENT, choose("both")]
 ERROR = [*CLIENT_NAME, say("Thunderbird 128")]
 SENDER = [*ERROR, say("550 5.1.1 User unknown")]
-RECIPIENT = [*SENDER, say("anna@rossi-srl.example")]
-SUBJECT = [*RECIPIENT, say(MAILBOX)]
+SUBJECT = [*SENDER, say("anna@rossi-srl.example")]  # receiving: the recipient is the mailbox
+# sending: the sender is asked, then the recipient
+RECIPIENT = [*EMAIL, choose("send"), choose("yes"), *SENDER[len(WEBMAIL) :], say(MAILBOX)]
 SENT_AT = [*SUBJECT, say("Invoice 42")]
 MORE = [*SENT_AT, say("yesterday 15:30")]
 SUMMARY = [*MORE, choose("no")]
@@ -176,7 +177,7 @@ PATHS: dict[str, tuple[list[Event], str]] = {
     "ex_more": (MORE, "ex_more"),
     "summary": (SUMMARY, "summary"),
     "summary (sending)": (
-        [*EMAIL, choose("send"), choose("yes"), *SCOPE[len(WEBMAIL) :], *SUMMARY[len(SCOPE) :]],
+        [*RECIPIENT, say("anna@rossi-srl.example"), *SUMMARY[len(SUBJECT) :]],
         "summary",
     ),
     "summary (dns)": (DNS_SUMMARY, "summary"),

@@ -200,7 +200,6 @@ def open_ticket_on_telegram(
     c.says(client)
     c.says(error)
     c.says("anna@rossi-srl.example")
-    c.says("mario@example.com")
     c.says("Fattura <!here> *42*")
     c.says("ieri alle 15:30")
     c.presses("no")  # no other example
