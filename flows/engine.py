@@ -196,17 +196,26 @@ def _facts(reading: Reading) -> bool:
 
 def _evidence(reading: Reading) -> str | None:
     """Route an unsure opening by its facts: an error code or a direction is a mail problem."""
-    if reading.error and _WEB_ERROR.search(reading.error) and not reading.direction:
+    web = _WEB_ERROR.search(reading.error or reading.text)
+    if web and not reading.direction and not reading.addresses:
         return "hosting"  # "503 Service Unavailable ... Apache Server at www.…": the website
     if reading.error or reading.direction or reading.webmail:
         return "email_generic"
     return None
 
 
+# Asking to have a product set up: with a firewall or an antivirus named, its request.
+_SET_UP = re.compile(
+    r"\b(?:configur\w*|impost\w*|set (?:it )?up|setup|set\b|ajust\w*|sblocc\w*|desbloque\w*|"
+    r"whitelist\w*|excep\w*|eccezion\w*|dejar pasar|deje pasar|lasci\w* passare|let\b.{0,20}"
+    r"through|allow\w*|permit\w*)",
+    re.IGNORECASE,
+)
 # A web server's error, not a mail server's: the site is down.
 _WEB_ERROR = re.compile(
     r"\b(?:HTTP(?:/\d(?:\.\d)?)?\s+[45]\d\d|[45]0[0-9]\s+(?:Service Unavailable|Internal Server "
-    r"Error|Bad Gateway|Gateway Time-?out|Not Found|Forbidden)|Apache|nginx|IIS|cloudflare|"
+    r"Error|Bad Gateway|Gateway Time-?out|Not Found|Forbidden)|[45]0[0-9]s|Apache|nginx|IIS|"
+    r"cloudflare|wp-admin|wordpress|"
     r"ERR_CONNECTION_\w+|DNS_PROBE_\w+|ERR_NAME_NOT_RESOLVED)\b",
     re.IGNORECASE,
 )
@@ -388,10 +397,13 @@ class Engine:
                 return self._route(d, evidence, reading)
         likely = dict(guess.ranked)
         for signal, intent in SIGNALS.items():  # "how do I set Norton so it lets my mail be"
-            if signal in reading.signals and likely.get(intent, 0.0) >= SIGNAL_CONFIDENCE:
-                return self._route(d, intent, reading)
+            floor = SIGNAL_CONFIDENCE / 2 if _SET_UP.search(reading.text) else SIGNAL_CONFIDENCE
+            if signal in reading.signals and likely.get(intent, 0.0) >= floor:
+                return self._route(d, intent, reading)  # "¿me pueden configurar el Norton?"
         if d.conv.misses >= 2 and guess.confidence < SURE_CONFIDENCE:
             return self._missed(d, q, event, t(q.hint))  # twice not understood: a person
+        if _OFFER.get(best) == "email" and _evidence(reading) == "hosting" and not reading.webmail:
+            return self._route(d, "hosting", reading)  # "throwing 503s, wp-admin too": the site
         if sure < ROUTE_CONFIDENCE:
             phrased = self._resolve(d, QUESTIONS["menu"], reading.text)  # the phrase table
             evidence = _evidence(reading)
@@ -403,6 +415,8 @@ class Engine:
                 "other",
                 "answer",
             )
+            if best == "oos_mail_client" and reading.direction:
+                specific = False  # "on the new PC my mail doesn't arrive": webmail tells
             leads = specific and sure >= LEAD_CONFIDENCE and sure - runner_up >= LEAD
             buried = phrased is not None and len(reading.text.split()) > PHRASE_WORDS
             if buried and not unsure and (offered[0] == "other" or leads):

@@ -61,6 +61,10 @@ _OWN = re.compile(
     r"mailbox|buz[oó]n|cuenta|account|indirizzo|direcci[oó]n|address)\s*:?\s*$|"
     r"\b(?:e-?mail|mail|mailbox|casella|correo|buz[oó]n|address|indirizzo|direcci[oó]n|account|"
     r"cuenta)\s+(?:is|è|e'|e|es|sarebbe|ser[ií]a)\s*:?\s*$|"  # "the email is ken@btinternet.com"
+    r"\b(?:e-?mail|mail|mailbox|casella|correo|buz[oó]n|address|indirizzo|direcci[oó]n|account|"
+    r"cuenta)\s+(?:que|che|that|it)\s+(?:\w+\s+){0,2}(?:tiene|usa|uses|has|ha|tengo|uso|"
+    r"configurad\w*|configurat\w*|puesta|puesto|messo|messa|impostat\w*|set)\b[^.@\n]{0,20}"
+    r"\b(?:is|è|es)\s*:?\s*$|"  # "la cuenta que tiene puesta es x@yahoo.es": the program's
     r"\b(?:password|contrase[nñ]a|clave)\s+(?:della|dell'|di|del|de la|de|of|for)\s*(?:the\s+)?"
     r"(?:e-?mail|mail|casella|account|cuenta|correo|buz[oó]n|mailbox|address|indirizzo)?\s*:?\s*$",
     re.IGNORECASE,

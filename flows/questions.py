@@ -112,6 +112,7 @@ QUESTIONS: dict[str, Question] = {
             "webmail_works": "no",
             "no": "no",
             "not_tried": "not_tried",
+            "unsure": "not_tried",  # "I don't know about webmail": it has not been tried
         },
         hint=N_("Please tell me whether the problem also happens in webmail: yes or no."),
     ),

@@ -137,6 +137,7 @@ _RECEIVE_STEM = Cue(
     r"get(?:s|ting)? (?:through|thru)|reach(?:es|ing)? me|entrano|entran|entra|scaric\w*|"
     r"descarg\w*|download\w*|no me baja|bajar el correo|baja el correo|baja los correos|"
     r"get (?:any |new |my )?(?:e-?mails?|mail)|getting (?:e-?mails?|mail)|"
+    r"had (?:any |no )?(?:e-?mails?|mail|messages)|"
     r"get mail|show(?:s|ing)? up|posta nuova|nuove (?:e-?)?mail|(?:e-?)?mail nuove|"
     r"new (?:e-?)?mails?|correos? nuevos?|nuevos correos|mensajes nuevos|leggere la posta|"
     r"leggere le (?:e-?)?mail|leer (?:el|los) correos?|read (?:my |the )?(?:e-?)?mails?)\b"
@@ -164,6 +165,12 @@ _THEY_SEND = Cue(
     r"spediscono|mandan|env[ií]a|env[ií]an|enviaron|mandaron|mand[oó]|envi[oó])\b|"
     r"\b(?:ellos|ellas|loro|lui|lei|[eé]l)\s+(?:\w+\s+)?(?:mand|envi|invi|sped)\w*"
 )
+# Someone named who sends to the customer: "Brenda sends the rota every week".
+_NAMED_SENDS = re.compile(
+    r"\b(?!(?:Outlook|Thunderbird|Windows|Apple|Gmail|Mail|It|This|That|He|She|They)\b)"
+    r"[A-Z][a-zà-ÿ]+\s+(?:always\s+|usually\s+|normally\s+|still\s+)?"
+    r"(?:sends|manda|env[ií]a|invia)\b"
+)
 # Others who do not receive what the customer sends: "i clienti non ricevono".
 _THEY_RECEIVE = Cue(
     r"\b(ricevono|reciben|receive them|don'?t receive|doesn'?t receive|don'?t get|"
@@ -177,6 +184,21 @@ _OTHERS_MISS = Cue(
     r"\b(?:clienti|clientes|clients|customers|recipients|destinatari|destinatarios|they|ellos|"
     r"loro)\b.{0,40}\b(?:non|nn|no|not|don'?t|never|nunca|mai)\b.{0,20}\b(?:arriv|lleg|ricev|"
     r"recib|receiv|get)\w*"
+)
+# Others who do not get what is the customer's: "customers never receive my quotes".
+_MINE_MISSED = Cue(
+    r"\b(?:they|customers|clients|people|recipients|nobody|no one|clienti|clientes|loro|ellos|"
+    r"nessuno|nadie)\b.{0,30}\b(?:receiv\w*|get|gets|getting|got|ricev\w*|recib\w*)\s+"
+    r"(?:\w+\s+)?(?:my|our|le mie|i miei|le nostre|i nostri|mis|nuestr[oa]s)\b|"
+    r"\b(?:non|nn|no|not|never|mai|nunca|don'?t|aren'?t)\s+(?:\w+\s+)?(?:arriv\w*|lleg\w*|reach\w*|"
+    r"get\w*)\s+(?:a|ai|alle|agli|al|a los|a las|a mis|to|to the|to my|to our)\s+(?:\w+\s+)?"
+    r"(?:clienti|clientes|clients|customers|destinatari|destinatarios|recipients)\b"
+)
+# Both at the end of a story: "insomma tutte e due le cose", "las dos cosas, creo".
+_BOTH_THINGS = Cue(
+    r"\b(?:tutte e due le cose|tutt[ei] e due(?:,| credo| mi sa| direi|$)|entrambe le cose|"
+    r"las dos cosas|ambas cosas|both things|a bit of both|both,? really|both,? i think|"
+    r"both i guess)"
 )
 # "Arrive" and "reach" say nothing of the way: "the mails I send don't arrive".
 _STRONG_RECEIVE = Cue(
@@ -249,9 +271,9 @@ _WORKS = Cue(
 )
 _FAILS = Cue(
     r"(\b(not|no|non|nothing|niente|nulla|nada|never|mai|nunca|nn|ni|n[eé]|neither|nor|"
-    r"cannot|stopped|smesso|dejado|dejaron|error|errore|fail\w*|bounc\w*|problem\w*|"
+    r"cannot|stopped|smesso|dejado|dejaron|error|errore|(?<!without )fail\w*|bounc\w*|problem\w*|"
     r"rimbalz\w*|rebot\w*|issue\w*|trouble|stuck|bloccat\w*|bloquead\w*|atascad\w*|"
-    r"impossibile|imposible|unable|senza|sin|without|more|pi[uù]|torn\w* indietro|"
+    r"impossibile|imposible|unable|senza|sin|without(?! fail)|more|pi[uù]|torn\w* indietro|"
     r"devuelv\w*|devuelto|vuelv\w*|volvi\w*|regresa\w*|returned|come back|comes back|"
     r"coming back|spam|junk|"
     r"indesiderat\w*|no deseado|sparisc\w*|spariscono|desaparec\w*|vanish\w*|"
@@ -277,7 +299,7 @@ _ONLY = Cue(
     r"\bjust (?=(?:to|from|with|for|one|some|a few|certain|the ones?|that|this|those|these)\b)|"
     r"\bnada m[aá]s (?=(?:los|las|el|la|con|de|a|al|un|una|que|cuando|esos|esas)\b)"  # "only"
 )
-_EVERYONE = Cue(
+_EVERYONE_WORDS = (
     r"\b(everyone|everybody|anybody|anyone|all addresses|any address|every address|nobody|"
     r"no one|all of them|whoever|a chiunque|da chiunque|de cualquiera|de nadie|"
     r"tutti|chiunque|nessuno|qualsiasi|todos|todas|cualquier\w*|nadie|"
@@ -289,6 +311,7 @@ _EVERYONE = Cue(
     r"tutte le persone|todo el mundo|toda la gente|"
     r"non uno in particolare|no uno en concreto)\b"
 )
+_EVERYONE = Cue(_EVERYONE_WORDS)
 _WEBMAIL = Cue(
     r"\b(web ?mail|webmai|wbmail|webmial|webmeil|correo web|posta web|dal browser|"
     r"nel browser|from the browser|in the browser|in chrome|en la web|in the web|desde la web|"
@@ -303,8 +326,9 @@ _WEBMAIL_WORKS = Cue(
     r"tutto bene|todo bien|all good|bene|bien|ok|okay|alright|all right|va|van|vanno|partono|"
     r"no problem|nessun problema|ning[uú]n problema|sin problemas?|"
     r"salen|sale|parte|goes|go through|sends fine|se ven|si vedono|shows?|show up|ci sono|"
+    r"partit[aoie]|sal(?:i[oó]|ieron)|went (?:out|through)|got through|se envi[oó]|se mand[oó]|"
     r"est[aá]n|(?:they|it|all|everything)(?:'re| are| is|'s)? (?:all )?there|"
-    r"(?:are|is) (?:all )?there|s[ií] que|though|"
+    r"(?:are|is|were|was) (?:all )?(?:in )?there|s[ií] que|though|"
     r"instead|invece|en cambio|"
     r"perfectly|perfectamente|without problems|just fine|sin problemas|"
     r"veo todos|los veo|las veo|i can see|can see them|vedo le|le vedo|"
@@ -456,6 +480,12 @@ _SPELLED_DOMAIN = re.compile(
 )
 
 
+_NOT_A_LABEL = frozenset(
+    "mi my tu your su il el la lo un una a the our their nostro nostra nuestro nuestra suo sua "
+    "un' uno his her".split()
+)
+
+
 def spelled(text: str) -> str:
     """Write the addresses and domains `text` spells out as they are written."""
 
@@ -463,6 +493,8 @@ def spelled(text: str) -> str:
         labels = re.split(_DOT, m[m.lastindex or 1])
         if not re.fullmatch(r"[a-z]{2,12}", labels[-1]):
             return m[0]  # no top-level label: not a name
+        if m.lastindex != 2 and labels[0].lower() in _NOT_A_LABEL:
+            return m[0]  # "mi punto com": a dot-com of one's own, not the domain mi.com
         domain = ".".join(labels).lower()
         local = ".".join(re.split(_DOT, m[1])) if m.lastindex == 2 else ""
         return f"{local}@{domain}" if m.lastindex == 2 else domain
@@ -611,6 +643,8 @@ def direction_in(text: str) -> Said | None:
         return first  # "né ricevo né invio, ma la cosa più grave è che non arrivano"
     if _IN_NOR_OUT.search(text):
         return "both"
+    if _BOTH_THINGS.search(text) and ways_named(text):
+        return "both"  # "...a singhiozzo... le nostre non arrivano... insomma tutte e due"
     if not (_SEND_STEM.search(text) or _RECEIVE_STEM.search(text) or _TO_ME.search(text)):
         return _phrase_direction(text)  # no way of mail named: nothing for the clauses
     for part in re.split(r"[.;!?\n]+", text):  # "né ricevo né invio", in one sentence
@@ -626,6 +660,7 @@ def direction_in(text: str) -> Said | None:
     working: set[str] = set()
     weak: set[str] = set()
     i_send = bool(_FIRST_PERSON_SEND.search(text))
+    theirs_missed = False  # others do not get what the customer sends
     for clause in _CLAUSES.split(text):
         ways = {
             w
@@ -646,10 +681,17 @@ def direction_in(text: str) -> Said | None:
                 ways = {"send"}
         elif ways == {"send"} and to_me:
             ways = {"receive"}  # "rebotan los correos que me mandan"
-        elif ways == {"send"} and _THEY_SEND.search(clause) and not i_send:
+        elif (
+            ways == {"send"}
+            and not i_send
+            and (_THEY_SEND.search(clause) or _NAMED_SENDS.search(clause))
+        ):
             ways = {"receive"}  # "the emails they send to orders@… bounce back"
         elif not ways and to_me:
             ways = {"receive"}  # "no one can email us"
+        elif ways == {"receive"} and _MINE_MISSED.search(clause) and not to_me:
+            ways = {"send"}  # "my customers never receive my quotes"
+            theirs_missed = True
         elif ways == {"receive"} and _OTHERS_MISS.search(clause) and i_send and not to_me:
             ways = {"send"}  # "le mail che mando ... i clienti dicono che non gli arrivano"
         if not ways or _UNTRIED.search(clause):
@@ -660,7 +702,7 @@ def direction_in(text: str) -> Said | None:
                 weak.add("receive")  # "it never arrives": arrives where?
         elif _WORKS.search(clause):
             working |= ways
-    if broken == {"send", "receive"} and "receive" in weak and _FIRST_PERSON_SEND.search(text):
+    if broken == {"send", "receive"} and "receive" in weak and (i_send or theirs_missed):
         return "send"  # "I email my accountant ... it just never arrives"
     if broken == {"send", "receive"}:
         if _joined(text) or _EITHER.search(text):  # "can't send, and nothing coming in either"
@@ -1009,8 +1051,8 @@ def only_some_in(text: str) -> bool | None:
     ):
         return False  # "everyone, internal and external"
     if re.search(
-        r"\b(?:not all|not every\w*|non tutt[ie]|non a tutti|no todos|no a todos|no todas|"
-        r"not to everyone|not from everyone|non da tutti|no de todos)\b",
+        r"\b(?:not (?:to |from |with )?(?:all|every\w*)|non (?:a |da |con )?tutt[ie]|"
+        r"no (?:a |de |con )?tod[oa]s|not to everyone|not from everyone)\b",
         text,
         flags,
     ):
@@ -1073,9 +1115,23 @@ def only_some_in(text: str) -> bool | None:
         flags,
     ):
         return True  # "a un cliente su libero non arrivano, a tutti gli altri sì"
-    if _EVERYONE.search(text) and not one_party:
+    if not one_party and any(
+        _EVERYONE.search(part) and (_OF_MAIL.search(part) or ways_named(part))
+        for part in re.split(r"[.;!?\n]+", text)
+    ):
         return False
     return None
+
+
+# Whether "everyone" speaks of mail ("with everyone", "nobody gets my mails"), not of
+# something else the customer did ("I had to ring round everybody").
+_OF_MAIL = Cue(
+    r"^\W*(?:\w+\W+){0,6}\w*\W*$|"  # a short answer: "con tutti", "everyone, yes"
+    r"\b(?:with|to|from|con|a|da|de|desde|para|per|verso|hacia)\s+" + _EVERYONE_WORDS[2:] + "|"
+    r"\b(?:e-?mails?|mail|correos?|posta|messag\w*|mensaj\w*|address\w*|indirizz\w*|"
+    r"direcci\w*|destinat\w*|mittent\w*|remitent\w*|senders?|recipients?|domin\w*|"
+    r"rimbalz\w*|rebot\w*|bounc\w*|writ\w*|scriv\w*|escrib\w*)\b"
+)
 
 
 def signals_in(text: str) -> frozenset[str]:

@@ -41,6 +41,7 @@ from flows.prefill import (
     fill,
     is_correction,
     others,
+    own_address,
     said_fine,
     smtp_answer,
     subject_in,
@@ -228,6 +229,39 @@ TRANSITIONS: list[dict[str, Any]] = [
     },
     {"trigger": "advance", "source": ["done", "out_of_scope", "anything_else"], "dest": "closed"},
 ]
+
+
+# A mail program spoken of without its name: "the program that came with the computer".
+_A_PROGRAM = re.compile(
+    r"\b(?:programm[ai]|programs?|programas?|applicazione|app|aplicaci[oó]n|"
+    r"client(?:e|e di posta)?)\b",
+    re.IGNORECASE,
+)
+_NO_PROGRAM_USED = re.compile(
+    r"\b(?:nessun|ning[uú]n|no|not? any|non uso|no uso|don'?t use)\s+(?:\w+\s+)?"
+    r"(?:programm[ai]|programs?|programas?|app)\b",
+    re.IGNORECASE,
+)
+# A name said as a name: "Posta si chiama", "se llama Correo", "it's called Mail".
+_CALLED = re.compile(
+    r"\b(?P<name>[A-Z][\w.-]{1,24}(?: [A-Z][\w.-]{1,24})?) si chiama\b|"
+    r"\b(?:si chiama|se llama|it'?s called|called|chiamato|llamad[oa])\s+"
+    r"[\"“«']?(?P<after>[A-Z][\w.-]{1,24}(?: [A-Z][\w.-]{1,24})?)",
+)
+
+
+# An address the customer already has, named beside the one to create or delete:
+# "mine is x@…", "noi abbiamo quella del salone che è x@…", "ya tenemos x@…".
+_HAVE = re.compile(
+    r"\b(?:abbiamo|ho gi[aà]|tenemos|tengo|ya tenemos|we have|we already have|i have|i already "
+    r"have|usiamo|usamos|we use)\b[^.@\n]{0,40}$",
+    re.IGNORECASE,
+)
+
+
+def _existing(text: str, address: str) -> bool:
+    at = text.lower().find(address.lower())
+    return own_address(text, address) or (at >= 0 and _HAVE.search(text[:at]) is not None)
 
 
 class Dialog(Texts):
@@ -530,6 +564,12 @@ class Dialog(Texts):
                 self.gave.add("client_name")
             elif r.only_webmail:
                 found = "webmail"
+            elif _A_PROGRAM.search(r.text) and not _NO_PROGRAM_USED.search(r.text):
+                found = "both"  # "uso il programma che c'era già nel computer"
+                named = _CALLED.search(r.text)
+                if named:  # "..., Posta si chiama": its name, as said
+                    self.case.client_name = named["name"] or named["after"]
+                    self.gave.add("client_name")
         elif state == "admin_action" and r.guess is not None:
             found = _action_of(r.guess.ranked)
         return found if found in ids else None
@@ -900,6 +940,8 @@ class Dialog(Texts):
             return others_[0]  # "the gmail one - x@gmail.com. My work one, y@example.com, is fine"
         if len(ours) > 1 and is_correction(text):  # "x@…, anzi y@…": the last one
             ours = ours[-1:]
+        if len(ours) > 1 and self.case.topic == "mailbox_admin":  # "create y@…, mine is x@…"
+            ours = [a for a in ours if not _existing(text, a)] or ours
         if len(ours) > 1:
             raise Invalid(
                 t(

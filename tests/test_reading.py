@@ -1203,3 +1203,89 @@ def test_the_mailbox_that_fails_at_another_provider_beside_ours_that_works(chat:
 )  # fmt: skip
 def test_more_readings_of_a_sixteenth_set(said: str, field: str, value: str) -> None:
     assert getattr(read(said, classify=False), field) == value
+
+
+# Found by a seventeenth set of independent scripted customers (session 5).
+@pytest.mark.parametrize(
+    ("said", "field", "value"),
+    [
+        # someone else named who sends is no sending problem; "without fail" is no failure
+        ("I havent had any emails from the church since about tuesday, and Brenda sends the "
+         "flower rota every single week without fail", "direction", "receive"),
+        ("My customers are telling me they never receive my quotes", "direction", "send"),
+        ("la collega dice che sono le nostre che non arrivano ai clienti. Insomma tutte e due "
+         "le cose credo", "direction", "both"),
+        # "everybody" that is not about mail says nothing of the addresses
+        ("I had to ring round everybody to find out if I was on for Sunday", "only_some", None),
+        ("idk, think its everyone, nothing at all has come in", "only_some", False),
+        ("Pasa con todo el mundo, no con alguien en concreto", "only_some", False),
+        ("Not to everybody. My accountant receive everything. My cousin no", "only_some", True),
+        ("she went on the webmail page and all my emails were there", "webmail", "works"),
+        ("ho provato dal sito della webmail e da li è partita subito", "webmail", "works"),
+    ],
+)  # fmt: skip
+def test_readings_of_a_seventeenth_set(said: str, field: str, value: object) -> None:
+    assert getattr(read(said, classify=False), field) == value
+
+
+def test_my_own_dot_com_is_no_domain() -> None:
+    said = "registrar el nombre de mi floreria en internet, para tener mi punto com como todos"
+    assert read(said, classify=False).hosts == ()
+
+
+@pytest.mark.parametrize(
+    ("said", "asking"),
+    [
+        ("I don't know about webmail dear, I only use the computer in the back room",
+         "webmail_fails"),  # not tried: how to try it, and the question again
+        ("Well, she went on the webmail page and all my emails were there", None),  # works
+    ],
+)  # fmt: skip
+def test_not_knowing_webmail_is_not_tried(chat: Chat, said: str, asking: str | None) -> None:
+    chat.say("nothing arrives at info@example.org since this morning")
+    chat.say(said)
+    if asking is None:
+        assert chat.state == "out_of_scope", chat.text
+    else:
+        assert chat.asking == asking and "Webmail is your mailbox in the browser" in chat.text
+
+
+@pytest.mark.parametrize(
+    ("said", "state"),
+    [
+        ("rossi-srl.example has been throwing 503s since about 7 this morning, front page and "
+         "wp-admin both. FTP to the same host times out too.", "details"),  # the website
+        ("desde que me instalaron el Norton, el Outlook no me deja recibir. ¿Ustedes me pueden "
+         "configurar el Norton para que deje pasar el correo?", "out_of_scope"),
+        ("sul computer nuovo che mi ha sistemato mio nipote non mi arrivano piu le mail da tre "
+         "giorni, sul vecchio andava tutto bene", "email_mailbox"),  # a mail problem: webmail
+    ],
+)  # fmt: skip
+def test_openings_of_a_seventeenth_set(chat: Chat, said: str, state: str) -> None:
+    chat.say(said)
+    assert chat.state == state, chat.text
+
+
+def test_the_address_to_create_beside_the_one_we_have(chat: Chat) -> None:
+    chat.say("vorrei una mail per la ragazza nuova del salone")
+    assert chat.state == "admin_mailbox", chat.text
+    chat.say("Noi abbiamo quella del salone che è info@example.com, per lei farei sofia@example.com")
+    assert chat.asking == "description", chat.text
+    chat.choose("none")
+    assert "sofia@example.com" in chat.text and "info@example.com" not in chat.text, chat.text
+
+
+def test_the_account_a_program_uses_elsewhere_is_another_provider_s(chat: Chat) -> None:
+    chat.say(
+        "El programa de facturacion ha dejado de mandar las facturas desde que cambie la "
+        "contraseña. La cuenta que tiene puesta es asesoria.benitez@yahoo.es"
+    )
+    assert chat.state == "out_of_scope", chat.text
+
+
+def test_a_program_without_its_name_and_its_name_said_after(chat: Chat) -> None:
+    chat.say("non mi arriva più niente su merceria@example.com, neanche in webmail")
+    chat.choose("no")  # every address
+    assert chat.asking == "client", chat.text
+    chat.say("uso il programma che c'era gia nel computer, Posta si chiama, quello con la bustina")
+    assert chat.asking == "error_text", chat.text
