@@ -1169,8 +1169,12 @@ def test_more_answers_about_which_addresses(said: str, only_some: bool) -> None:
         ("nope, not even there", "addresses"),
         ("todavia no lo probe, ahora no puedo", "webmail_fails"),  # not tried: explained
         ("en webmail no pasa, solo en el outlook", None),  # webmail works: out of scope
+        # session 5: not knowing webmail is not having tried it; "all my emails were there"
+        ("I don't know about webmail dear, I only use the computer in the back room",
+         "webmail_fails"),
+        ("Well, she went on the webmail page and all my emails were there", None),
     ],
-)
+)  # fmt: skip
 def test_short_answers_at_the_webmail_question(chat: Chat, said: str, asking: str | None) -> None:
     chat.say("nothing arrives at info@example.org since this morning")
     assert chat.asking == "webmail_fails", chat.text
@@ -1231,23 +1235,6 @@ def test_readings_of_a_seventeenth_set(said: str, field: str, value: object) -> 
 def test_my_own_dot_com_is_no_domain() -> None:
     said = "registrar el nombre de mi floreria en internet, para tener mi punto com como todos"
     assert read(said, classify=False).hosts == ()
-
-
-@pytest.mark.parametrize(
-    ("said", "asking"),
-    [
-        ("I don't know about webmail dear, I only use the computer in the back room",
-         "webmail_fails"),  # not tried: how to try it, and the question again
-        ("Well, she went on the webmail page and all my emails were there", None),  # works
-    ],
-)  # fmt: skip
-def test_not_knowing_webmail_is_not_tried(chat: Chat, said: str, asking: str | None) -> None:
-    chat.say("nothing arrives at info@example.org since this morning")
-    chat.say(said)
-    if asking is None:
-        assert chat.state == "out_of_scope", chat.text
-    else:
-        assert chat.asking == asking and "Webmail is your mailbox in the browser" in chat.text
 
 
 @pytest.mark.parametrize(
