@@ -64,7 +64,11 @@ SIGNAL_CONFIDENCE = 0.2  # an out-of-scope subject named, and this likely the re
 SURE_LEAD = 0.2  # ... and this far ahead of the next intent ("receiving" 0.45, "sending" 0.3: ask)
 LEAD_CONFIDENCE = 0.3  # an unsure request of a specific form this likely ...
 LEAD = 0.12  # ... and this far ahead of the next one is taken without asking
-SIGNALS = {"antivirus": "oos_antivirus", "firewall": "oos_firewall"}
+SIGNALS = {
+    "antivirus": "oos_antivirus",
+    "firewall": "oos_firewall",
+    "internet_connection": "oos_internet",  # "nothing works, not even google, the modem's red"
+}
 SHORT_ANSWER = 3  # words: a longer answer is read for its facts before its phrases
 SOCIAL_WORDS = 6  # a greeting or a thank-you alone is a short message
 PERSON_STORY = 80  # words: an opening this long that asks for a person in so many words gets one
@@ -391,7 +395,8 @@ class Engine:
             if phrased is not None:
                 return self._route(d, phrased, reading)
             return self._missed(d, q, event, t(QUESTIONS["menu"].hint))
-        if best in SIGNALS.values() and not reading.signals & SIGNALS.keys():
+        named = {intent: signal for signal, intent in SIGNALS.items()}
+        if best in named and not reading.signals & {named[best], "firewall", "antivirus"}:
             evidence = _evidence(reading)  # "smtp.movistar.es... the Movistar man": no firewall
             if evidence is not None:
                 return self._route(d, evidence, reading)
@@ -503,6 +508,21 @@ class Engine:
             and d.conv.state not in VERBATIM_STATES
             and d.conv.state not in ("summary", "ticket_question", *AFTER_END)
             and d.conv.state not in ("email_client", "email_client_name")  # programs are asked
+            and not self._answers_plainly(d, reading)
+        )
+
+    def _answers_plainly(self, d: Dialog, reading: Reading) -> bool:
+        """Tell whether a message answers the closed question asked, naming no outside subject.
+
+        "My nephew opened it on the internet page, nothing new there either" answers
+        "webmail too?": it is no request about the customer's Internet connection.
+        """
+        q = QUESTIONS[d.conv.state]
+        subject = OUT_OF_SCOPE_INTENTS.get(reading.intent or "")
+        if not q.choices or subject in reading.signals:
+            return False
+        return self._resolve(d, q, reading.text) is not None or (
+            d.answer_from(reading, {c.id for c in self.choices(d, q)}) is not None
         )
 
     def _wants_person(self, reading: Reading) -> bool:

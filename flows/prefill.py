@@ -28,6 +28,7 @@ from flows.reading import (
     looks_like_smtp,
     ways_named,
 )
+from flows.understand import tokens
 
 # Questions whose answer is copied as typed: nothing else is read from it.
 VERBATIM_STATES = frozenset(
@@ -48,10 +49,12 @@ EXAMPLE_STATES = frozenset({"ex_sender", "ex_recipient", "ex_subject", "ex_sent_
 _CORRECTION = re.compile(
     r"\b(actually|in fact|sorry|i meant|i mean|my mistake|correction|no wait|not \w+ but|"
     r"wait,? no|oh wait|hang on|aspetta,? no|espera,? no|no,? mejor|mejor con|no,? meglio|"
+    r"no,? aspett\w*|no,? espera|"
     r"better make it|or rather|o meglio|o mejor|"
     r"anzi|in realt[aà]|scus\w*|mi sono sbagliat\w*|volevo dire|intendevo|ho sbagliato|"
     r"en realidad|perd[oó]n\w*|me equivoqu[eé]|quer[ií]a decir|quise decir|mejor dicho|"
-    r"no,? es|no,? [eè]|non [eè] \w+ ma)\b",
+    r"no,? es|no,? [eè]|non [eè] \w+ ma)\b|"
+    r"\s[-\u2013\u2014]+\s*no,\s",  # "10:12 per their log - no, 10:21"
     re.IGNORECASE,
 )
 _OWN = re.compile(
@@ -93,8 +96,8 @@ def is_correction(text: str) -> bool:
 
 def after_correction(text: str) -> str:
     """Return what follows the last correction in a message ("... anzi no, ..."), or all of it."""
-    found = list(_CORRECTION.finditer(text))
-    return text[found[-1].end() :] if found else text
+    found = [m for m in _CORRECTION.finditer(text) if re.search(r"\w", text[m.end() :])]
+    return text[found[-1].end() :] if found else text  # "... - no, 10:21, sorry": not "sorry"
 
 
 def _find(text: str, address: str) -> int:
@@ -114,6 +117,39 @@ def own_address(text: str, address: str) -> bool:
         and not _ROLE_BEFORE.search(before)
         and not (_SOMEONE.search(before[-40:]))
     )
+
+
+# The mailbox a problem is about, named as such: "la casella x@… non riceve", "my
+# account x@…", "le mail su gmail, x@…", "x@… doesn't receive".
+_MAILBOX_BEFORE = re.compile(
+    r"\b(?:casella|mailbox|account|cuenta|buz[oó]n|indirizzo|direcci[oó]n|address|inbox)"
+    r"(?: di posta| de correo| e-?mail| mail)?\s*:?\s*$",
+    re.IGNORECASE,
+)
+_FAILS_AFTER = re.compile(
+    r"^\W{0,3}(?:\([^)]{0,40}\)\W{0,3})?(?:non|nn|no|doesn'?t|does not|can'?t|cannot|won'?t|"
+    r"isn'?t|is not|ha smesso|stopped|dej[oó]|ya no)\b",
+    re.IGNORECASE,
+)
+
+
+def _provider_before(before: str) -> bool:
+    """Tell whether a mail provider is named just before an address ("su gmail, x@…")."""
+    words = [w for w in tokens(before) if any(ch.isalnum() for ch in w)][-2:]
+    g = gazetteer()
+    return bool(words) and any(n in (words[-1], " ".join(words)) for n in (*g.free_mail, *g.isps))
+
+
+def named_mailbox(text: str, address: str) -> bool:
+    """Tell whether `text` names `address` as the mailbox that has the problem."""
+    at = _find(text, address)
+    if at < 0:
+        return False
+    if _MAILBOX_BEFORE.search(text[:at]) or _provider_before(text[:at]):
+        return True  # "the lawyer's gmail x@…": a mailbox, whoever's it is
+    if _SOMEONE.search(text[:at][-40:]):
+        return False  # "il mio fornitore x@… non riceve": my mail to them
+    return own_address(text, address) or bool(_FAILS_AFTER.search(text[at + len(address) :]))
 
 
 def fill(
@@ -159,6 +195,11 @@ def fill(
             put("mailbox", case.mailbox, ours[0])
         elif not ours and case.mailbox is None and asked is None:
             own = [a for a in r.addresses if own_address(r.text, a)]
+            if not own and len(r.addresses) == 1 and not r.error:
+                own = [a for a in r.addresses if named_mailbox(r.text, a)]
+            elif not own and r.error:  # "la casella x@… non riceve, tornano indietro: <paste>"
+                words = r.text.replace(r.error, " ")
+                own = [a for a in addresses_in(words) if named_mailbox(words, a)]
             if len(own) == 1:
                 put("mailbox", None, own[0])  # another provider's: the path ends
     if topic in ("domain", "hosting", "dns_check") and asked not in DOMAIN_STATES:
@@ -372,7 +413,8 @@ def others(r: Reading, hosted: Callable[[str], bool]) -> str:
 
 
 _SUBJECT = re.compile(
-    r"\b(?:oggetto|subject|asunto|titolo|t[ií]tulo)\b\s*(?:[:=]|era|was|es|è|e|de|del)?\s*"
+    r"\b(?:oggetto|subject|asunto|titolo|t[ií]tulo|ogg\.|subj\.|obj\.)(?!\w)\s*"
+    r"(?:[:=]|era|was|es|è|e|de|del)?\s*"
     r"(?:[\"\u201c\u00ab'\u2018]([^\"\u201d\u00bb'\u2019\n]{1,200})[\"\u201d\u00bb'\u2019]|"
     r"([^,.;:!?\n]{1,120}))",
     re.IGNORECASE,
@@ -381,7 +423,8 @@ _SUBJECT = re.compile(
 
 # When the problem began, not when a message was sent: "da ieri pomeriggio verso le 4, ...".
 _SINCE = re.compile(
-    r"\b(?:da|dal|dalla|dalle|desde|since|ever since|a partire da|starting)\s+"
+    r"\b(?:da|dal|dalla|dalle|desde|since|ever since|a partire da|starting)\s+(?:~|about |circa "
+    r"|verso |le |las |around |tipo )?"
     r"(?:ieri|l'altro ieri|stamattina|stamani|stanotte|oggi|stasera|luned|marted|mercoled|"
     r"gioved|venerd|sabato|domenica|ayer|anoche|anteayer|esta|hoy|el lunes|el martes|"
     r"el mi[eé]rcoles|el jueves|el viernes|el s[aá]bado|el domingo|yesterday|this|today|"
@@ -558,7 +601,7 @@ def example_from(r: Reading, asked: str) -> dict[str, str]:
     found: dict[str, str] = {}
     if asked not in ("ex_sender", "ex_recipient") or len(r.addresses) < 2:
         return found
-    if is_correction(r.text):
+    if is_correction(r.text) and addresses_in(after_correction(r.text)):
         return found  # "x@…, perdón, es y@…": one address, the one asked (`read_address`)
     roles = _roles(r.text, list(r.addresses))
     first, second = r.addresses[0], r.addresses[1]

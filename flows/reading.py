@@ -136,7 +136,7 @@ _RECEIVE_STEM = Cue(
     r"com(?:es|ing|e|in'?) (?:in|into|through|thru)|"
     r"get(?:s|ting)? (?:through|thru)|reach(?:es|ing)? me|entrano|entran|entra|scaric\w*|"
     r"descarg\w*|download\w*|no me baja|bajar el correo|baja el correo|baja los correos|"
-    r"get (?:any |new |my )?(?:e-?mails?|mail)|getting (?:e-?mails?|mail)|"
+    r"get (?:any |new |my )?(?:e-?mails?|mail)|getting (?:any |new |my )?(?:e-?mails?|mail)|"
     r"had (?:any |no )?(?:e-?mails?|mail|messages)|"
     r"get mail|show(?:s|ing)? up|posta nuova|nuove (?:e-?)?mail|(?:e-?)?mail nuove|"
     r"new (?:e-?)?mails?|correos? nuevos?|nuevos correos|mensajes nuevos|leggere la posta|"
@@ -292,7 +292,10 @@ _IN_NOR_OUT = Cue(
     r"(?:salen?|esc[eo]no|esce)\b|"
     r"\bnothing (?:comes|is coming|coming|gets|getting) in (?:or|and|nor) "
     r"(?:goes|going|gets|getting) out\b|"
-    r"\bnothing (?:goes|going) out (?:or|and|nor) (?:comes|coming) in\b"
+    r"\bnothing (?:goes|going) out (?:or|and|nor) (?:comes|coming) in\b|"
+    r"\bnothing in,? (?:and |or |nor )?nothing out\b|\bnothing (?:in|incoming) (?:or|nor|and) "
+    r"(?:out|outgoing)\b|\bniente in entrata,? (?:e |n[eé] )?niente in uscita\b|"
+    r"\bnada entra,? (?:ni )?nada sale\b"
 )
 _ONLY = Cue(
     r"\b(only|solo|s[oó]lo|soltanto|solamente|unicamente|únicamente)\b|"
@@ -330,7 +333,7 @@ _WEBMAIL_WORKS = Cue(
     r"est[aá]n|(?:they|it|all|everything)(?:'re| are| is|'s)? (?:all )?there|"
     r"(?:are|is|were|was) (?:all )?(?:in )?there|s[ií] que|though|"
     r"instead|invece|en cambio|"
-    r"perfectly|perfectamente|without problems|just fine|sin problemas|"
+    r"perfectly|perfectamente|without problems|just fine|sin problemas|i see (?:all|every)\w*|"
     r"veo todos|los veo|las veo|i can see|can see them|vedo le|le vedo|"
     r"riesco|tutto ok|works|working|fine|no problem|is ok|they are there|i can see|i see them|"
     r"shows them|they arrive|arrive|funciona|va bien|est[aá]n|los veo|las veo|llegan|puedo|"
@@ -946,7 +949,8 @@ _PROSE = Cue(
     r"what should|thanks|thank you|yo|me|tengo|tenemos|no puedo|qu[eé] hago|gracias|"
     r"porfa|aiuto|ayuda|saludos|cordiali saluti|regards|"
     r"la casella|il mio|la mia|mio|mia|nostro|nostra|nuestro|nuestra|agli altri|gli altri|"
-    r"le altre|a los dem[aá]s|los dem[aá]s|the others|le mail|los correos|the emails)\b"
+    r"le altre|a los dem[aá]s|los dem[aá]s|the others|le mail|los correos|the emails|webmail|"
+    r"veo|vedo|i see|leemos|leggiamo|usamos|usiamo|uso|nos|el buz[oó]n|ejemplo|esempio)\b"
 )
 _SPEAKER = Cue(  # the customer speaking of themselves
     r"\b(i|i'?m|i'?ve|my|me|us|we|our|io|ho|abbiamo|mio|mia|ci|nostro|nostra|yo|tengo|tenemos|"
@@ -1012,6 +1016,7 @@ _ONLY_FROM = Cue(
 def only_some_in(text: str) -> bool | None:
     """Return True for "only with certain addresses", False for "with everyone"."""
     text = _ONLY_WEBMAIL.sub(" ", text)  # "solo da webmail" says where, not with whom
+    text = re.sub(r"\b(?:solo|only|just|s[oó]lo)\s+(?:un |an? )?alias\b", " ", text, flags=re.I)
     text = re.sub(
         r"\b(?:only|just|solo|s[oó]lo|soltanto)\s+(?:\w+\s+){0,2}?(?:outlook|thunderbird|"
         r"iphone|ipad|android|phone|telefono|tel[eé]fono|m[oó]vil|cellulare|pc|mac|computer|"
@@ -1092,6 +1097,16 @@ def only_some_in(text: str) -> bool | None:
         text,
         flags,
     )
+    if re.search(
+        r"\b(?:other|altri|altre|otros|otras)\s+(?:domains|domini|dominios|addresses|indirizzi|"
+        r"direcciones|recipients|destinatari|destinatarios)\s+(?:are\s+|sono\s+|van\s+|vanno\s+)?"
+        r"(?:ok|okay|fine|bene|bien|work|funzionano|funcionan)\b|"
+        r"\b(?:any|every|qualsiasi|ogni|cualquier)\s+(?:[\w-]+\.[a-z]{2,}|gmail|hotmail|yahoo|"
+        r"libero|outlook)\s+(?:address\w*|indirizz\w*|direcci\w*|recipient\w*)",
+        text,
+        flags,
+    ):
+        return True  # "can't send to any gmail.com address, other domains ok"
     if others_fine and (addresses_in(text) or _has_name(_words(text), gazetteer().free_mail)):
         return True  # "to Gmail it bounces; Yahoo and Outlook.com addresses are fine"
     if re.search(
@@ -1135,8 +1150,8 @@ _OF_MAIL = Cue(
 
 
 def signals_in(text: str) -> frozenset[str]:
-    """Return the out-of-scope subjects the message names."""
-    g, folded = gazetteer(), _words(text)
+    """Return the out-of-scope subjects the message names ("the router's light is red")."""
+    g, folded = gazetteer(), _words(text.replace("'", " ").replace("\u2019", " "))
     found = set()
     if _has_name(folded, g.firewalls):
         found.add("firewall")

@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from contextlib import suppress
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from flows.dates import DateProblem, best_day, find_sent_at, parse_sent_at
@@ -54,6 +54,7 @@ from flows.reading import (
     domain_of,
     hosts_in,
     looks_like_smtp,
+    only_some_in,
     own_words,
     webmail_answer,
 )
@@ -248,6 +249,13 @@ _CALLED = re.compile(
     r"\b(?:si chiama|se llama|it'?s called|called|chiamato|llamad[oa])\s+"
     r"[\"“«']?(?P<after>[A-Z][\w.-]{1,24}(?: [A-Z][\w.-]{1,24})?)",
 )
+
+
+# The half of the day a time was said in, for a time corrected after it.
+_AFTERNOON = re.compile(
+    r"\b(?:pomeriggio|afternoon|tarde|sera|evening|p\.?m\.?|de la noche|di sera)\b", re.I
+)
+_MORNING = re.compile(r"\b(?:mattin\w*|morning|ma[nñ]ana|a\.?m\.?|stamattina)\b", re.I)
 
 
 # An address the customer already has, named beside the one to create or delete:
@@ -499,6 +507,9 @@ class Dialog(Texts):
             if subject and c.draft.subject is None:
                 more["subject"] = subject
             sent_at = self.sent_at_in(reading.text)
+            if sent_at and is_correction(reading.text):  # "...el miércoles. Perdón, el jueves"
+                with suppress(Invalid):
+                    sent_at = self.read_sent_at(reading.text)
             if sent_at and not c.draft.sent_at:
                 more["sent_at"] = sent_at
             if more:
@@ -799,6 +810,9 @@ class Dialog(Texts):
             self.case.addresses = None  # asked again, unless this answer named them
 
     def take_email_addresses(self, value: str) -> None:
+        if only_some_in(value) is False and not addresses_in(value) and not hosts_in(value):
+            self.case.addresses_limited, self.case.addresses = False, None  # "no, con chiunque"
+            return
         self.case.addresses = value
 
     def take_email_client(self, value: str) -> None:
@@ -940,6 +954,9 @@ class Dialog(Texts):
             return others_[0]  # "the gmail one - x@gmail.com. My work one, y@example.com, is fine"
         if len(ours) > 1 and is_correction(text):  # "x@…, anzi y@…": the last one
             ours = ours[-1:]
+        if len(ours) > 1:  # "x@… (y@… creo q tb, pero sobre todo x)": the aside is not it
+            aside = " ".join(re.findall(r"\([^()]*\)", text)).lower()
+            ours = [a for a in ours if a.lower() not in aside] or ours
         if len(ours) > 1 and self.case.topic == "mailbox_admin":  # "create y@…, mine is x@…"
             ours = [a for a in ours if not _existing(text, a)] or ours
         if len(ours) > 1:
@@ -976,13 +993,49 @@ class Dialog(Texts):
     def best_day(self, text: str) -> date | None:
         return best_day(clean(text), self.ctx.now, self.policy.office_hours.zone)
 
+    def _corrected_moment(self, head: str, tail: str) -> datetime:
+        """Read a moment corrected in the same message: what the correction leaves out stays.
+
+        "Tuesday 17th, 10:12 - no, 10:21": the day of before, the time of after;
+        "el miércoles a las 12:30. Perdón, fue el jueves": the other way round;
+        "ieri verso le 3 del pomeriggio... no scusi, le 4 passate": still the afternoon.
+        """
+        zone, now = self.policy.office_hours.zone, self.ctx.now
+        day_before = self.best_day(head)
+        chunks = [c for c in re.split(r"[,.;]", tail) if c.strip()]  # "el jueves, el miércoles no"
+        day_after = next((d for c in chunks if (d := self.best_day(c)) is not None), None)
+        day_after = day_after or self.best_day(tail)
+        if day_before is not None and day_after is None:
+            that_day = datetime.combine(day_before, time(23, 59), zone)
+            moment = parse_sent_at(tail, min(that_day, now), zone)
+            moment = moment.replace(
+                year=day_before.year, month=day_before.month, day=day_before.day
+            )
+        else:
+            try:
+                moment = parse_sent_at(tail, now, zone)
+            except DateProblem as problem:
+                if problem.reason != "no_time" or day_after is None:
+                    raise
+                moment = parse_sent_at(head, now, zone)  # the time said before
+                moment = moment.replace(
+                    year=day_after.year, month=day_after.month, day=day_after.day
+                )
+        if moment.hour < 12 and _AFTERNOON.search(head) and not _MORNING.search(tail):
+            moment += timedelta(hours=12)
+        if moment > now:
+            raise DateProblem("future")
+        return moment
+
     def read_sent_at(self, text: str) -> str:
         zone = self.policy.office_hours.zone
         said = clean(text)
         tail = after_correction(said)  # "last monday... no wait, wednesday 18 at 14:10"
         if tail != said:
             with suppress(DateProblem):
-                return parse_sent_at(tail, self.ctx.now, zone).isoformat(timespec="minutes")
+                return self._corrected_moment(said[: len(said) - len(tail)], tail).isoformat(
+                    timespec="minutes"
+                )
         try:
             moment = parse_sent_at(said, self.ctx.now, zone)
         except DateProblem as problem:

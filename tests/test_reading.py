@@ -1256,7 +1256,9 @@ def test_openings_of_a_seventeenth_set(chat: Chat, said: str, state: str) -> Non
 def test_the_address_to_create_beside_the_one_we_have(chat: Chat) -> None:
     chat.say("vorrei una mail per la ragazza nuova del salone")
     assert chat.state == "admin_mailbox", chat.text
-    chat.say("Noi abbiamo quella del salone che è info@example.com, per lei farei sofia@example.com")
+    chat.say(
+        "Noi abbiamo quella del salone che è info@example.com, per lei farei sofia@example.com"
+    )
     assert chat.asking == "description", chat.text
     chat.choose("none")
     assert "sofia@example.com" in chat.text and "info@example.com" not in chat.text, chat.text
@@ -1276,3 +1278,143 @@ def test_a_program_without_its_name_and_its_name_said_after(chat: Chat) -> None:
     assert chat.asking == "client", chat.text
     chat.say("uso il programma che c'era gia nel computer, Posta si chiama, quello con la bustina")
     assert chat.asking == "error_text", chat.text
+
+
+# Found by an eighteenth set of independent scripted customers (session 5).
+@pytest.mark.parametrize(
+    ("said", "field", "value"),
+    [
+        ("i am not getting my emails since yesterday, can you please help me", "direction",
+         "receive"),
+        ("amministrazione@rossi-srl.example: nothing in, nothing out since ~8:30 today",
+         "direction", "both"),
+        ("info@rossi-srl.example can't send to any gmail.com address since yesterday, other "
+         "domains ok", "only_some", True),
+        ("Casella ufficio@example.com (info è solo un alias). Non parte niente", "only_some", None),
+        ("On my phone and on the webmail I see all the new emails normally", "webmail", "works"),
+        ("The router's had a red light on since the storm", "signals",
+         frozenset({"internet_connection"})),
+    ],
+)  # fmt: skip
+def test_readings_of_an_eighteenth_set(said: str, field: str, value: object) -> None:
+    assert getattr(read(said, classify=False), field) == value
+
+
+def test_the_customer_s_words_after_a_pasted_bounce_are_read() -> None:
+    said = (
+        "Un proveedor no nos puede escribir, le rebota esto:\n"
+        "   ----- The following addresses had permanent fatal errors -----\n"
+        "<compras@garcia.example>\n"
+        "<<< 552 5.2.2 <compras@garcia.example>: Recipient address rejected: Mailbox full\n\n"
+        "El buzon NO esta lleno, en la webmail veo 300 MB de 2 GB. Y en la webmail tampoco "
+        "entra nada desde el martes."
+    )
+    r = read(said, classify=False)
+    assert r.error is not None and "lleno" not in r.error
+    assert r.webmail == "fails"
+
+
+@pytest.mark.parametrize(
+    "said",
+    [
+        "ciao non mi arrivano piu le mail su gmail, mariagrazia.pinna61@gmail.com, da tre giorni",
+        "la casella ordini@termoidraulicafabbri.it non riceve da stamattina",
+        "Hi, the lawyer's gmail avv.ferri.studio@gmail.com can't send to one of our clients",
+    ],
+)
+def test_a_mailbox_elsewhere_named_in_the_opening_ends_there(chat: Chat, said: str) -> None:
+    chat.say(said)
+    assert chat.state == "out_of_scope", chat.text
+
+
+def test_a_supplier_s_address_in_the_opening_is_no_mailbox(chat: Chat) -> None:
+    chat.say("il mio fornitore fornitore@gmail.com non riceve le mie mail da ieri")
+    assert chat.asking == "mailbox", chat.text
+
+
+@pytest.mark.parametrize(
+    ("said", "state"),
+    [
+        ("URGENT no emails since this morning in the shop!! actually nothing works not even "
+         "google, the modem has a red light. can u fix it quick pls", "out_of_scope"),
+        ("no puedo mandar correos desde oficina@example.com con el Outlook, en el servidor de "
+         "salida tengo puesto smtp.movistar.es creo, me lo dejó así el técnico de Movistar "
+         "cuando vino a poner la fibra", "out_of_scope"),  # our SMTP? not: smtp_elsewhere
+    ],
+)  # fmt: skip
+def test_openings_of_an_eighteenth_set(chat: Chat, store: SqlStore, said: str, state: str) -> None:
+    chat.say(said)
+    assert chat.state == state, chat.text
+    if "movistar" in said:
+        assert "Firewall" not in chat.text and "firewall" not in chat.text, chat.text
+
+
+def test_an_answer_to_the_webmail_question_is_no_request_about_the_connection(
+    chat: Chat,
+) -> None:
+    chat.say("i am not getting my emails since yesterday, giuseppe.rossi@example.org")
+    assert chat.asking == "webmail_fails", chat.text
+    chat.say("my nephew showed me how to open it on the computer in the internet page, there is "
+             "nothing new there either")  # fmt: skip
+    assert chat.asking == "addresses", chat.text
+
+
+@pytest.mark.parametrize(
+    ("said", "moment"),
+    [
+        ("Tuesday 17th, 10:12 per their log - no, 10:21, sorry", datetime(2026, 11, 17, 10, 21)),
+        ("ieri verso le 3 del pomeriggio... no scusi, mi dice che erano le 4 passate",
+         datetime(2026, 11, 19, 16, 0)),
+        ("el miercoles sobre las 12:30. Perdon, fue el jueves, el miercoles no vine",
+         datetime(2026, 11, 19, 12, 30)),
+    ],
+)  # fmt: skip
+def test_a_moment_corrected_keeps_what_the_correction_leaves_out(
+    chat: Chat, store: SqlStore, said: str, moment: datetime
+) -> None:
+    chat.say("nothing arrives at info@example.org since this morning, not even in webmail")
+    for answer in ("with everyone", "only webmail", "there is no error", "anna@rossi-srl.example"):
+        chat.say(answer)
+    assert chat.asking == "examples.subject", chat.text
+    chat.say("Fattura 42")
+    chat.say(said)
+    assert chat.asking == "examples.more", chat.text
+    chat.choose("no")
+    chat.choose("yes")
+    ticket = store.ticket(chat.ticket or "")
+    assert ticket is not None
+    assert ticket["examples"][0]["sent_at"] == moment.replace(tzinfo=ROME).isoformat(
+        timespec="minutes"
+    )
+
+
+def test_the_mailbox_outside_the_brackets_and_the_one_that_stays(chat: Chat) -> None:
+    chat.say("el correo de la oficina hace cosas raras")
+    chat.say("administracion@example.org (pedidos@example.org creo q tb, pero sobre todo admin)")
+    assert chat.asking == "direction", chat.text
+    chat.say("/restart")
+    chat.choose("mailbox_admin")
+    chat.choose("delete")
+    chat.say("marco.villa@example.org. no aspetti, quella la teniamo ancora un mese. Quella da "
+             "cancellare è andrea.conti@example.org")  # fmt: skip
+    assert chat.asking == "description", chat.text
+
+
+def test_everyone_said_where_the_addresses_are_asked(chat: Chat) -> None:
+    chat.say("Casella ufficio@example.com. Non parte e non arriva niente, neanche da webmail, "
+             "solo con gmail. SMTP è il vostro, smtp.example.net")  # fmt: skip
+    if chat.state == "email_scope":
+        chat.choose("yes")
+    assert chat.state == "email_addresses", chat.text  # "which ones?"
+    chat.say("no, con chiunque. anche le mail interne tornano indietro")
+    assert chat.asking != "addresses", chat.text
+
+
+def test_an_abbreviated_subject_in_the_example(chat: Chat) -> None:
+    chat.say("non parte niente da ufficio@example.com, neanche da webmail, con tutti")
+    chat.say("sì")  # our SMTP server
+    chat.say("solo webmail")
+    chat.say("nessun errore")
+    chat.say('es. ufficio@example.com -> l.martini@studiomartini.it, ogg. "preventivo infissi", '
+             "stamattina alle 9:15")  # fmt: skip
+    assert chat.asking == "examples.more", chat.text
