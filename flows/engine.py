@@ -45,6 +45,7 @@ from flows.understand import (
     identifiable,
     match_phrases,
     normalize,
+    phrase_keys,
     switch_request,
     tokens,
 )
@@ -395,8 +396,8 @@ class Engine:
             if phrased is not None:
                 return self._route(d, phrased, reading)
             return self._missed(d, q, event, t(QUESTIONS["menu"].hint))
-        named = {intent: signal for signal, intent in SIGNALS.items()}
-        if best in named and not reading.signals & {named[best], "firewall", "antivirus"}:
+        signal_of = {intent: signal for signal, intent in SIGNALS.items()}
+        if best in signal_of and not reading.signals & {signal_of[best], "firewall", "antivirus"}:
             evidence = _evidence(reading)  # "smtp.movistar.es... the Movistar man": no firewall
             if evidence is not None:
                 return self._route(d, evidence, reading)
@@ -432,9 +433,14 @@ class Engine:
                 return self._route(d, best, reading)  # "...cambiar la clave urgente": a form
             if evidence is not None:
                 return self._route(d, evidence, reading)
-            if guess.confidence < CLARIFY_CONFIDENCE:  # no idea at all: the menu, with a hint
+            menu = QUESTIONS["menu"]
+            ids = frozenset(c.id for c in self.choices(d, menu))
+            topics = phrase_keys(reading.text, _phrase_table(tuple(menu.intents.items()), ids))
+            if guess.confidence < CLARIFY_CONFIDENCE and len(topics) < 2:  # no idea: the menu
                 return self._missed(d, q, event, t(QUESTIONS["menu"].hint))
             options = [_OFFER.get(key, key) for key, _ in ranked if key not in SOCIAL][:3]
+            if phrased is None and len(topics) >= 2:  # "lo de la web y el correo": which?
+                options = [*topics, *(o for o in options if o not in topics)][:3]
             if conv.state == "clarify" and set(options) == set(conv.options):
                 return self._missed(d, q, event, t(q.hint))
             conv.options = options

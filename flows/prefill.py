@@ -223,7 +223,15 @@ def fill(
         ways = {_way_of(r.text, a) for a in r.addresses if hosted(a)} - {None}
         if len(ways) == 1:  # "emails from info@… to gmail addresses are bouncing"
             r = replace(r, direction=ways.pop())
-    if asked != "email_direction" and r.direction is not None:
+    if (
+        asked != "email_direction"
+        and case.direction in ("send", "receive")
+        and r.direction == "both"
+        and not changes
+    ):  # "...e adesso che ci guardo non mi arriva più niente neanche in entrata"
+        case.direction = "both"
+        filled.append("direction")
+    elif asked != "email_direction" and r.direction is not None:
         before = case.direction
         if put("direction", case.direction, r.direction) and r.direction == "receive" and before:
             case.smtp_is_provider = None

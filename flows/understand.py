@@ -176,8 +176,9 @@ def match_phrases(
         if inside_longer:
             continue
         size = sum(len(w) for w in words[a:b])
+        content = [w for w in words[a:b] if w not in _DETERMINERS]  # "el correo" is one word
         if key not in longest or size > longest[key][0]:
-            longest[key] = (size, b - a)
+            longest[key] = (size, len(content))
         if a == 0 or words[a - 1] == ",":
             leading.add(key)
     if len(longest) == 1:
@@ -194,6 +195,27 @@ def match_phrases(
         if n1 > n2 and 2 * size1 >= 3 * size2:  # "una clave nueva" over "el correo"
             return k1
     return None
+
+
+# Words that make a phrase no longer than the word it is built on ("el correo", "my email").
+_DETERMINERS = frozenset(
+    "the a an my our your il lo la i gli le un una uno mio mia miei mie nostro nostra el los "
+    "las mi mis nuestro nuestra tu su".split()
+)
+
+
+def phrase_keys(text: str, table: Mapping[str, Iterable[str]]) -> list[str]:
+    """Return every key of `table` some phrase of which `text` says, in the order said."""
+    words = tokens(text)[:MAX_TOKENS]
+    said = set(words)
+    first: dict[str, int] = {}
+    for key, phrases in table.items():
+        for phrase in phrases:
+            folded = _phrase_words(phrase)
+            if folded and _may_match(folded, said) and (len(folded) > 1 or len(folded[0]) > 1):
+                for a, _ in _hits(words, folded):
+                    first[key] = min(first.get(key, a), a)
+    return sorted(first, key=first.__getitem__)
 
 
 SWITCH_WORDS = 8  # a request to change language is a short message

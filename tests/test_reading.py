@@ -1418,3 +1418,21 @@ def test_an_abbreviated_subject_in_the_example(chat: Chat) -> None:
     chat.say('es. ufficio@example.com -> l.martini@studiomartini.it, ogg. "preventivo infissi", '
              "stamattina alle 9:15")  # fmt: skip
     assert chat.asking == "examples.more", chat.text
+
+
+def test_two_topics_named_are_asked_about(chat: Chat) -> None:
+    chat.say("Hola, tengo un problema con lo de la web y el correo y no sé bien cómo explicarlo")
+    assert chat.asking == "topic" and chat.state == "clarify", chat.text
+    assert chat.choices[:2] == ["hosting", "email"], chat.choices
+
+
+def test_the_other_way_failing_too_makes_both(chat: Chat, store: SqlStore) -> None:
+    chat.say("non mi partono le mail da stamattina da chiara@example.org")
+    chat.say("sì, smtp.example.net")
+    assert chat.asking == "webmail_fails", chat.text
+    chat.say("non parte neanche da li. e adesso che ci guardo non mi arriva più niente neanche "
+             "in entrata")  # fmt: skip
+    assert chat.asking == "addresses", chat.text
+    with store.transaction() as tx:
+        conv = tx.load_conversation(chat.channel, chat.user)
+    assert conv is not None and conv.case.direction == "both"

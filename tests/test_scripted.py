@@ -36,8 +36,6 @@ KNOWN_FAILING: frozenset[str] = frozenset(
         "es-07",
         "q-it-02",
         "m-it-01",  # no sender of a sending example given (the mailbox, asked)
-        "n-es-12",  # "un problema con lo de la web y el correo": taken for e-mail, not asked
-        "n-it-03",  # receiving added to sending in a later answer: the direction stays "send"
     }
 )
 
