@@ -209,6 +209,12 @@ def _evidence(reading: Reading) -> str | None:
     return None
 
 
+# Asking for a new mailbox password, in so many words.
+_NEW_PASSWORD = re.compile(
+    r"\b(?:change|reset|cambiare|cambiar|modificare|reimpostare|resetear|restablecer|a new|new|"
+    r"una nuova|nuova|una nueva|nueva|otra)\s+(?:\w+\s+){0,3}?(?:password|contrase[nñ]a|clave)\b",
+    re.IGNORECASE,
+)
 # Asking to have a product set up: with a firewall or an antivirus named, its request.
 _SET_UP = re.compile(
     r"\b(?:configur\w*|impost\w*|set (?:it )?up|setup|set\b|ajust\w*|sblocc\w*|desbloque\w*|"
@@ -408,6 +414,11 @@ class Engine:
                 return self._route(d, intent, reading)  # "¿me pueden configurar el Norton?"
         if d.conv.misses >= 2 and guess.confidence < SURE_CONFIDENCE:
             return self._missed(d, q, event, t(q.hint))  # twice not understood: a person
+        wants_password = _NEW_PASSWORD.search(reading.text) and not (
+            reading.error or reading.direction
+        )
+        if _OFFER.get(best) == "email" and wants_password:
+            return self._route(d, "password", reading)  # "I must change the password of my e-mail"
         if _OFFER.get(best) == "email" and _evidence(reading) == "hosting" and not reading.webmail:
             return self._route(d, "hosting", reading)  # "throwing 503s, wp-admin too": the site
         if sure < ROUTE_CONFIDENCE:

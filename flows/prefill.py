@@ -185,6 +185,9 @@ def fill(
             ours = [a for a in ours if a.lower() in after.lower()][-1:] or ours
         if len(ours) > 1:  # "...la de almacen@… NO hay que tocarla": not that one
             ours = [a for a in ours if not _spared(r.text, a)] or ours
+        if len(ours) > 1 and not changes:  # "per la casella ordini@… - esempio: da ordini@… a x@…"
+            introduced = [a for a in ours if _MAILBOX_BEFORE.search(r.text[: _find(r.text, a)])]
+            ours = introduced if len(introduced) == 1 else ours
         if len(ours) > 1 and topic == "email":  # "at info@… from anna@…": not the sender
             roles = _roles(r.text, ours)
             ours = [a for a in ours if a not in roles.values()] or ours
@@ -549,7 +552,7 @@ def example_in(
     if case.mailbox is None:
         return None
     others_ = [a for a in r.addresses if a != case.mailbox.lower() and a != case.mailbox]
-    subject = subject_in(r.text)
+    subject = subject_in(r.text) or _quoted_subject(r, others_)
     sent_at = when(_of_way(_SINCE.sub(" ", r.text), case.direction))
     others_ = [a for a in others_ if not own_address(r.text, a) and not _SYSTEM.match(a)]
     if is_correction(r.text):  # "from sales@example.com, sorry, I mean sales@example.org"
@@ -569,6 +572,25 @@ def example_in(
     else:
         return None
     return Example(sender=sender, recipient=recipient, subject=subject, sent_at=sent_at or "")
+
+
+_QUOTED_SUBJECT = re.compile(r"[\"\u201c\u00ab]([^\"\u201d\u00bb\n]{2,80})[\"\u201d\u00bb]")
+
+
+def _quoted_subject(r: Reading, others_: list[str]) -> str | None:
+    """A quoted title in the sentence that tells the example ("I sent "Pedido 3391" to x@…")."""
+    own = r.text.replace(r.error, " ") if r.error else r.text
+    for sentence in re.split(r"(?<=[.!?])\s+|\n", own):
+        if any(a in sentence.lower() for a in others_) or _EXAMPLE_WORD.search(sentence):
+            for m in _QUOTED_SUBJECT.finditer(sentence):
+                if not re.search(r"\b[2-5]\d\d[ -]|\b[245]\.\d\.\d|0x[0-9a-f]{8}", m[1], re.I):
+                    return m[1].strip()
+    return None
+
+
+_EXAMPLE_WORD = re.compile(  # the word, not the domain "example.com"
+    r"(?<![@.\w])(?:example|e\.g\.|ejemplo|esempio)(?![.\w-])", re.I
+)
 
 
 def _way_of(text: str, address: str) -> Direction | None:

@@ -157,6 +157,12 @@ _TO_ME = Cue(
     r"wrote|mail)\s+(?:to\s+)?(?:me|us)\b|\bescribirnos\b|\bscriverci\b|\bescribirme\b|"
     r"\bscrivermi\b|\bmandarme\b|\bmandarmi\b"
 )
+# A mail program that does not send for the customer: "outlook nn me lo manda".
+_PROGRAM_SENDS = Cue(
+    r"\b(?:outlook|thunderbird|mail|il programma|el programa|l'app|la app|il telefono|el "
+    r"tel[eé]fono|el celular|el m[oó]vil|iphone|gmail)\s+(?:\w+\s+)?(?:non|nn|no|ya no|pi[uù])?\s*"
+    r"(?:me|mi)\s+(?:l[oaie]s?\s+)?(?:manda|invia|env[ií]a|spedisce|deja enviar|lascia inviare)"
+)
 # Others who send to the customer: "the emails they send to orders@… bounce back".
 _THEY_SEND = Cue(
     r"\b(?:they|customers|clients|people|suppliers|he|she|senders)\s+(?:\w+\s+)?"
@@ -312,7 +318,8 @@ _EVERYONE_WORDS = (
     r"todos los (?:destinatarios|remitentes|dominios)|not one in particular|"
     r"all (?:the )?(?:people|contacts|customers|clients)|not (?:just )?one (?:address|person)|"
     r"tutte le persone|todo el mundo|toda la gente|"
-    r"non uno in particolare|no uno en concreto)\b"
+    r"non uno in particolare|no uno en concreto|every (?:correspondent|contact)s?|"
+    r"not (?:specific|particular|certain) (?:addresses|people|senders|recipients))\b"
 )
 _EVERYONE = Cue(_EVERYONE_WORDS)
 _WEBMAIL = Cue(
@@ -682,6 +689,8 @@ def direction_in(text: str) -> Said | None:
                 ways = {"receive"}  # "mi mandano", "la pasarela manda ... no llegan"
             else:
                 ways = {"send"}
+        elif ways == {"send"} and to_me and _PROGRAM_SENDS.search(clause):
+            pass  # "outlook nn me lo manda": the program does not send it for me
         elif ways == {"send"} and to_me:
             ways = {"receive"}  # "rebotan los correos que me mandan"
         elif (
@@ -899,6 +908,10 @@ def _webmail_says(clause: str) -> Webmail | None:
 def error_in(text: str) -> str | None:
     """Return the error message quoted or pasted in `text`, word for word, or None."""
     lines = [line for line in text.split("\n") if line.strip()]
+    bullets = [m[1] for line in lines if (m := _BULLET.match(line))]
+    if len(bullets) >= 3:  # a list of facts: the error is the items that are errors
+        errors = [b for b in bullets if (":" in b and _ERROR_ITEM.search(b)) or _code_at(b)]
+        return "\n".join(errors) if errors else None
     if len(lines) > 1:
         for i, line in enumerate(lines):
             if not (_BOUNCE_LINE.search(line) or _OUTLOOK.search(line) or _quotes(line)):
@@ -919,7 +932,10 @@ def error_in(text: str) -> str | None:
         with_code = [q for q in quotes if _code_at(q[0]) is not None]
         if code is None or with_code:
             m = (with_code or quotes)[0]
-            return (m[1] or m[2]).strip()
+            quoted = (m[1] or m[2]).strip()
+            if len(quoted.split()) <= 2 and not with_code:  # 'la cuenta "tienda" es incorrecta'
+                return _sentence_around(text, m.start(), m.end())
+            return quoted
     if code is None:
         return None
     start = code.start()
@@ -928,10 +944,26 @@ def error_in(text: str) -> str | None:
     return tail[: end.start() if end else len(tail)].strip(" ,:;-")
 
 
+# The items of a list of facts ("- smtp è il vostro", "• error: 0x800CCC0E").
+_BULLET = re.compile(r"^\s*(?:[-*•·]|\d+[.)])\s+(.+)$")
+_ERROR_ITEM = Cue(
+    r"\b(?:error\w*|errore|errori|fehler|failed|fallit\w*|non riuscit\w*|fallid\w*|rejected|"
+    r"rifiutat\w*|rechazad\w*|denied|impossibile|imposible|unable|cannot|can'?t|says|dice|"
+    r"mi d[aà]|me da|sale)\b"
+)
+
+
 _SUBJECT_BEFORE = Cue(
     r"\b(?:oggetto|subject|asunto|titolo|t[ií]tulo|re|fwd?|called|chiamat[oa]|titled)\b[\s:=]*"
     r"(?:era|was|es|è|e|de|del)?\s*$"
 )
+
+
+def _sentence_around(text: str, start: int, end: int) -> str:
+    """The sentence of `text` that holds the span start-end."""
+    begin = max(text.rfind(mark, 0, start) for mark in (". ", "! ", "? ", ": ", "\n")) + 1
+    stops = [i for mark in (". ", "! ", "? ", "\n") if (i := text.find(mark, end)) >= 0]
+    return text[begin : min(stops) + 1 if stops else len(text)].strip()
 
 
 def _quotes(text: str) -> list[re.Match[str]]:
@@ -970,13 +1002,19 @@ def _pasted(lines: list[str]) -> str:
 def _without_prose(lines: list[str]) -> list[str]:
     """Drop the customer's own sentences that follow a pasted error, from the end."""
     end = len(lines)
-    while (
-        end > 1
-        and not _MACHINE.search(lines[end - 1])
-        and (_PROSE.search(lines[end - 1]) or lines[end - 1].rstrip().endswith(("!", "?")))
+    while end > 1 and (
+        _EXAMPLE_LINE.match(lines[end - 1])
+        or (
+            not _MACHINE.search(lines[end - 1])
+            and (_PROSE.search(lines[end - 1]) or lines[end - 1].rstrip().endswith(("!", "?")))
+        )
     ):
         end -= 1
     return lines[:end]
+
+
+# The customer's example after a paste: "Example: Mon 16/11 at 08:15 I sent ...".
+_EXAMPLE_LINE = Cue(r"^\s*(?:example|for example|e\.g\.|ejemplo|por ejemplo|esempio|ad esempio)\b")
 
 
 def _code_at(text: str) -> re.Match[str] | None:
@@ -1124,7 +1162,8 @@ def only_some_in(text: str) -> bool | None:
         r"everybody else|gli altri|los dem[aá]s|the others|the rest|il resto|el resto|al resto|"
         r"del resto|dal resto|"
         r"le altre|las dem[aá]s|anyone outside|anybody outside|nobody outside|outside the company|"
-        r"fuori dall'azienda|fuera de la empresa|de fuera de la empresa|"
+        r"fuori dall'azienda|fuera de la empresa|de fuera de la empresa|agli altri|alle altre|"
+        r"a los dem[aá]s|a las dem[aá]s|a los otros|a las otras|to the others|to everyone else|"
         r"others are fine|altri s[iì]|otros s[ií])\b",
         text,
         flags,
