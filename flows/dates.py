@@ -167,6 +167,7 @@ def _fold(text: str) -> str:
         ("meta mattina", "metamattina"),
         ("mid morning", "midmorning"),
         ("mid-morning", "midmorning"),
+        ("en la manana", "de la manana"),  # "antier en la mañana": the morning, not tomorrow
     ):
         folded = folded.replace(said, word)  # not "tomorrow" ("mañana")
     return folded
@@ -300,7 +301,8 @@ def _parse(said: str, today: date) -> _Parts:
 
 # Words around a bare hour that make it a time: "alle 4", "a las 8", "10ish".
 _CUE_BEFORE = (
-    r" (?:alle|all|ore|verso le|verso|sulle|tipo|at|around|about|approx|circa|sobre las|"
+    r" (?:alle|all|ore|verso le|verso|sulle|tipo|at|around|about|approx|circa|sobre las|after|"
+    r"dopo le|passate le|despues de las|pasadas las|"
     r"sobre la|a las|a la|las|a eso de las|hacia las|le|intorno alle|h) (\d{1,2}) "
 )
 _CUE_AFTER = (
@@ -344,7 +346,8 @@ def _clock(rest: str, pm: bool, am: bool) -> time | None:
         or re.search(_CUE_AFTER, rest)
         or re.fullmatch(r" (\d{1,2}) ", rest)
     ):
-        found = (int(m[1]), 0, None)
+        past = re.search(r" (?:a )?(quarter|half) past ", rest)  # "after 6 ..., maybe quarter past"
+        found = (int(m[1]), (15 if past[1] == "quarter" else 30) if past else 0, None)
     if found is None:  # no hour said: "a mezzogiorno", "a primera hora"
         return next((value for name, value in NAMED_TIMES.items() if f" {name} " in rest), None)
     hour, minute, marker = found

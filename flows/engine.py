@@ -21,7 +21,7 @@ from transitions import Machine
 
 from flows.model import AttachmentRef, Context, Conversation, Event, Notice
 from flows.policy import Policy
-from flows.prefill import VERBATIM_STATES, after_correction
+from flows.prefill import VERBATIM_STATES, after_correction, smtp_answer
 from flows.questions import QUESTIONS, YES_NO_INTENTS, Question
 from flows.reading import PHRASE_WORDS, Reading, changed_mind, own_words, read
 from flows.text import N_, Bubble, Choice, Lines, T, Turn, t, tn
@@ -209,6 +209,20 @@ def _evidence(reading: Reading) -> str | None:
     return None
 
 
+# A mailbox to create, in so many words: "a NEW one for the new girl", "una casella nuova".
+_NEW_ONE = re.compile(
+    r"\b(?:an?|one|una|uno|un)\s+(?:new|nuov[ao]|nuev[ao])\s+(?:one|mailbox|address|account|"
+    r"e-?mail|casella|indirizzo|buz[oó]n|cuenta|correo|direcci[oó]n)\b|"
+    r"\b(?:casella|indirizzo|buz[oó]n|cuenta|mailbox|address|account)\s+(?:nuov[ao]|nuev[ao])\b",
+    re.IGNORECASE,
+)
+# A mailbox to delete, in so many words: "va proprio cancellata", "just delete the whole thing".
+_DELETE_IT = re.compile(
+    r"\b(?:cancellat[ao]|cancellarl[ao]|cancellare|eliminat[ao]|eliminarl[ao]|eliminare|"
+    r"chiuder(?:e|la|lo)|borrar(?:la|lo)?|borrad[ao]|elim[ií]nenl[ao]|dar(?:la|lo)? de baja|"
+    r"delete(?:d)?|remove(?:d)?|close (?:it|the account|the mailbox)|get rid of it)\b",
+    re.IGNORECASE,
+)
 # Asking for a new mailbox password, in so many words.
 _NEW_PASSWORD = re.compile(
     r"\b(?:change|reset|cambiare|cambiar|modificare|reimpostare|resetear|restablecer|a new|new|"
@@ -414,7 +428,9 @@ class Engine:
                 return self._route(d, intent, reading)  # "¿me pueden configurar el Norton?"
         if d.conv.misses >= 2 and guess.confidence < SURE_CONFIDENCE:
             return self._missed(d, q, event, t(q.hint))  # twice not understood: a person
-        wants_password = _NEW_PASSWORD.search(reading.text) and not (
+        if tail is not None and _DELETE_IT.search(tail) and reading.addresses:
+            return self._route(d, "mailbox_delete", reading)  # "...anzi no, va cancellata"
+        wants_password = _NEW_PASSWORD.search(tail or reading.text) and not (
             reading.error or reading.direction
         )
         if _OFFER.get(best) == "email" and wants_password:
@@ -499,7 +515,11 @@ class Engine:
             tail = after_correction(reading.text)  # "cancellare... anzi no, una nuova"
             said_again = tail != reading.text and len(tail.split()) >= 2
             corrected = read(tail).guess if said_again else None
-            if corrected is not None:
+            if said_again and _NEW_ONE.search(tail):  # "...wait no, what we need is a NEW one"
+                case.action = "create"
+            elif said_again and _DELETE_IT.search(tail):  # "anzi no, va proprio cancellata"
+                case.action = "delete"
+            elif corrected is not None:
                 case.action = _action_of(corrected.ranked) or case.action
             if case.action is None:
                 case.action = _action_of(reading.guess.ranked)
@@ -535,11 +555,19 @@ class Engine:
         "webmail too?": it is no request about the customer's Internet connection.
         """
         q = QUESTIONS[d.conv.state]
-        subject = OUT_OF_SCOPE_INTENTS.get(reading.intent or "")
-        if not q.choices or subject in reading.signals:
+        if not q.choices:
             return False
-        return self._resolve(d, q, reading.text) is not None or (
-            d.answer_from(reading, {c.id for c in self.choices(d, q)}) is not None
+        ids = {c.id for c in self.choices(d, q)}
+        if (
+            d.conv.state == "email_smtp"
+            and smtp_answer(reading, self.policy.provider.smtp_host) is not None
+        ):
+            return True  # the server named answers it: "c'è scritto smtp.fastwebnet.it, ... fibra"
+        subject = OUT_OF_SCOPE_INTENTS.get(reading.intent or "")
+        if subject in reading.signals:
+            return False
+        return (
+            self._resolve(d, q, reading.text) is not None or d.answer_from(reading, ids) is not None
         )
 
     def _wants_person(self, reading: Reading) -> bool:

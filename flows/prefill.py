@@ -49,7 +49,7 @@ EXAMPLE_STATES = frozenset({"ex_sender", "ex_recipient", "ex_subject", "ex_sent_
 _CORRECTION = re.compile(
     r"\b(actually|in fact|sorry|i meant|i mean|my mistake|correction|no wait|not \w+ but|"
     r"wait,? no|oh wait|hang on|aspetta,? no|espera,? no|no,? mejor|mejor con|no,? meglio|"
-    r"no,? aspett\w*|no,? espera|"
+    r"no,? aspett\w*|no,? asp[eè]|no,? espera|"
     r"better make it|or rather|o meglio|o mejor|"
     r"anzi|in realt[aà]|scus\w*|mi sono sbagliat\w*|volevo dire|intendevo|ho sbagliato|"
     r"en realidad|perd[oó]n\w*|me equivoqu[eé]|quer[ií]a decir|quise decir|mejor dicho|"
@@ -140,11 +140,16 @@ def _provider_before(before: str) -> bool:
     return bool(words) and any(n in (words[-1], " ".join(words)) for n in (*g.free_mail, *g.isps))
 
 
-def named_mailbox(text: str, address: str) -> bool:
-    """Tell whether `text` names `address` as the mailbox that has the problem."""
+def named_mailbox(text: str, address: str, direction: str | None = None) -> bool:
+    """Tell whether `text` names `address` as the mailbox that has the problem.
+
+    Sending, the address mail goes out from is it: "...is not sending the reminders from x@…".
+    """
     at = _find(text, address)
     if at < 0:
         return False
+    if direction == "send" and re.search(r"\b(?:from|da|dalla|desde|de)\s*:?\s*<?$", text[:at]):
+        return not _SOMEONE.search(text[:at][-40:])
     if _MAILBOX_BEFORE.search(text[:at]) or _provider_before(text[:at]):
         return True  # "the lawyer's gmail x@…": a mailbox, whoever's it is
     if _SOMEONE.search(text[:at][-40:]):
@@ -199,7 +204,7 @@ def fill(
         elif not ours and case.mailbox is None and asked is None:
             own = [a for a in r.addresses if own_address(r.text, a)]
             if not own and len(r.addresses) == 1 and not r.error:
-                own = [a for a in r.addresses if named_mailbox(r.text, a)]
+                own = [a for a in r.addresses if named_mailbox(r.text, a, r.direction)]
             elif not own and r.error:  # "la casella x@… non riceve, tornano indietro: <paste>"
                 words = r.text.replace(r.error, " ")
                 own = [a for a in addresses_in(words) if named_mailbox(words, a)]
@@ -436,7 +441,8 @@ _SUBJECT = re.compile(
 _SINCE = re.compile(
     r"\b(?:da|dal|dalla|dalle|desde|since|ever since|a partire da|starting)\s+(?:~|about |circa "
     r"|verso |le |las |around |tipo )?"
-    r"(?:ieri|l'altro ieri|stamattina|stamani|stanotte|oggi|stasera|luned|marted|mercoled|"
+    r"(?:ieri|l'altro ieri|stamattina|stamatina|sta mattina|stamani|stamane|stanotte|oggi|"
+    r"stasera|luned|marted|mercoled|"
     r"gioved|venerd|sabato|domenica|ayer|anoche|anteayer|esta|hoy|el lunes|el martes|"
     r"el mi[eé]rcoles|el jueves|el viernes|el s[aá]bado|el domingo|yesterday|this|today|"
     r"last|monday|tuesday|wednesday|thursday|friday|saturday|sunday|le |las |\d)[^,.;\n]*",
@@ -554,7 +560,12 @@ def example_in(
     others_ = [a for a in r.addresses if a != case.mailbox.lower() and a != case.mailbox]
     subject = subject_in(r.text) or _quoted_subject(r, others_)
     sent_at = when(_of_way(_SINCE.sub(" ", r.text), case.direction))
-    others_ = [a for a in others_ if not own_address(r.text, a) and not _SYSTEM.match(a)]
+    roles = _roles(r.text, others_)  # "from info@… to my own x@gmail.com": a party still
+    others_ = [
+        a
+        for a in others_
+        if (a in roles.values() or not own_address(r.text, a)) and not _SYSTEM.match(a)
+    ]
     if is_correction(r.text):  # "from sales@example.com, sorry, I mean sales@example.org"
         others_ = [a for a in others_ if not hosted(a)]
     lone = (len(others_) == 1 or (sent_at is not None and not others_)) and case.direction in (

@@ -136,7 +136,7 @@ _RECEIVE_STEM = Cue(
     r"com(?:es|ing|e|in'?) (?:in|into|through|thru)|"
     r"get(?:s|ting)? (?:through|thru)|reach(?:es|ing)? me|entrano|entran|entra|scaric\w*|"
     r"descarg\w*|download\w*|no me baja|bajar el correo|baja el correo|baja los correos|"
-    r"get (?:any |new |my )?(?:e-?mails?|mail)|getting (?:any |new |my )?(?:e-?mails?|mail)|"
+    r"get (?:any |new |my )?(?:e-?mails?|mail)|gett?in[g']? (?:any |new |my )?(?:e-?mails?|mail)|"
     r"had (?:any |no )?(?:e-?mails?|mail|messages)|"
     r"get mail|show(?:s|ing)? up|posta nuova|nuove (?:e-?)?mail|(?:e-?)?mail nuove|"
     r"new (?:e-?)?mails?|correos? nuevos?|nuevos correos|mensajes nuevos|leggere la posta|"
@@ -153,6 +153,7 @@ _FIRST_PERSON_SEND = Cue(
 _TO_ME = Cue(
     r"\b(?:me|mi|ci|nos|ce|te)\s+(?:l[oaie]s?\s+|la\s+|han\s+|ha\s+|hanno\s+)?"
     r"(?:mand|invi|envi|scriv|escrib|gir|reenvi|inoltr)\w*|"
+    r"\b(?:m'|c'|me l'|mi l')(?:ha|hanno|han|hann)\s+(?:mand|invi|scritt|spedit)\w*|"
     r"\b(?:send|sends|sent|sending|email|emails|emailed|emailing|write|writes|writing|"
     r"wrote|mail)\s+(?:to\s+)?(?:me|us)\b|\bescribirnos\b|\bscriverci\b|\bescribirme\b|"
     r"\bscrivermi\b|\bmandarme\b|\bmandarmi\b"
@@ -276,7 +277,7 @@ _WORKS = Cue(
     r"regolarmente|normalmente|normally|normal)\b"
 )
 _FAILS = Cue(
-    r"(\b(not|no|non|nothing|niente|nulla|nada|never|mai|nunca|nn|ni|n[eé]|neither|nor|"
+    r"(\b(not|no|non|nun|nothing|niente|nulla|nada|never|mai|nunca|nn|ni|n[eé]|neither|nor|"
     r"cannot|stopped|smesso|dejado|dejaron|error|errore|(?<!without )fail\w*|bounc\w*|problem\w*|"
     r"rimbalz\w*|rebot\w*|issue\w*|trouble|stuck|bloccat\w*|bloquead\w*|atascad\w*|"
     r"impossibile|imposible|unable|senza|sin|without(?! fail)|more|pi[uù]|torn\w* indietro|"
@@ -644,6 +645,7 @@ def direction_in(text: str) -> Said | None:
     """
     text = _HOSTNAME.sub(" ", _ADDRESS.sub(" ", text.replace("\u2019", "'")))
     text = _QUOTED.sub(" ", text)  # a quoted error or button ("Invio/ricezione") is not theirs
+    text = _ISSUE_COMES.sub(" ", text)  # "same issue is coming in webmail also": it happens
     text = _SERVER_SETTING.sub(" ", text)  # "¿el servidor de salida?" names a setting
     fixed = _CORRECTED.split(text)
     if len(fixed) > 1 and (after := direction_in(fixed[-1])) is not None:
@@ -725,6 +727,13 @@ def direction_in(text: str) -> Said | None:
     if len(working) == 1:
         return "receive" if "send" in working else "send"
     return _phrase_direction(text)
+
+
+# A problem that "comes" somewhere happens there: "same issue is coming in webmail also".
+_ISSUE_COMES = re.compile(
+    r"\b(?:issue|problem|error|thing)s?\s+(?:\w+\s+){0,2}?com(?:es|ing|e)\s+(?:in|on|into)\b",
+    re.IGNORECASE,
+)
 
 
 # How the customer's outgoing server is named: "outgoing server", "server in uscita".
@@ -1100,19 +1109,26 @@ def only_some_in(text: str) -> bool | None:
         flags,
     ):
         return True  # "not all of them: the court's mail still comes in"
-    if _ONLY.search(text) and (
-        _ONLY_FROM.search(text)  # "only mails coming from our bank"
-        or addresses_in(text)
-        or hosts_in(text)
-        or _has_name(_words(text), gazetteer().free_mail)
-        or re.search(
-            r"\b(some|alcun\w*|algun\w*|cert\w*|ciert\w*|clients?|clienti|cliente|"
-            r"clientes|customers?|fornitor\w*|proveedor\w*|supplier\w*)\b",
-            text,
-            flags,
-        )
-    ):
-        return True
+    labels = {  # "…to @hartley-foods.co.uk comes back… its only hartley-foods"
+        n.split(".")[0].lower()
+        for n in [*hosts_in(text), *(a.rsplit("@", 1)[1] for a in addresses_in(text))]
+        if not looks_like_smtp(n)
+    }
+    for part in re.split(r"(?<=[.!?;])\s+|\n", text):  # "only", and with whom, in one sentence
+        if _ONLY.search(part) and (
+            any(re.search(rf"(?<![\w.-]){re.escape(x)}(?![\w-])", part.lower()) for x in labels)
+            or _ONLY_FROM.search(part)  # "only mails coming from our bank"
+            or addresses_in(part)
+            or [h for h in hosts_in(part) if not looks_like_smtp(h)]  # not "smtp.x only"
+            or _has_name(_words(part), gazetteer().free_mail)
+            or re.search(
+                r"\b(some|alcun\w*|algun\w*|cert\w*|ciert\w*|clients?|clienti|cliente|"
+                r"clientes|customers?|fornitor\w*|proveedor\w*|supplier\w*)\b",
+                part,
+                flags,
+            )
+        ):
+            return True
     if re.search(
         r"\b(alcun|algun|some|cert|ciert)\w*\b.{0,40}\b(altri|altre|otros|otras|others|other|rest)\b",
         text,

@@ -1228,6 +1228,16 @@ def test_the_mailbox_that_fails_at_another_provider_beside_ours_that_works(chat:
         ("On my phone and on the webmail I see all the new emails normally", "webmail", "works"),
         ("The router's had a red light on since the storm", "signals",
          frozenset({"internet_connection"})),
+        # the twentieth set (session 5)
+        ("Since yesterday evening I am unable to send any mails from accounts@rossi-srl.example. "
+         "same issue is coming in webmail also, not only in Outlook 2019", "direction", "send"),
+        ("We are using smtp.example.net only as per your setup sheet. Mail was to "
+         "suresh@iyer.example.in", "only_some", None),
+        ("other people get my emails fine, its only hartley-foods. Everything I send to "
+         "@hartley-foods.co.uk comes back", "only_some", True),
+        ("hiya, not gettin any emails from me suppliers since tuesday", "direction", "receive"),
+        ("La mail ordini@example.org da ieri nun riceve cchiù le mail di Brico Sud. L'ultima che "
+         "m'hanno mandato era ieri", "direction", "receive"),
         # the nineteenth set (session 5)
         ("Affects every correspondent, not specific addresses.", "only_some", False),
         ("le mail che mando ai clienti con indirizzo @studioverdi.it tornano tutte indietro, agli "
@@ -1478,3 +1488,57 @@ def test_a_quoted_title_in_the_example_s_sentence_is_its_subject(chat: Chat) -> 
     chat.say("no error")
     assert chat.state == "summary", chat.text
     assert "Pedido 3391" in chat.text
+
+
+@pytest.mark.parametrize(
+    ("said", "moment"),
+    [
+        ("yesterday evening, after 6 sometime, maybe quarter past", datetime(2026, 11, 19, 18, 15)),
+        ("antier en la mañana, como a las 10", datetime(2026, 11, 18, 10, 0)),
+    ],
+)
+def test_times_of_a_twentieth_set(said: str, moment: datetime) -> None:
+    assert parse_sent_at(said, NOW, ROME) == moment.replace(tzinfo=ROME)
+
+
+@pytest.mark.parametrize(
+    ("said", "state"),
+    [
+        ("Hey y'all, I need to get rid of the mailbox for Darlene, she retired. Actually wait no, "
+         "the boss says keep hers for now. What we need is a NEW one for the new girl Kayleigh, "
+         "kayleigh@rossi-srl.example", "details"),  # create, with the mailbox: anything else?
+        ("Salve dovrei cambiare la password della casella di Giulia, giulia.ferri@example.org... "
+         "anzi no scusi, non cambiare: va proprio cancellata", "details"),
+        ("Dear Sir/Madam, our clinic software MediSoft is not sending the appointment reminders "
+         "from clinic.reception@hotmail.com since we changed its password last week.",
+         "out_of_scope"),
+    ],
+)  # fmt: skip
+def test_openings_of_a_twentieth_set(chat: Chat, store: SqlStore, said: str, state: str) -> None:
+    chat.say(said)
+    assert chat.state == state, chat.text
+    if state == "details":
+        with store.transaction() as tx:
+            conv = tx.load_conversation(chat.channel, chat.user)
+        assert conv is not None
+        assert conv.case.action == ("create" if "NEW" in said else "delete")
+
+
+def test_the_test_sent_to_my_own_gmail_is_the_example(chat: Chat) -> None:
+    chat.say(
+        "Nothing in or out on info@garcia.example since about 8, webmail the same, all addresses. "
+        "We use webmail only. Error: Message could not be sent. Test I sent this morning at 09:15 "
+        'from info@garcia.example to my own iain.mackay@gmail.com, subject "test 3", never arrived.'
+    )
+    chat.say("yes, smtp.example.net")
+    assert chat.state == "summary", chat.text
+    assert "iain.mackay@gmail.com" in chat.text
+
+
+def test_another_smtp_server_named_at_its_question_beside_the_fibre(chat: Chat) -> None:
+    chat.say("outlook nn manda le mail da lunedi, commerciale@example.org")
+    assert chat.asking == "smtp_is_provider", chat.text
+    chat.say("no. cioè boh... ora che ci penso c'è scritto smtp.fastwebnet.it, l'ha cambiato il "
+             "tecnico di fastweb quando ha messo la fibra")  # fmt: skip
+    assert chat.state == "out_of_scope", chat.text
+    assert "smtp.example.net" in chat.text  # the SMTP explanation, not the connection's
