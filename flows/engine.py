@@ -209,6 +209,7 @@ def _evidence(reading: Reading) -> str | None:
     return None
 
 
+_NOT_BEFORE = r"(?<!non )(?<!not )(?<!no )(?<!nn )(?<!n't )(?<!dont )"  # "non cancellare"
 # A mailbox to create, in so many words: "a NEW one for the new girl", "una casella nuova".
 _NEW_ONE = re.compile(
     r"\b(?:an?|one|una|uno|un)\s+(?:new|nuov[ao]|nuev[ao])\s+(?:one|mailbox|address|account|"
@@ -218,14 +219,16 @@ _NEW_ONE = re.compile(
 )
 # A mailbox to delete, in so many words: "va proprio cancellata", "just delete the whole thing".
 _DELETE_IT = re.compile(
-    r"\b(?:cancellat[ao]|cancellarl[ao]|cancellare|eliminat[ao]|eliminarl[ao]|eliminare|"
+    rf"\b{_NOT_BEFORE}(?:cancellat[ao]|cancellarl[ao]|cancellare|eliminat[ao]|eliminarl[ao]|"
+    r"eliminare|"
     r"chiuder(?:e|la|lo)|borrar(?:la|lo)?|borrad[ao]|elim[ií]nenl[ao]|dar(?:la|lo)? de baja|"
     r"delete(?:d)?|remove(?:d)?|close (?:it|the account|the mailbox)|get rid of it)\b",
     re.IGNORECASE,
 )
 # Asking for a new mailbox password, in so many words.
-_NEW_PASSWORD = re.compile(
-    r"\b(?:change|reset|cambiare|cambiar|modificare|reimpostare|resetear|restablecer|a new|new|"
+_NEW_PASSWORD = re.compile(  # not "non cambiare": a change of mind
+    rf"\b{_NOT_BEFORE}(?:change|reset|cambiare|cambiar|cambia|modificare|reimpostare|resetear|"
+    r"restablecer|a new|new|"
     r"una nuova|nuova|una nueva|nueva|otra)\s+(?:\w+\s+){0,3}?(?:password|contrase[nñ]a|clave)\b",
     re.IGNORECASE,
 )

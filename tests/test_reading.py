@@ -1542,3 +1542,19 @@ def test_another_smtp_server_named_at_its_question_beside_the_fibre(chat: Chat) 
              "tecnico di fastweb quando ha messo la fibra")  # fmt: skip
     assert chat.state == "out_of_scope", chat.text
     assert "smtp.example.net" in chat.text  # the SMTP explanation, not the connection's
+
+
+@pytest.mark.parametrize(
+    ("said", "delete", "password"),
+    [
+        ("anzi no, non cancellare, cambia la password", False, True),
+        ("va proprio cancellata", True, False),
+        ("don't delete it", False, False),
+        ("non cambiare la password", False, False),
+        ("I must change the password of my e-mail", False, True),
+    ],
+)
+def test_a_request_in_so_many_words_and_its_denial(said: str, delete: bool, password: bool) -> None:
+    from flows.engine import _DELETE_IT, _NEW_PASSWORD
+
+    assert (bool(_DELETE_IT.search(said)), bool(_NEW_PASSWORD.search(said))) == (delete, password)
