@@ -213,6 +213,16 @@ def _vocabulary() -> frozenset[str]:
     return frozenset(w for w in words if len(w) >= 5)
 
 
+@lru_cache(maxsize=1)
+def _date_words() -> frozenset[str]:
+    """Every word that may say a date or a time, short ones too ("ieri sera verso le nove")."""
+    words = set(WEEKDAY_NAMES) | set(MONTH_NAMES) | set(NUMBER_WORDS)
+    for phrases in (RELATIVE_DAYS, PM_WORDS, AM_WORDS, NAMED_TIMES, FUTURE_DAYS):
+        for phrase in phrases:
+            words.update(phrase.split())
+    return frozenset(w for w in words if len(w) >= 3)
+
+
 def _spelled(word: str) -> str:
     """Put right a one-letter typo in a date word ("pomerigio", "yesterdy")."""
     if len(word) < 5 or word in _vocabulary() or not word.isalpha():
@@ -425,7 +435,7 @@ def find_sent_at(text: str, now: datetime, zone: ZoneInfo) -> datetime | None:
     """Find when a message was sent in a longer text ("...mi ha scritto ieri alle 16...")."""
     for sentence in _SENTENCE.split(_NAMES.sub(" ", text)):
         if not re.search(r"\d", sentence) and not any(
-            w in _vocabulary() or w in NAMED_TIMES for w in normalize(sentence).split()
+            w in _date_words() or w in NAMED_TIMES for w in normalize(sentence).split()
         ):
             continue
         try:

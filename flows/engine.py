@@ -21,9 +21,18 @@ from transitions import Machine
 
 from flows.model import AttachmentRef, Context, Conversation, Event, Notice
 from flows.policy import Policy
-from flows.prefill import VERBATIM_STATES, after_correction, smtp_answer
+from flows.prefill import VERBATIM_STATES, after_correction, others, smtp_answer
 from flows.questions import QUESTIONS, YES_NO_INTENTS, Question
-from flows.reading import PHRASE_WORDS, Reading, changed_mind, own_words, read
+from flows.reading import (
+    DELETE_MAILBOX,
+    NEW_MAILBOX,
+    NOT_BEFORE,
+    PHRASE_WORDS,
+    Reading,
+    changed_mind,
+    own_words,
+    read,
+)
 from flows.text import N_, Bubble, Choice, Lines, T, Turn, t, tn
 from flows.texts import CATEGORY_LABELS, STATUS_LABELS
 from flows.triage import (
@@ -209,25 +218,9 @@ def _evidence(reading: Reading) -> str | None:
     return None
 
 
-_NOT_BEFORE = r"(?<!non )(?<!not )(?<!no )(?<!nn )(?<!n't )(?<!dont )"  # "non cancellare"
-# A mailbox to create, in so many words: "a NEW one for the new girl", "una casella nuova".
-_NEW_ONE = re.compile(
-    r"\b(?:an?|one|una|uno|un)\s+(?:new|nuov[ao]|nuev[ao])\s+(?:one|mailbox|address|account|"
-    r"e-?mail|casella|indirizzo|buz[oó]n|cuenta|correo|direcci[oó]n)\b|"
-    r"\b(?:casella|indirizzo|buz[oó]n|cuenta|mailbox|address|account)\s+(?:nuov[ao]|nuev[ao])\b",
-    re.IGNORECASE,
-)
-# A mailbox to delete, in so many words: "va proprio cancellata", "just delete the whole thing".
-_DELETE_IT = re.compile(
-    rf"\b{_NOT_BEFORE}(?:cancellat[ao]|cancellarl[ao]|cancellare|eliminat[ao]|eliminarl[ao]|"
-    r"eliminare|"
-    r"chiuder(?:e|la|lo)|borrar(?:la|lo)?|borrad[ao]|elim[ií]nenl[ao]|dar(?:la|lo)? de baja|"
-    r"delete(?:d)?|remove(?:d)?|close (?:it|the account|the mailbox)|get rid of it)\b",
-    re.IGNORECASE,
-)
 # Asking for a new mailbox password, in so many words.
 _NEW_PASSWORD = re.compile(  # not "non cambiare": a change of mind
-    rf"\b{_NOT_BEFORE}(?:change|reset|cambiare|cambiar|cambia|modificare|reimpostare|resetear|"
+    rf"\b{NOT_BEFORE}(?:change|reset|cambiare|cambiar|cambia|modificare|reimpostare|resetear|"
     r"restablecer|a new|new|"
     r"una nuova|nuova|una nueva|nueva|otra)\s+(?:\w+\s+){0,3}?(?:password|contrase[nñ]a|clave)\b",
     re.IGNORECASE,
@@ -396,6 +389,8 @@ class Engine:
         ranked = _routes(guess.ranked)
         if _facts(reading):  # an address, an error, a way of mail: not "that thing again"
             ranked = _without(ranked, "vague")
+        if reading.addresses and not others(reading, d.hosted):
+            ranked = _without(ranked, "oos_other_provider")  # "about marco@example.com..."
         best, sure = ranked[0]
         short = len(reading.text.split()) <= SOCIAL_WORDS and not _facts(reading)
         if best == "greeting" and short:
@@ -427,11 +422,15 @@ class Engine:
         likely = dict(guess.ranked)
         for signal, intent in SIGNALS.items():  # "how do I set Norton so it lets my mail be"
             floor = SIGNAL_CONFIDENCE / 2 if _SET_UP.search(reading.text) else SIGNAL_CONFIDENCE
+            if signal == "internet_connection" and (
+                reading.direction or smtp_answer(reading, self.policy.provider.smtp_host) is False
+            ):
+                continue  # "since the fibre, nobody can send... he set smtp.fastwebnet.it": mail
             if signal in reading.signals and likely.get(intent, 0.0) >= floor:
                 return self._route(d, intent, reading)  # "¿me pueden configurar el Norton?"
         if d.conv.misses >= 2 and guess.confidence < SURE_CONFIDENCE:
             return self._missed(d, q, event, t(q.hint))  # twice not understood: a person
-        if tail is not None and _DELETE_IT.search(tail) and reading.addresses:
+        if tail is not None and DELETE_MAILBOX.search(tail) and reading.addresses:
             return self._route(d, "mailbox_delete", reading)  # "...anzi no, va cancellata"
         wants_password = _NEW_PASSWORD.search(tail or reading.text) and not (
             reading.error or reading.direction
@@ -518,9 +517,9 @@ class Engine:
             tail = after_correction(reading.text)  # "cancellare... anzi no, una nuova"
             said_again = tail != reading.text and len(tail.split()) >= 2
             corrected = read(tail).guess if said_again else None
-            if said_again and _NEW_ONE.search(tail):  # "...wait no, what we need is a NEW one"
+            if said_again and NEW_MAILBOX.search(tail):  # "...wait no, what we need is a NEW one"
                 case.action = "create"
-            elif said_again and _DELETE_IT.search(tail):  # "anzi no, va proprio cancellata"
+            elif said_again and DELETE_MAILBOX.search(tail):  # "anzi no, va proprio cancellata"
                 case.action = "delete"
             elif corrected is not None:
                 case.action = _action_of(corrected.ranked) or case.action

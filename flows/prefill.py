@@ -207,7 +207,7 @@ def fill(
                 own = [a for a in r.addresses if named_mailbox(r.text, a, r.direction)]
             elif not own and r.error:  # "la casella x@… non riceve, tornano indietro: <paste>"
                 words = r.text.replace(r.error, " ")
-                own = [a for a in addresses_in(words) if named_mailbox(words, a)]
+                own = [a for a in addresses_in(words) if named_mailbox(words, a, r.direction)]
             if len(own) == 1:
                 put("mailbox", None, own[0])  # another provider's: the path ends
     if topic in ("domain", "hosting", "dns_check") and asked not in DOMAIN_STATES:
@@ -559,7 +559,8 @@ def example_in(
         return None
     others_ = [a for a in r.addresses if a != case.mailbox.lower() and a != case.mailbox]
     subject = subject_in(r.text) or _quoted_subject(r, others_)
-    sent_at = when(_of_way(_SINCE.sub(" ", r.text), case.direction))
+    timed = r.text.replace(subject, " ") if subject else r.text  # "oggetto "Assemblea 25/11""
+    sent_at = when(_of_way(_SINCE.sub(" ", timed), case.direction))
     roles = _roles(r.text, others_)  # "from info@… to my own x@gmail.com": a party still
     others_ = [
         a

@@ -280,6 +280,7 @@ _FAILS = Cue(
     r"(\b(not|no|non|nun|nothing|niente|nulla|nada|never|mai|nunca|nn|ni|n[eé]|neither|nor|"
     r"cannot|stopped|smesso|dejado|dejaron|error|errore|(?<!without )fail\w*|bounc\w*|problem\w*|"
     r"rimbalz\w*|rebot\w*|issue\w*|trouble|stuck|bloccat\w*|bloquead\w*|atascad\w*|"
+    r"rechaz\w*|rifiut\w*|reject\w*|denied|deneg\w*|"
     r"impossibile|imposible|unable|senza|sin|without(?! fail)|more|pi[uù]|torn\w* indietro|"
     r"devuelv\w*|devuelto|vuelv\w*|volvi\w*|regresa\w*|returned|come back|comes back|"
     r"coming back|spam|junk|"
@@ -350,6 +351,8 @@ _WEBMAIL_WORKS = Cue(
 )
 _WEBMAIL_FAILS = Cue(
     r"(?<!\w)(shows this|shows me this|says this|gives (?:me )?this|dice questo|mi dice questo|"
+    r"not the client|non (?:è|e) (?:il|un problema del) client\w*|no es (?:el|cosa del) cliente|"
+    r"not (?:a|the) client(?:-side)? (?:issue|problem)|same (?:thing |problem |issue )?in|"
     r"esce questo|mi d[aà] questo|me sale esto|me dice esto|me da esto|aparece esto|"
     r"shows an error|gives an error|da error|d[aà] errore|"
     r"incorrect\w*|sbagliat\w*|errat[ao]|non (?:è )?valid\w*|no (?:es )?v[aá]lid\w*|invalid\w*|"
@@ -735,6 +738,23 @@ _ISSUE_COMES = re.compile(
     re.IGNORECASE,
 )
 
+
+NOT_BEFORE = r"(?<!non )(?<!not )(?<!no )(?<!nn )(?<!n't )(?<!dont )"  # "non cancellare"
+# A mailbox to create, in so many words: "a NEW one for the new girl", "una casella nuova".
+NEW_MAILBOX = re.compile(
+    r"\b(?:an?|one|una|uno|un)\s+(?:new|nuov[ao]|nuev[ao])\s+(?:one|mailbox|address|account|"
+    r"e-?mail|casella|indirizzo|buz[oó]n|cuenta|correo|direcci[oó]n)\b|"
+    r"\b(?:casella|indirizzo|buz[oó]n|cuenta|mailbox|address|account)\s+(?:nuov[ao]|nuev[ao])\b",
+    re.IGNORECASE,
+)
+# A mailbox to delete, in so many words: "va proprio cancellata", "just delete the whole thing".
+DELETE_MAILBOX = re.compile(
+    rf"\b{NOT_BEFORE}(?:cancellat[ao]|cancellarl[ao]|cancellare|eliminat[ao]|eliminarl[ao]|"
+    r"eliminare|"
+    r"chiuder(?:e|la|lo)|borrar(?:la|lo)?|borrad[ao]|elim[ií]nenl[ao]|dar(?:la|lo)? de baja|"
+    r"delete(?:d)?|remove(?:d)?|close (?:it|the account|the mailbox)|get rid of it)\b",
+    re.IGNORECASE,
+)
 
 # How the customer's outgoing server is named: "outgoing server", "server in uscita".
 OUTGOING_SERVER = (

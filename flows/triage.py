@@ -48,6 +48,8 @@ from flows.prefill import (
 )
 from flows.questions import QUESTIONS
 from flows.reading import (
+    DELETE_MAILBOX,
+    NEW_MAILBOX,
     Reading,
     addresses_in,
     ascii_domain,
@@ -484,6 +486,12 @@ class Dialog(Texts):
     def fill(self, reading: Reading, asked: str | None = None) -> list[str]:
         """Take every fact of `reading` the form can use; return the fields filled."""
         c = self.case
+        if c.topic == "mailbox_admin" and c.action and is_correction(reading.text):
+            tail = after_correction(reading.text)  # "no scusa, non è da creare ma da cancellare"
+            if DELETE_MAILBOX.search(tail):
+                c.action = "delete"
+            elif NEW_MAILBOX.search(tail):
+                c.action = "create"
         at_summary = asked == "summary"
         mailbox = c.mailbox
         filled = fill(

@@ -22,6 +22,14 @@ from tests.support.chat import Chat
 NOW = datetime(2026, 11, 20, 11, 0, tzinfo=ROME)  # a Friday
 
 
+def case_of(chat: Chat, store: SqlStore) -> Any:
+    """The case of `chat`'s conversation as the store holds it now."""
+    with store.transaction() as tx:
+        conv = tx.load_conversation(chat.channel, chat.user)
+    assert conv is not None
+    return conv.case
+
+
 @pytest.mark.parametrize(
     ("said", "address"),
     [
@@ -1228,6 +1236,11 @@ def test_the_mailbox_that_fails_at_another_provider_beside_ours_that_works(chat:
         ("On my phone and on the webmail I see all the new emails normally", "webmail", "works"),
         ("The router's had a red light on since the storm", "signals",
          frozenset({"internet_connection"})),
+        # the twenty-first set (session 5)
+        ("smtp.example.net rechaza los envios de soporte@example.org hacia dominios de Microsoft. "
+         "Al resto sale bien.", "direction", "send"),
+        ("Same in Thunderbird (SMTP smtp.example.net:587) and in webmail at webmail.example.net, "
+         "so it's not the client.", "webmail", "fails"),
         # the twentieth set (session 5)
         ("Since yesterday evening I am unable to send any mails from accounts@rossi-srl.example. "
          "same issue is coming in webmail also, not only in Outlook 2019", "direction", "send"),
@@ -1440,9 +1453,7 @@ def test_the_other_way_failing_too_makes_both(chat: Chat, store: SqlStore) -> No
     chat.say("non parte neanche da li. e adesso che ci guardo non mi arriva più niente neanche "
              "in entrata")  # fmt: skip
     assert chat.asking == "addresses", chat.text
-    with store.transaction() as tx:
-        conv = tx.load_conversation(chat.channel, chat.user)
-    assert conv is not None and conv.case.direction == "both"
+    assert case_of(chat, store).direction == "both"
 
 
 # Found by a nineteenth set of independent scripted customers (session 5).
@@ -1462,9 +1473,7 @@ def test_openings_of_a_nineteenth_set(chat: Chat, store: SqlStore, said: str, as
     if asking == "mailbox":
         assert chat.state == "password_mailbox", chat.text
     else:
-        with store.transaction() as tx:
-            conv = tx.load_conversation(chat.channel, chat.user)
-        assert conv is not None and conv.case.mailbox == "ordini@garcia.example"
+        assert case_of(chat, store).mailbox == "ordini@garcia.example"
 
 
 def test_only_one_at_the_addresses_question(chat: Chat) -> None:
@@ -1518,10 +1527,7 @@ def test_openings_of_a_twentieth_set(chat: Chat, store: SqlStore, said: str, sta
     chat.say(said)
     assert chat.state == state, chat.text
     if state == "details":
-        with store.transaction() as tx:
-            conv = tx.load_conversation(chat.channel, chat.user)
-        assert conv is not None
-        assert conv.case.action == ("create" if "NEW" in said else "delete")
+        assert case_of(chat, store).action == ("create" if "NEW" in said else "delete")
 
 
 def test_the_test_sent_to_my_own_gmail_is_the_example(chat: Chat) -> None:
@@ -1555,6 +1561,58 @@ def test_another_smtp_server_named_at_its_question_beside_the_fibre(chat: Chat) 
     ],
 )
 def test_a_request_in_so_many_words_and_its_denial(said: str, delete: bool, password: bool) -> None:
-    from flows.engine import _DELETE_IT, _NEW_PASSWORD
+    from flows.engine import _NEW_PASSWORD
+    from flows.reading import DELETE_MAILBOX
 
-    assert (bool(_DELETE_IT.search(said)), bool(_NEW_PASSWORD.search(said))) == (delete, password)
+    assert (bool(DELETE_MAILBOX.search(said)), bool(_NEW_PASSWORD.search(said))) == (
+        delete,
+        password,
+    )
+
+
+def test_a_time_said_in_short_words_is_found_in_a_sentence() -> None:
+    said = (
+        "mia cugina Carla, carla.ricci52@libero.it, mi ha detto che mi ha scritto ieri sera "
+        "verso le nove"
+    )
+    assert find_sent_at(said, NOW, ROME) == datetime(2026, 11, 19, 21, 0, tzinfo=ROME)
+
+
+@pytest.mark.parametrize(
+    ("said", "state"),
+    [
+        ("hi, since we switched to fastweb fibre on monday nobody in the office can send from "
+         "info@example.com in outlook, receiving is fine. the fastweb guy set the outgoing server "
+         "to smtp.fastwebnet.it when he installed the router", "out_of_scope"),
+        ("hello, about marco.venturi@example.com - he doesn't work with us anymore since "
+         "september. what's the procedure?", "details"),  # ours, to delete: not another provider's
+        ("Our practice management software sends the reminders by email from "
+         "studiopoli.dentista@libero.it. Since I changed its password they don't go out, the "
+         "software shows:\n\nSMTP error: 535 5.7.0 Authentication failed", "out_of_scope"),
+    ],
+)  # fmt: skip
+def test_openings_of_a_twenty_first_set(chat: Chat, said: str, state: str) -> None:
+    chat.say(said)
+    assert chat.state == state, chat.text
+    if "fastwebnet" in said:
+        assert "smtp.example.net" in chat.text, chat.text  # another SMTP server: not the fibre
+
+
+def test_the_action_corrected_at_the_mailbox_question(chat: Chat, store: SqlStore) -> None:
+    chat.say("Ciao, vorrei creare una nuova casella per il negozio")
+    assert chat.state == "admin_mailbox", chat.text
+    chat.say(
+        "ah no scusa mi sono confuso, non è da creare ma da cancellare! è negozio2@garcia.example"
+    )
+    assert case_of(chat, store).action == "delete"
+
+
+def test_a_date_inside_the_quoted_subject_is_not_when_it_was_sent(chat: Chat) -> None:
+    chat.say(
+        "La casella segreteria@example.org non manda e non riceve, anche da webmail, con tutti. "
+        "Usiamo solo la webmail. Il server in uscita è smtp.example.net. Nessun errore. Esempio: "
+        "stamattina alle 8.15 da segreteria@example.org a avv.neri@studioneri.it, oggetto "
+        '"Convocazione assemblea 25/11", non è partita.'
+    )
+    assert chat.state == "summary", chat.text
+    assert "20 novembre 2026, 08:15" in chat.text, chat.text
