@@ -1129,26 +1129,8 @@ def only_some_in(text: str) -> bool | None:
         flags,
     ):
         return True  # "not all of them: the court's mail still comes in"
-    labels = {  # "…to @hartley-foods.co.uk comes back… its only hartley-foods"
-        n.split(".")[0].lower()
-        for n in [*hosts_in(text), *(a.rsplit("@", 1)[1] for a in addresses_in(text))]
-        if not looks_like_smtp(n)
-    }
-    for part in re.split(r"(?<=[.!?;])\s+|\n", text):  # "only", and with whom, in one sentence
-        if _ONLY.search(part) and (
-            any(re.search(rf"(?<![\w.-]){re.escape(x)}(?![\w-])", part.lower()) for x in labels)
-            or _ONLY_FROM.search(part)  # "only mails coming from our bank"
-            or addresses_in(part)
-            or [h for h in hosts_in(part) if not looks_like_smtp(h)]  # not "smtp.x only"
-            or _has_name(_words(part), gazetteer().free_mail)
-            or re.search(
-                r"\b(some|alcun\w*|algun\w*|cert\w*|ciert\w*|clients?|clienti|cliente|"
-                r"clientes|customers?|fornitor\w*|proveedor\w*|supplier\w*)\b",
-                part,
-                flags,
-            )
-        ):
-            return True
+    if _ONLY.search(text) and _only_with_whom(text, flags):
+        return True
     if re.search(
         r"\b(alcun|algun|some|cert|ciert)\w*\b.{0,40}\b(altri|altre|otros|otras|others|other|rest)\b",
         text,
@@ -1222,6 +1204,31 @@ _OF_MAIL = Cue(
     r"direcci\w*|destinat\w*|mittent\w*|remitent\w*|senders?|recipients?|domin\w*|"
     r"rimbalz\w*|rebot\w*|bounc\w*|writ\w*|scriv\w*|escrib\w*)\b"
 )
+
+
+def _only_with_whom(text: str, flags: int) -> bool:
+    """Tell whether a sentence says "only" and with whom: "its only hartley-foods"."""
+    labels = {  # "…to @hartley-foods.co.uk comes back… its only hartley-foods"
+        n.split(".")[0].lower()
+        for n in [*hosts_in(text), *(a.rsplit("@", 1)[1] for a in addresses_in(text))]
+        if not looks_like_smtp(n)
+    }
+    for part in re.split(r"(?<=[.!?;])\s+|\n", text):  # "only", and with whom, in one sentence
+        if _ONLY.search(part) and (
+            any(re.search(rf"(?<![\w.-]){re.escape(x)}(?![\w-])", part.lower()) for x in labels)
+            or _ONLY_FROM.search(part)  # "only mails coming from our bank"
+            or addresses_in(part)
+            or [h for h in hosts_in(part) if not looks_like_smtp(h)]  # not "smtp.x only"
+            or _has_name(_words(part), gazetteer().free_mail)
+            or re.search(
+                r"\b(some|alcun\w*|algun\w*|cert\w*|ciert\w*|clients?|clienti|cliente|"
+                r"clientes|customers?|fornitor\w*|proveedor\w*|supplier\w*)\b",
+                part,
+                flags,
+            )
+        ):
+            return True
+    return False
 
 
 def signals_in(text: str) -> frozenset[str]:

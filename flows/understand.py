@@ -113,9 +113,26 @@ def _phrase_words(phrase: str) -> tuple[str, ...]:
     return tuple(w for w in tokens(phrase) if w != ",")
 
 
-def _may_match(phrase: tuple[str, ...], said: set[str]) -> bool:
+class _Said:
+    """The words of an answer, and the long ones by their first letter (a typo keeps it)."""
+
+    __slots__ = ("by_initial", "words")
+
+    def __init__(self, words: Iterable[str]) -> None:
+        self.words = set(words)
+        self.by_initial: dict[str, list[str]] = {}
+        for w in self.words:
+            if len(w) >= 4:
+                self.by_initial.setdefault(w[0], []).append(w)
+
+
+def _may_match(phrase: tuple[str, ...], said: _Said) -> bool:
     """Tell cheaply whether every word of `phrase` can be in the answer (typos aside)."""
-    return all(w in said or (len(w) >= 5 and any(_close(x, w) for x in said)) for w in phrase)
+    return all(
+        w in said.words
+        or (len(w) >= 5 and any(_close(x, w) for x in said.by_initial.get(w[0], ())))
+        for w in phrase
+    )
 
 
 def _negated(words: tuple[str, ...], start: int, end: int) -> bool:
@@ -156,7 +173,7 @@ def match_phrases(
         return None
     exact: set[str] = set()
     hits: list[tuple[int, int, str]] = []
-    said = set(plain)
+    said = _Said(plain)
     for key, phrases in table.items():
         for phrase in phrases:
             folded = _phrase_words(phrase)
@@ -207,7 +224,7 @@ _DETERMINERS = frozenset(
 def phrase_keys(text: str, table: Mapping[str, Iterable[str]]) -> list[str]:
     """Return every key of `table` some phrase of which `text` says, in the order said."""
     words = tokens(text)[:MAX_TOKENS]
-    said = set(words)
+    said = _Said(words)
     first: dict[str, int] = {}
     for key, phrases in table.items():
         for phrase in phrases:
