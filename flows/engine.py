@@ -204,6 +204,15 @@ def _without(ranked: list[tuple[str, float]], name: str) -> list[tuple[str, floa
     return [(k, p / total) for k, p in rest]
 
 
+def _beside_person(text: str) -> bool:
+    """Tell whether a request for a person also says what it is about, in another sentence.
+
+    "Prefiero hablar con una persona. Es por la migración de los correos...": a story.
+    """
+    rest = [x for x in re.split(r"(?<=[.!?;])\s+|\n", text) if not _PERSON.search(x)]
+    return len(" ".join(rest).split()) >= DESCRIBED_WORDS + 2
+
+
 def _facts(reading: Reading) -> bool:
     return bool(reading.addresses or reading.hosts or reading.error or reading.direction)
 
@@ -435,7 +444,7 @@ class Engine:
         wants_password = _NEW_PASSWORD.search(tail or reading.text) and not (
             reading.error or reading.direction
         )
-        if _OFFER.get(best) == "email" and wants_password:
+        if wants_password and (_OFFER.get(best) == "email" or tail is not None):
             return self._route(d, "password", reading)  # "I must change the password of my e-mail"
         if _OFFER.get(best) == "email" and _evidence(reading) == "hosting" and not reading.webmail:
             return self._route(d, "hosting", reading)  # "throwing 503s, wp-admin too": the site
@@ -640,7 +649,7 @@ class Engine:
         case = d.case
         case.handoff = True
         d.conv.misses = 0
-        story = [x for x in case.said if not self._wants_person(read(x))]
+        story = [x for x in case.said if _beside_person(x) or not self._wants_person(read(x))]
         if case.topic is None:
             case.topic, case.other_topic = "other", "something_else"
         if not story:  # "a person, please" and nothing else: what is it about?

@@ -303,7 +303,9 @@ _IN_NOR_OUT = Cue(
     r"\bnothing (?:goes|going) out (?:or|and|nor) (?:comes|coming) in\b|"
     r"\bnothing in,? (?:and |or |nor )?nothing out\b|\bnothing (?:in|incoming) (?:or|nor|and) "
     r"(?:out|outgoing)\b|\bniente in entrata,? (?:e |n[eé] )?niente in uscita\b|"
-    r"\bnada entra,? (?:ni )?nada sale\b"
+    r"\bnada entra,? (?:ni )?nada sale\b|"
+    r"\b(?:can'?t|cannot|unable to|can not) send\b.{0,12}\b(?:and|,)\s+(?:also\s+)?(?:nothing|no "
+    r"(?:new )?(?:mail|e-?mails?)) (?:new )?(?:comes?|is coming|coming|arriv\w*|gets? through)\b"
 )
 _ONLY = Cue(
     r"\b(only|solo|s[oó]lo|soltanto|solamente|unicamente|únicamente)\b|"
@@ -1013,9 +1015,9 @@ _PROSE = Cue(
     r"le altre|a los dem[aá]s|los dem[aá]s|the others|le mail|los correos|the emails|webmail|"
     r"veo|vedo|i see|leemos|leggiamo|usamos|usiamo|uso|nos|el buz[oó]n|ejemplo|esempio)\b"
 )
-_SPEAKER = Cue(  # the customer speaking of themselves
+_SPEAKER = Cue(  # the customer speaking of themselves, or to us
     r"\b(i|i'?m|i'?ve|my|me|us|we|our|io|ho|abbiamo|mio|mia|ci|nostro|nostra|yo|tengo|tenemos|"
-    r"mi|mis|nos|"
+    r"mi|mis|nos|usiamo|usamos|ciao|hola|hello|buongiorno|buenos|buenas|salve|"
     r"nuestro|nuestra)\b"
 )
 _MACHINE = Cue(

@@ -269,9 +269,25 @@ _HAVE = re.compile(
 )
 
 
+_KEPT_AFTER = re.compile(
+    r"^\W{0,3}(?:\w+\W+){0,3}?(?:is mine|è la mia|è il mio|es (?:la )?m[ií]a|es (?:el )?m[ií]o|"
+    r"(?:i|we) (?:want to |would like to )?keep|da tenere|la teniamo|lo teniamo|la tengo|"
+    r"se queda|la dejamos|no (?:la )?toqu\w+|stays?|resta)\b",
+    re.IGNORECASE,
+)
+
+
 def _existing(text: str, address: str) -> bool:
+    """An address named beside the one to act on, to say it stays: "x@… is mine, keep it"."""
     at = text.lower().find(address.lower())
-    return own_address(text, address) or (at >= 0 and _HAVE.search(text[:at]) is not None)
+    if at < 0:
+        return False
+    after = text[at + len(address) :]
+    return (
+        own_address(text, address)
+        or _HAVE.search(text[:at]) is not None
+        or _KEPT_AFTER.search(after) is not None
+    )
 
 
 class Dialog(Texts):

@@ -1236,6 +1236,14 @@ def test_the_mailbox_that_fails_at_another_provider_beside_ours_that_works(chat:
         ("On my phone and on the webmail I see all the new emails normally", "webmail", "works"),
         ("The router's had a red light on since the storm", "signals",
          frozenset({"internet_connection"})),
+        # the twenty-second set (session 5)
+        ("The studio mailbox is dead since this morning, I can't send and nothing comes in.",
+         "direction", "both"),
+        ("Ciao, la casella info@garcia.example non manda e non riceve. In webmail stesso problema, "
+         "con Thunderbird uguale. Come smtp usiamo il vostro smtp.example.net.\nErrore di "
+         "Thunderbird:\nInvio del messaggio non riuscito.\nImpossibile connettersi al server SMTP "
+         "smtp.example.net.", "error", "Invio del messaggio non riuscito.\nImpossibile connettersi "
+         "al server SMTP smtp.example.net."),
         # the twenty-first set (session 5)
         ("smtp.example.net rechaza los envios de soporte@example.org hacia dominios de Microsoft. "
          "Al resto sale bien.", "direction", "send"),
@@ -1616,3 +1624,28 @@ def test_a_date_inside_the_quoted_subject_is_not_when_it_was_sent(chat: Chat) ->
     )
     assert chat.state == "summary", chat.text
     assert "20 novembre 2026, 08:15" in chat.text, chat.text
+
+
+def test_the_mailbox_to_keep_beside_the_one_to_close(chat: Chat, store: SqlStore) -> None:
+    chat.say("There is an old address of my late husband that we dont use, I would like it closed")
+    assert chat.state == "admin_mailbox", chat.text
+    chat.say("it is giorgio.conti@example.com . the other one anna.conti@example.com is mine and I "
+             "want to keep it!!")  # fmt: skip
+    assert case_of(chat, store).mailbox == "giorgio.conti@example.com"
+
+
+def test_a_change_of_mind_to_a_new_password(chat: Chat) -> None:
+    chat.say("hey, need to delete the mailbox of marco.bianchi@rossi-srl.example, he left... "
+             "actually no wait, his boss wants to keep reading it, so just change the password "
+             "on it")  # fmt: skip
+    assert chat.state == "details", chat.text
+    assert "password" in chat.text.lower() or chat.asking == "description"
+
+
+def test_a_person_asked_for_with_what_it_is_about_keeps_it(chat: Chat, store: SqlStore) -> None:
+    chat.say(
+        "Buenas, prefiero hablar con una persona por favor. Es por la migracion de los correos de "
+        "nuestra empresa desde otro proveedor y es largo de explicar por aqui."
+    )
+    assert chat.state == "done", chat.text  # handed over at once, with what it is about
+    assert "migracion" in case_of(chat, store).description
