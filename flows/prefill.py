@@ -157,6 +157,21 @@ def named_mailbox(text: str, address: str, direction: str | None = None) -> bool
     return own_address(text, address) or bool(_FAILS_AFTER.search(text[at + len(address) :]))
 
 
+# A name given as a pattern, not a domain: "like www.something.com", "tipo www.qualcosa.it".
+_PLACEHOLDER_LABELS = frozenset(
+    "something somethin qualcosa algo xxx xyz abc tuonome nome name yourname yourcompany mysite "
+    "miweb minombre miempresa nombre ejemplo esempio whatever blabla tusitio".split()
+)
+
+
+def _placeholder(text: str, host: str) -> bool:
+    label = host.lower().removeprefix("www.").split(".")[0]
+    before = text[: max(text.lower().find(host.lower()), 0)][-12:].lower()
+    return label in _PLACEHOLDER_LABELS or bool(
+        re.search(r"\b(?:like|e\.g\.|tipo|come|como|ad esempio|por ejemplo)\s*:?\s*$", before)
+    )
+
+
 def fill(
     case: Case,
     r: Reading,
@@ -211,13 +226,14 @@ def fill(
             if len(own) == 1:
                 put("mailbox", None, own[0])  # another provider's: the path ends
     if topic in ("domain", "hosting", "dns_check") and asked not in DOMAIN_STATES:
-        names = [h for h in r.hosts if not looks_like_smtp(h)]
+        names = [h for h in r.hosts if not looks_like_smtp(h) and not _placeholder(r.text, h)]
         names += [a.rsplit("@", 1)[1] for a in r.addresses]
         # "spam on Gmail and Outlook.com ... check rossi-srl.example": ours first, then
         # any but the big mail providers the message names as the recipients' ones.
         names.sort(key=lambda n: 0 if hosted(f"x@{n}") else 2 if _free_mail(n) else 1)
         if topic == "domain":  # to register or bring over: not ours yet, and not an address's
             new = [h for h in r.hosts if not looks_like_smtp(h) and not hosted(f"x@{h}")]
+            new = [h for h in new if not _placeholder(r.text, h)]
             names = new + [n for n in names if n not in new]
         if names:
             put("domain", case.domain, names[0])

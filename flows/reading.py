@@ -201,6 +201,14 @@ _MINE_MISSED = Cue(
     r"get\w*)\s+(?:a|ai|alle|agli|al|a los|a las|a mis|to|to the|to my|to our)\s+(?:\w+\s+)?"
     r"(?:clienti|clientes|clients|customers|destinatari|destinatarios|recipients)\b"
 )
+_BOTH_WAYS = Cue(
+    r"\b(?:both ways|in both directions|both directions|entrambe le direzioni|in entrambi i sensi|"
+    r"en ambos sentidos|en las dos direcciones|ni de ida ni de vuelta)\b"
+)
+_THE_OTHERS = Cue(
+    r"\b(?:le altre|gli altri|the others|the other ones|everyone else|everybody else|los dem[aá]s|"
+    r"las dem[aá]s|las otras|los otros|il resto|the rest|el resto|tutte le altre|tutti gli altri)\b"
+)
 # Both at the end of a story: "insomma tutte e due le cose", "las dos cosas, creo".
 _BOTH_THINGS = Cue(
     r"\b(?:tutte e due le cose|tutt[ei] e due(?:,| credo| mi sa| direi|$)|entrambe le cose|"
@@ -228,7 +236,7 @@ _CORRECTED = re.compile(
     r"no aspett\w|aspett\w,? no|no espera|espera,? no|"
     r"en realidad|in realt[aà]|scusi,? no|correction|me expliqu[eé] mal|mi sono spiegat[oa] male|"
     r"i explained (?:it )?badly|i misspoke|me equivoqu[eé]|mi sono sbagliat[oa]|i was wrong|"
-    r"ho sbagliato)\b",
+    r"ho sbagliato|bueno,? no|pues no|no,? mejor dicho|ah no,? scus\w*|no aspe|no,? wait)\b",
     re.IGNORECASE,
 )
 # A change of mind about the whole request: "quería borrar la cuenta... bueno no, pensándolo
@@ -331,7 +339,8 @@ _WEBMAIL = Cue(
     r"nel browser|from the browser|in the browser|in chrome|en la web|in the web|desde la web|"
     r"el navegador|del navegador|en el navegador|pagina web|p[aá]gina web|sito della posta|"
     r"dal sito|desde la web|por la web|da internet|dal sito web|web version|versione web|"
-    r"versi[oó]n web)\b"
+    r"versi[oó]n web|p[aá]gina del correo|pagina della posta|mail page|entrando por internet|"
+    r"por internet)\b"
 )
 _WEBMAIL_CLAUSES = re.compile(r"[.;!?]+(?=\s|$)|\n+|,|\b(?:ma|but|pero|per[oò]|mentre|while)\b")
 _WEBMAIL_WORKS = Cue(
@@ -651,6 +660,7 @@ def direction_in(text: str) -> Said | None:
     text = _HOSTNAME.sub(" ", _ADDRESS.sub(" ", text.replace("\u2019", "'")))
     text = _QUOTED.sub(" ", text)  # a quoted error or button ("Invio/ricezione") is not theirs
     text = _ISSUE_COMES.sub(" ", text)  # "same issue is coming in webmail also": it happens
+    text = _POPS_UP.sub(" error ", text)  # "esce un errore di connessione": a message shows
     text = _SERVER_SETTING.sub(" ", text)  # "¿el servidor de salida?" names a setting
     fixed = _CORRECTED.split(text)
     if len(fixed) > 1 and (after := direction_in(fixed[-1])) is not None:
@@ -660,6 +670,8 @@ def direction_in(text: str) -> Said | None:
         return first  # "né ricevo né invio, ma la cosa più grave è che non arrivano"
     if _IN_NOR_OUT.search(text):
         return "both"
+    if _BOTH_WAYS.search(text) and _FAILS.search(text):
+        return "both"  # "my shop email doesnt work both ways"
     if _BOTH_THINGS.search(text) and ways_named(text):
         return "both"  # "...a singhiozzo... le nostre non arrivano... insomma tutte e due"
     if not (_SEND_STEM.search(text) or _RECEIVE_STEM.search(text) or _TO_ME.search(text)):
@@ -719,8 +731,8 @@ def direction_in(text: str) -> Said | None:
             broken |= ways
             if ways == {"receive"} and not _STRONG_RECEIVE.search(clause) and not to_me:
                 weak.add("receive")  # "it never arrives": arrives where?
-        elif _WORKS.search(clause):
-            working |= ways
+        elif _WORKS.search(clause) and not _THE_OTHERS.search(clause) and not _ONLY.search(clause):
+            working |= ways  # (not "le altre arrivano regolarmente": that is about addresses)
     if broken == {"send", "receive"} and "receive" in weak and (i_send or theirs_missed):
         return "send"  # "I email my accountant ... it just never arrives"
     if broken == {"send", "receive"}:
@@ -734,6 +746,13 @@ def direction_in(text: str) -> Said | None:
     return _phrase_direction(text)
 
 
+# A message that shows up, not mail that goes out: "esce un errore", "me sale un aviso".
+_POPS_UP = re.compile(
+    r"\b(?:mi |me |ci )?(?:esce|escono|sale|salen|appare|aparece|compare)\s+(?:fuori\s+)?"
+    r"(?:un[ao']?\s*|l'|il |la |el |questo |questa |este |esta )?(?:errore|error|messaggio|"
+    r"mensaje|avviso|aviso|scritta|cartel|finestra|ventana|pop-?up)",
+    re.IGNORECASE,
+)
 # A problem that "comes" somewhere happens there: "same issue is coming in webmail also".
 _ISSUE_COMES = re.compile(
     r"\b(?:issue|problem|error|thing)s?\s+(?:\w+\s+){0,2}?com(?:es|ing|e)\s+(?:in|on|into)\b",

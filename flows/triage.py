@@ -249,7 +249,9 @@ _NO_PROGRAM_USED = re.compile(
 _CALLED = re.compile(
     r"\b(?P<name>[A-Z][\w.-]{1,24}(?: [A-Z][\w.-]{1,24})?) si chiama\b|"
     r"\b(?:si chiama|se llama|it'?s called|called|chiamato|llamad[oa])\s+"
-    r"[\"“«']?(?P<after>[A-Z][\w.-]{1,24}(?: [A-Z][\w.-]{1,24})?)",
+    r"[\"“«']?(?P<after>[A-Z][\w.-]{1,24}(?: [A-Z][\w.-]{1,24})?)|"
+    r"\b(?:programma|program|programa|app|applicazione|aplicaci[oó]n)\s+[\"“«']?"
+    r"(?P<named>[A-Z][\w.-]{1,24})",  # "il programma Posta che c'era già"
 )
 
 
@@ -603,7 +605,7 @@ class Dialog(Texts):
                 found = "both"  # "uso il programma che c'era già nel computer"
                 named = _CALLED.search(r.text)
                 if named:  # "..., Posta si chiama": its name, as said
-                    self.case.client_name = named["name"] or named["after"]
+                    self.case.client_name = named["name"] or named["after"] or named["named"]
                     self.gave.add("client_name")
         elif state == "admin_action" and r.guess is not None:
             found = _action_of(r.guess.ranked)

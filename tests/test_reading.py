@@ -1236,6 +1236,19 @@ def test_the_mailbox_that_fails_at_another_provider_beside_ours_that_works(chat:
         ("On my phone and on the webmail I see all the new emails normally", "webmail", "works"),
         ("The router's had a red light on since the storm", "signals",
          frozenset({"internet_connection"})),
+        # the twenty-third set (session 5)
+        ("hi, since tuesday my shop email ordini@example.com doesnt work both ways", "direction",
+         "both"),
+        ("no me llegan... bueno no, llegar si llegan, lo que no puedo es enviar", "direction",
+         "send"),
+        ("thunderbird non scarica piu la posta da ieri sera, esce un errore di connessione",
+         "direction", "receive"),
+        ("Il messaggio era da x@metalmeccanica.it. Succede solo con le mail che arrivano da loro, "
+         "le altre arrivano regolarmente", "direction", None),  # which addresses, not which way
+        ("no puedo mandar ni recibir nada, ni en el ordenador ni entrando por internet en la "
+         "pagina del correo", "webmail", "fails"),
+        ("Mail on the mac at the shop, plus webmail on the phone", "program",
+         "Apple Mail (mail on the mac)"),
         # the twenty-second set (session 5)
         ("The studio mailbox is dead since this morning, I can't send and nothing comes in.",
          "direction", "both"),
@@ -1649,3 +1662,15 @@ def test_a_person_asked_for_with_what_it_is_about_keeps_it(chat: Chat, store: Sq
     )
     assert chat.state == "done", chat.text  # handed over at once, with what it is about
     assert "migracion" in case_of(chat, store).description
+
+
+def test_a_domain_given_as_a_pattern_is_no_domain(chat: Chat) -> None:
+    chat.say("hi, how do i buy a name for a website with you? like www.something.com")
+    assert chat.asking == "domain", chat.text
+
+
+def test_a_program_named_after_the_word_program(chat: Chat) -> None:
+    chat.say("non mi arriva piu niente su merceria@example.com, neanche in webmail")
+    chat.choose("no")  # every address
+    chat.say("il programma Posta che c'era gia nel computer, e la webmail quando c'e mio nipote")
+    assert chat.asking == "error_text", chat.text
