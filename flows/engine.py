@@ -30,6 +30,7 @@ from flows.reading import (
     PHRASE_WORDS,
     Reading,
     changed_mind,
+    gazetteer,
     own_words,
     read,
 )
@@ -241,6 +242,23 @@ _SET_UP = re.compile(
     r"through|allow\w*|permit\w*)",
     re.IGNORECASE,
 )
+
+
+@lru_cache(maxsize=4)
+def _set_up_pattern(signal: str) -> re.Pattern[str]:
+    g = gazetteer()
+    names = "|".join(re.escape(n) for n in (g.antivirus if signal == "antivirus" else g.firewalls))
+    verb = _SET_UP.pattern
+    return re.compile(rf"(?:{verb})\W+(?:\w+\W+){{0,2}}(?:{names})\b", re.IGNORECASE)
+
+
+def _sets_up(signal: str, text: str) -> bool:
+    """Tell whether the message asks to set up the product it names ("set up Norton so...")."""
+    if signal not in ("antivirus", "firewall"):
+        return False
+    return _set_up_pattern(signal).search(" ".join(text.lower().split())) is not None
+
+
 # A web server's error, not a mail server's: the site is down.
 _WEB_ERROR = re.compile(
     r"\b(?:HTTP(?:/\d(?:\.\d)?)?\s+[45]\d\d|[45]0[0-9]\s+(?:Service Unavailable|Internal Server "
@@ -437,6 +455,8 @@ class Engine:
                 continue  # "since the fibre, nobody can send... he set smtp.fastwebnet.it": mail
             if signal in reading.signals and likely.get(intent, 0.0) >= floor:
                 return self._route(d, intent, reading)  # "¿me pueden configurar el Norton?"
+            if signal in reading.signals and _sets_up(signal, reading.text):
+                return self._route(d, intent, reading)  # "How do I set up Norton so it stops…"
         if d.conv.misses >= 2 and guess.confidence < SURE_CONFIDENCE:
             return self._missed(d, q, event, t(q.hint))  # twice not understood: a person
         if tail is not None and DELETE_MAILBOX.search(tail) and reading.addresses:

@@ -1674,3 +1674,14 @@ def test_a_program_named_after_the_word_program(chat: Chat) -> None:
     chat.choose("no")  # every address
     chat.say("il programma Posta che c'era gia nel computer, e la webmail quando c'e mio nipote")
     assert chat.asking == "error_text", chat.text
+
+
+def test_asking_how_to_set_up_the_antivirus_is_its_request(chat: Chat) -> None:
+    chat.say(
+        "Since Norton 360 updated itself on Wednesday, Outlook shows this every time I send or "
+        "receive:\n\nSending and receiving reported error (0x800CCC0E): Outlook cannot "
+        "synchronize subscribed folders for info@example.com. Error: Cannot connect to the "
+        "server.\n\nIf I turn Norton off it all works again. How do I set up Norton so it stops "
+        "blocking your servers?"
+    )
+    assert chat.state == "out_of_scope", chat.text
