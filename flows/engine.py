@@ -25,10 +25,10 @@ from flows.prefill import VERBATIM_STATES, after_correction, others, smtp_answer
 from flows.questions import QUESTIONS, YES_NO_INTENTS, Question
 from flows.reading import (
     DELETE_MAILBOX,
-    NEW_MAILBOX,
     NOT_BEFORE,
     PHRASE_WORDS,
     Reading,
+    action_said,
     changed_mind,
     gazetteer,
     own_words,
@@ -546,10 +546,9 @@ class Engine:
             tail = after_correction(reading.text)  # "cancellare... anzi no, una nuova"
             said_again = tail != reading.text and len(tail.split()) >= 2
             corrected = read(tail).guess if said_again else None
-            if said_again and NEW_MAILBOX.search(tail):  # "...wait no, what we need is a NEW one"
-                case.action = "create"
-            elif said_again and DELETE_MAILBOX.search(tail):  # "anzi no, va proprio cancellata"
-                case.action = "delete"
+            said = action_said(tail) if said_again else None  # "...wait no, a NEW one"
+            if said is not None:
+                case.action = said
             elif corrected is not None:
                 case.action = _action_of(corrected.ranked) or case.action
             if case.action is None:

@@ -204,7 +204,7 @@ def fill(
             after = after_correction(r.text)
             ours = [a for a in ours if a.lower() in after.lower()][-1:] or ours
         if len(ours) > 1:  # "...la de almacen@… NO hay que tocarla": not that one
-            ours = [a for a in ours if not _spared(r.text, a)] or ours
+            ours = [a for a in ours if not spared(r.text, a)] or ours
         if len(ours) > 1 and not changes:  # "per la casella ordini@… - esempio: da ordini@… a x@…"
             introduced = [a for a in ours if _MAILBOX_BEFORE.search(r.text[: _find(r.text, a)])]
             ours = introduced if len(introduced) == 1 else ours
@@ -331,7 +331,9 @@ _SPARED = re.compile(
     r"(?:deve|debe) (?:restare|quedar)|must stay|should stay|not that one|non quella|no esa|"
     r"sigue igual|se queda (?:igual|como est[aá])|queda igual|stays (?:the same|as it is)|"
     r"rimane (?:cos[iì]|uguale|com'[eè])|resta (?:cos[iì]|uguale|com'[eè])|"
-    r"ya (?:la |lo )?tenemos|(?:l'|la |lo )?abbiamo gi[aà]|we already have)",
+    r"ya (?:la |lo )?tenemos|(?:l'|la |lo )?abbiamo gi[aà]|we already have|"
+    r"(?:i|we) (?:want to |would like to )?keep|da tenere|(?:la|lo) teniamo|(?:la|lo) tengo|"
+    r"(?:la|lo) dejamos)",
     re.IGNORECASE,
 )
 
@@ -397,7 +399,7 @@ def said_fine(text: str, address: str) -> bool:
     return bool(_FINE.search(_sentence_of(text, address)))
 
 
-def _spared(text: str, address: str) -> bool:
+def spared(text: str, address: str) -> bool:
     """Tell whether the sentence naming `address` says to leave it alone."""
     return bool(_SPARED.search(_sentence_of(text, address)))
 

@@ -599,6 +599,38 @@ def _has_name(folded: str, names: tuple[str, ...]) -> bool:
     return any(f" {n} " in folded for n in names)
 
 
+# A mail program spoken of without its name: "the program that came with the computer".
+_A_PROGRAM = re.compile(
+    r"\b(?:programm[ai]|programs?|programas?|applicazione|app|aplicaci[oó]n|"
+    r"client(?:e|e di posta)?)\b",
+    re.IGNORECASE,
+)
+_NO_PROGRAM_USED = re.compile(
+    r"\b(?:nessun|ning[uú]n|no|not? any|non uso|no uso|don'?t use)\s+(?:\w+\s+)?"
+    r"(?:programm[ai]|programs?|programas?|app)\b",
+    re.IGNORECASE,
+)
+# A name said as a name: "Posta si chiama", "se llama Correo", "it's called Mail".
+_CALLED = re.compile(
+    r"\b(?P<name>[A-Z][\w.-]{1,24}(?: [A-Z][\w.-]{1,24})?) si chiama\b|"
+    r"\b(?:si chiama|se llama|it'?s called|called|chiamato|llamad[oa])\s+"
+    r"[\"“«']?(?P<after>[A-Z][\w.-]{1,24}(?: [A-Z][\w.-]{1,24})?)|"
+    r"\b(?:programma|program|programa|app|applicazione|aplicaci[oó]n)\s+[\"“«']?"
+    r"(?P<named>[A-Z][\w.-]{1,24})",  # "il programma Posta che c'era già"
+)
+
+
+def unnamed_program(text: str) -> tuple[bool, str | None]:
+    """Tell whether a mail program is spoken of without a known name, and the name it is given.
+
+    "uso il programma che c'era già nel computer, Posta si chiama": (True, "Posta").
+    """
+    if not _A_PROGRAM.search(text) or _NO_PROGRAM_USED.search(text):
+        return False, None
+    named = _CALLED.search(text)
+    return True, (named["name"] or named["after"] or named["named"]) if named else None
+
+
 def program_in(text: str) -> str | None:
     """Return the mail program named in `text` ("Outlook 2019"), or None.
 
@@ -776,6 +808,16 @@ DELETE_MAILBOX = re.compile(
     r"delete(?:d)?|remove(?:d)?|close (?:it|the account|the mailbox)|get rid of it)\b",
     re.IGNORECASE,
 )
+
+
+def action_said(text: str) -> Literal["create", "delete"] | None:
+    """Return the action a message asks in so many words ("a NEW one", "va cancellata")."""
+    if NEW_MAILBOX.search(text):
+        return "create"
+    if DELETE_MAILBOX.search(text):
+        return "delete"
+    return None
+
 
 # How the customer's outgoing server is named: "outgoing server", "server in uscita".
 OUTGOING_SERVER = (

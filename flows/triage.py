@@ -44,13 +44,13 @@ from flows.prefill import (
     own_address,
     said_fine,
     smtp_answer,
+    spared,
     subject_in,
 )
 from flows.questions import QUESTIONS
 from flows.reading import (
-    DELETE_MAILBOX,
-    NEW_MAILBOX,
     Reading,
+    action_said,
     addresses_in,
     ascii_domain,
     domain_of,
@@ -58,6 +58,7 @@ from flows.reading import (
     looks_like_smtp,
     only_some_in,
     own_words,
+    unnamed_program,
     webmail_answer,
 )
 from flows.text import N_, Bubble, Choice, Lines, T, t
@@ -234,27 +235,6 @@ TRANSITIONS: list[dict[str, Any]] = [
 ]
 
 
-# A mail program spoken of without its name: "the program that came with the computer".
-_A_PROGRAM = re.compile(
-    r"\b(?:programm[ai]|programs?|programas?|applicazione|app|aplicaci[oó]n|"
-    r"client(?:e|e di posta)?)\b",
-    re.IGNORECASE,
-)
-_NO_PROGRAM_USED = re.compile(
-    r"\b(?:nessun|ning[uú]n|no|not? any|non uso|no uso|don'?t use)\s+(?:\w+\s+)?"
-    r"(?:programm[ai]|programs?|programas?|app)\b",
-    re.IGNORECASE,
-)
-# A name said as a name: "Posta si chiama", "se llama Correo", "it's called Mail".
-_CALLED = re.compile(
-    r"\b(?P<name>[A-Z][\w.-]{1,24}(?: [A-Z][\w.-]{1,24})?) si chiama\b|"
-    r"\b(?:si chiama|se llama|it'?s called|called|chiamato|llamad[oa])\s+"
-    r"[\"“«']?(?P<after>[A-Z][\w.-]{1,24}(?: [A-Z][\w.-]{1,24})?)|"
-    r"\b(?:programma|program|programa|app|applicazione|aplicaci[oó]n)\s+[\"“«']?"
-    r"(?P<named>[A-Z][\w.-]{1,24})",  # "il programma Posta che c'era già"
-)
-
-
 # The half of the day a time was said in, for a time corrected after it.
 _AFTERNOON = re.compile(
     r"\b(?:pomeriggio|afternoon|tarde|sera|evening|p\.?m\.?|de la noche|di sera)\b", re.I
@@ -271,10 +251,9 @@ _HAVE = re.compile(
 )
 
 
-_KEPT_AFTER = re.compile(
-    r"^\W{0,3}(?:\w+\W+){0,3}?(?:is mine|è la mia|è il mio|es (?:la )?m[ií]a|es (?:el )?m[ií]o|"
-    r"(?:i|we) (?:want to |would like to )?keep|da tenere|la teniamo|lo teniamo|la tengo|"
-    r"se queda|la dejamos|no (?:la )?toqu\w+|stays?|resta)\b",
+# Said of an address, after it: "anna@… is mine".
+_MINE_AFTER = re.compile(
+    r"^\W{0,3}(?:\w+\W+){0,3}?(?:is mine|è la mia|è il mio|es (?:la )?m[ií]a|es (?:el )?m[ií]o)\b",
     re.IGNORECASE,
 )
 
@@ -284,11 +263,11 @@ def _existing(text: str, address: str) -> bool:
     at = text.lower().find(address.lower())
     if at < 0:
         return False
-    after = text[at + len(address) :]
     return (
         own_address(text, address)
+        or spared(text, address)
         or _HAVE.search(text[:at]) is not None
-        or _KEPT_AFTER.search(after) is not None
+        or _MINE_AFTER.search(text[at + len(address) :]) is not None
     )
 
 
@@ -505,11 +484,8 @@ class Dialog(Texts):
         """Take every fact of `reading` the form can use; return the fields filled."""
         c = self.case
         if c.topic == "mailbox_admin" and c.action and is_correction(reading.text):
-            tail = after_correction(reading.text)  # "no scusa, non è da creare ma da cancellare"
-            if DELETE_MAILBOX.search(tail):
-                c.action = "delete"
-            elif NEW_MAILBOX.search(tail):
-                c.action = "create"
+            # "no scusa, non è da creare ma da cancellare"
+            c.action = action_said(after_correction(reading.text)) or c.action
         at_summary = asked == "summary"
         mailbox = c.mailbox
         filled = fill(
@@ -601,11 +577,10 @@ class Dialog(Texts):
                 self.gave.add("client_name")
             elif r.only_webmail:
                 found = "webmail"
-            elif _A_PROGRAM.search(r.text) and not _NO_PROGRAM_USED.search(r.text):
+            elif (spoken := unnamed_program(r.text))[0]:
                 found = "both"  # "uso il programma che c'era già nel computer"
-                named = _CALLED.search(r.text)
-                if named:  # "..., Posta si chiama": its name, as said
-                    self.case.client_name = named["name"] or named["after"] or named["named"]
+                if spoken[1]:  # "..., Posta si chiama": its name, as said
+                    self.case.client_name = spoken[1]
                     self.gave.add("client_name")
         elif state == "admin_action" and r.guess is not None:
             found = _action_of(r.guess.ranked)
