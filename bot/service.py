@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.i18n import Renderer, normalize_language
-from flows.dnsreport import DnsPort
+from flows.dnsreport import DnsPort, DnsReport
 from flows.engine import Engine
 from flows.model import Context, Conversation, Event, Notice, TicketDraft, TicketRef
 from flows.policy import Policy
@@ -21,13 +21,37 @@ from storage.store import Store, Tx, code_factory
 log = logging.getLogger(__name__)
 
 
-def _in_language_of(conv: Conversation, progress: Callable[[str, T], None]) -> Callable[[T], None]:
-    """Pass the conversation's language (at the time of the call) along with the text."""
+_MAX_CHECKS = 3  # DNS checks one turn may need (it needs one; a re-check is a second)
 
-    def notify(text: T) -> None:
-        progress(conv.language, text)
 
-    return notify
+class _NeedsDns(Exception):
+    """A turn needs a DNS check it does not have: it is run again once the check is done."""
+
+    def __init__(self, domain: str, fresh: bool, language: str) -> None:
+        super().__init__(domain)
+        self.domain, self.fresh, self.language = domain, fresh, language
+
+
+class _Prefetched:
+    """The flows' DNS port inside a transaction: only checks already done, never the network.
+
+    A check not done yet stops the turn (its transaction rolls back, holding
+    no lock while the lookups run); the desk does the check and runs the
+    turn again, which then finds the result here.
+    """
+
+    def __init__(self) -> None:
+        self.reports: dict[tuple[str, bool], DnsReport] = {}
+        self.conv: Conversation | None = None  # the turn's, for the language of "checking…"
+
+    def add(self, need: _NeedsDns, report: DnsReport) -> None:
+        self.reports[need.domain, need.fresh] = report
+
+    def check(self, domain: str, fresh: bool = False) -> DnsReport:
+        found = self.reports.get((domain, fresh))
+        if found is None:
+            raise _NeedsDns(domain, fresh, self.conv.language if self.conv else "en")
+        return found
 
 
 STATUSES = ("open", "in_progress", "waiting", "resolved", "closed")
@@ -134,30 +158,57 @@ class Desk:
         slow work (a DNS check) runs. With `once` (a channel's update id), an
         event delivered again is recognized and ignored: None is returned.
         """
+        prefetched = _Prefetched()
         try:
-            with self.store.transaction() as tx:
-                if once is not None and not tx.first_time(channel, once):
-                    return None
-                conv = tx.load_conversation(channel, user)
-                if conv is None:
-                    conv = Conversation(
-                        channel=channel, user=user, language=normalize_language(language)
-                    )
-                context = Context(
-                    self.clock(),
-                    TxDesk(tx, self.policy),
-                    self.dns,
-                    None if progress is None else _in_language_of(conv, progress),
-                )
-                turn = self.engine.handle(conv, event, context)
-                tx.save_conversation(conv)
-            return turn
+            for _ in range(_MAX_CHECKS + 1):
+                shown: list[T] = []
+                try:
+                    return self._turn(channel, user, event, language, once, prefetched, shown)
+                except _NeedsDns as need:  # rolled back: nothing of the turn is kept
+                    if self.dns is None:
+                        raise
+                    if progress is not None:
+                        for text in shown:
+                            progress(need.language, text)
+                    progress = None  # told once: the turn runs again with the result
+                    prefetched.add(need, self.dns.check(need.domain, fresh=need.fresh))
+            raise RuntimeError("a turn asked for more DNS checks than it may")
         except SQLAlchemyError:
             log.exception("storage failed for %s:%s", channel, user)
             return self._apology(language, storage=True)
         except Exception:
             log.exception("turn failed for %s:%s on %r", channel, user, event)
             return self._apology(language, storage=False)
+
+    def _turn(
+        self,
+        channel: str,
+        user: str,
+        event: Event,
+        language: str | None,
+        once: str | None,
+        prefetched: _Prefetched,
+        shown: list[T],
+    ) -> Turn | None:
+        """One try at the turn, in one transaction; a DNS check it needs stops it (_NeedsDns)."""
+        with self.store.transaction() as tx:
+            if once is not None and not tx.first_time(channel, once):
+                return None
+            conv = tx.load_conversation(channel, user)
+            if conv is None:
+                conv = Conversation(
+                    channel=channel, user=user, language=normalize_language(language)
+                )
+            prefetched.conv = conv
+            context = Context(
+                self.clock(),
+                TxDesk(tx, self.policy),
+                None if self.dns is None else prefetched,
+                shown.append,
+            )
+            turn = self.engine.handle(conv, event, context)
+            tx.save_conversation(conv)
+        return turn
 
     def set_status(self, code: str, status: str, note: str = "") -> StatusChange | None:
         """Change a ticket's status (staff side) and tell the customer in their language.

@@ -117,6 +117,9 @@ def database_url(url: str | None) -> str:
     return f"sqlite:///{DEFAULT_DB}"
 
 
+_READ_ONLY = "sportello_read_only"  # an execution option: this connection only reads
+
+
 def make_engine(url: str) -> Engine:
     """Create the SQLAlchemy engine; SQLite gets WAL and foreign keys."""
     parsed = make_url(url)
@@ -133,6 +136,18 @@ def make_engine(url: str) -> Engine:
             cur.execute("PRAGMA foreign_keys=ON")
             cur.execute("PRAGMA busy_timeout=5000")
             cur.close()
+            # The driver's own transactions start only at the first write, so
+            # two turns could both read a conversation and the later save
+            # would drop the other's changes: SQLAlchemy emits BEGIN itself.
+            dbapi_conn.isolation_level = None
+
+        @event.listens_for(engine, "begin")
+        def _begin(conn: Any) -> None:
+            # Take the write lock at the start: one conversation's turns, and
+            # a technician's change racing them, run one after the other (the
+            # others wait up to busy_timeout). PostgreSQL locks the row instead.
+            reading = conn.get_execution_options().get(_READ_ONLY, False)
+            conn.exec_driver_sql("BEGIN" if reading else "BEGIN IMMEDIATE")
 
         return engine
     return create_engine(url, pool_pre_ping=True)
@@ -144,6 +159,8 @@ class SqlStore(Store):
     def __init__(self, url: str) -> None:
         self.url = url
         self.engine = make_engine(url)
+        # Reads (the outbox poll, `tickets`) never wait for a turn's write lock.
+        self.reads = self.engine.execution_options(**{_READ_ONLY: True})
         SQLModel.metadata.create_all(self.engine)
 
     def close(self) -> None:
@@ -156,7 +173,7 @@ class SqlStore(Store):
         A later row never overtakes an earlier one of the same target, so each
         receiver gets its messages in order even across retries.
         """
-        with Session(self.engine) as session:
+        with Session(self.reads) as session:
             rows = session.exec(
                 select(OutboxRow)
                 .where(col(OutboxRow.sent_at).is_(None))
@@ -192,19 +209,19 @@ class SqlStore(Store):
             session.commit()
 
     def undelivered(self) -> int:
-        with Session(self.engine) as session:
+        with Session(self.reads) as session:
             return len(
                 session.exec(select(OutboxRow.id).where(col(OutboxRow.sent_at).is_(None))).all()
             )
 
     def attachment(self, attachment_id: int) -> tuple[str, str, bytes] | None:
         """A kept file: its name, content type and bytes."""
-        with Session(self.engine) as session:
+        with Session(self.reads) as session:
             row = session.get(AttachmentRow, attachment_id)
             return None if row is None else (row.filename, row.content_type, row.data)
 
     def staff_alert(self, code: str) -> StaffAlertRow | None:
-        with Session(self.engine) as session:
+        with Session(self.reads) as session:
             return session.exec(
                 select(StaffAlertRow)
                 .join(TicketRow, col(TicketRow.id) == col(StaffAlertRow.ticket_id))
@@ -245,12 +262,12 @@ class SqlStore(Store):
                 raise
 
     def ticket(self, code: str) -> dict[str, Any] | None:
-        with Session(self.engine) as session:
+        with Session(self.reads) as session:
             row = session.exec(select(TicketRow).where(TicketRow.code == code.upper())).first()
             return None if row is None else _ticket_json(session, row)
 
     def tickets(self, user: str | None = None) -> list[dict[str, Any]]:
-        with Session(self.engine) as session:
+        with Session(self.reads) as session:
             query = select(TicketRow).order_by(TicketRow.id)  # type: ignore[arg-type]
             if user is not None:
                 query = query.where(TicketRow.user_id == user)
