@@ -24,6 +24,7 @@ from flows.policy import Policy
 from flows.prefill import VERBATIM_STATES, after_correction, others, smtp_answer
 from flows.questions import QUESTIONS, YES_NO_INTENTS, Question
 from flows.reading import (
+    ACTION_UNSAID,
     DELETE_MAILBOX,
     NOT_BEFORE,
     PHRASE_WORDS,
@@ -223,9 +224,18 @@ def _evidence(reading: Reading) -> str | None:
     web = _WEB_ERROR.search(reading.error or reading.text)
     if web and not reading.direction and not reading.addresses:
         return "hosting"  # "503 Service Unavailable ... Apache Server at www.…": the website
-    if reading.error or reading.direction or reading.webmail:
+    if reading.error or reading.direction or reading.webmail or _MAIL_TROUBLE.search(reading.text):
         return "email_generic"
     return None
+
+
+# A problem said to be with the mail itself: "we have a problem with the mail x@…".
+_MAIL_TROUBLE = re.compile(
+    r"\b(?:problem\w*|issues?|trouble|guai|l[ií]os?)\s+(?:with|con|col|coi|con la|con el)\s+"
+    r"(?:the |my |our |la |il |el |mi |mis |nuestro |nuestra |nostra |nostro |le |los |i )?"
+    r"(?:mails?|e-?mails?|correos?|posta|inbox|email account)\b",
+    re.IGNORECASE,
+)
 
 
 # Asking for a new mailbox password, in so many words.
@@ -461,9 +471,10 @@ class Engine:
             return self._missed(d, q, event, t(q.hint))  # twice not understood: a person
         if tail is not None and DELETE_MAILBOX.search(tail) and reading.addresses:
             return self._route(d, "mailbox_delete", reading)  # "...anzi no, va cancellata"
-        wants_password = _NEW_PASSWORD.search(tail or reading.text) and not (
-            reading.error or reading.direction
-        )
+        asks_password = _NEW_PASSWORD.search(tail or reading.text) and not reading.error
+        wants_password = asks_password and not reading.direction
+        if asks_password and best == "password_change":  # "...porque me salen correos enviados
+            return self._route(d, "password", reading)  # que yo no he mandado": the request
         if wants_password and (_OFFER.get(best) == "email" or tail is not None):
             return self._route(d, "password", reading)  # "I must change the password of my e-mail"
         if _OFFER.get(best) == "email" and _evidence(reading) == "hosting" and not reading.webmail:
@@ -551,8 +562,8 @@ class Engine:
                 case.action = said
             elif corrected is not None:
                 case.action = _action_of(corrected.ranked) or case.action
-            if case.action is None:
-                case.action = _action_of(reading.guess.ranked)
+            if case.action is None and not ACTION_UNSAID.search(reading.text):
+                case.action = _action_of(reading.guess.ranked)  # "gestionar un buzón": asked
         d.check_dns_when_known()
         d.trigger("advance")
         return self._turn(d)

@@ -214,6 +214,10 @@ def fill(
         own = [a for a in r.addresses if not hosted(a) and own_address(r.text, a)]
         if ours and own and asked is None and all(said_fine(r.text, a) for a in ours):
             ours = []  # "la mia casella x@libero.it non riceve; quella dell'ufficio va benissimo"
+        failing = [a for a in r.addresses if not hosted(a) and _fails_by_name(r.text, a)]
+        if ours and len(failing) == 1 and asked is None and _FINE.search(r.text):
+            ours = []  # "info@… va perfecta, y una de gmail ... la que falla es la de gmail"
+            put("mailbox", case.mailbox, failing[0])
         if len(ours) == 1:
             put("mailbox", case.mailbox, ours[0])
         elif not ours and case.mailbox is None and asked is None:
@@ -359,6 +363,7 @@ def _free_mail(domain: str) -> bool:
 _FINE = re.compile(
     r"\b(?:va|vanno|funziona\w*|works?|working|is|va|funciona\w*|anda|est[aá])\s+"
     r"(?:benissimo|bene|bien|fine|perfectly|perfettamente|normalmente|normally|ok|okay|"
+    r"perfecta|perfecto|perfetta|perfetto|de maravilla|alla grande|great|"
     r"sin problemas?|senza problemi|a la perfecci[oó]n)\b|\bno problems?\b|"
     r"\bnessun problema\b|\bning[uú]n problema\b",
     re.IGNORECASE,
@@ -394,6 +399,31 @@ def _sentence_of(text: str, address: str) -> str:
     return text[start:end]
 
 
+def _fails_by_name(text: str, address: str) -> bool:
+    """Tell whether `text` says the account of a free mail provider is the one that fails.
+
+    "la gmail invece da ieri non scarica piu niente", "La que falla es la de gmail": the
+    provider named (not the address) in a clause that fails, and no hosted address in it.
+    """
+    name = address.rsplit("@", 1)[1].split(".")[0].lower()
+    if not _free_mail(address.rsplit("@", 1)[1]):
+        return False
+    named = re.compile(rf"\b{re.escape(name)}\b", re.IGNORECASE)
+    return any(
+        named.search(clause) and not addresses_in(clause) and _FAILS_IN.search(clause)
+        for clause in re.split(r"[.;!?\n]|,\s*(?:y|e|and|pero|ma|but)\b", text)
+    )
+
+
+# A clause that says something does not work: "non scarica piu niente", "la que falla".
+_FAILS_IN = re.compile(
+    r"\b(?:non|nn|no|doesn'?t|does not|won'?t|can'?t|cannot|isn'?t|not)\s+(?:\w+\s+){0,2}?"
+    r"(?:scarica|riceve|arriva|funziona|va|descarga|recibe|llega|funciona|anda|download\w*|"
+    r"receiv\w*|work\w*|sync\w*)|\b(?:falla|fails|failing|fallisce|quella che non|la que no)\b",
+    re.IGNORECASE,
+)
+
+
 def said_fine(text: str, address: str) -> bool:
     """Tell whether the sentence naming `address` says it works ("..., va benissimo")."""
     return bool(_FINE.search(_sentence_of(text, address)))
@@ -422,7 +452,10 @@ def smtp_answer(r: Reading, smtp_host: str) -> bool | None:
     own = r.text.replace(r.error, " ").lower() if r.error else r.text.lower()
     configured = {h.lower() for h in _CONFIGURED.findall(r.error or "")}
     servers = [h for h in r.hosts if looks_like_smtp(h) and (h in own or h in configured)]
-    if smtp_host.lower() in servers:
+    ours = smtp_host.lower()
+    if ours in servers and len(servers) > 1 and _NEVER_BEFORE.search(own[: own.find(ours)][-40:]):
+        servers.remove(ours)  # "the outgoing server is smtp.vodafone.it, we never used smtp.…"
+    if ours in servers:
         return True
     if servers:
         return False
@@ -431,6 +464,12 @@ def smtp_answer(r: Reading, smtp_host: str) -> bool | None:
         return False
     return None
 
+
+# Our server named only to say it is not the one used: "we never used smtp.example.net".
+_NEVER_BEFORE = re.compile(
+    r"\b(?:never|not|don'?t|didn'?t|no|non|nn|nunca|mai|jam[aá]s)\b(?:\s+\w+){0,3}\s+$|"
+    r"\b(?:instead of|invece di|en vez de|en lugar de|al posto di|rather than|not)\s+$"
+)
 
 _WORD = re.compile(r"[\w.]+")
 

@@ -126,7 +126,7 @@ QUESTIONS: dict[str, Question] = {
     "email_addresses": Question(
         asking="addresses",
         prompt=N_("Which addresses or domains? Type them as you know them."),
-        reader="read_text",
+        reader="read_addresses",
         hint=N_("Please type the addresses or domains."),
         copied=True,
     ),

@@ -117,7 +117,7 @@ _DENIED_WAY = re.compile(
     r"\b(?:neither|nor|n[eé]|ni|no|non|nn|not|cannot|can'?t|couldn'?t|unable to|manco|"
     r"nemmeno|neanche|neppure|tampoco)\s+"
     r"(?:(?:me|mi|se|si|ci|nos|lo|la|le|los|las|posso|puedo|podemos|possiamo|riesco|"
-    r"riusciamo|can|i|we|to|a|able to|be able to|pa|para|per)\s+){0,3}",
+    r"riusciamo|can|i|we|to|a|able to|be able to|pa|p|x|para|per)\s+){0,3}",
     re.IGNORECASE,
 )
 _SEND_STEM = Cue(
@@ -810,6 +810,14 @@ DELETE_MAILBOX = re.compile(
 )
 
 
+# A request about a mailbox that says neither create nor delete: "gestionar un buzón".
+ACTION_UNSAID = Cue(
+    r"\b(?:gestionar|gestire|manage|managing|administrar|amministrare|sistemare)\s+"
+    r"(?:\w+\s+){0,2}(?:buz[oó]n|buzones|casell[ae]|mailbox\w*|cuentas?|account\w*|"
+    r"indirizz\w*|direcci\w*)\b"
+)
+
+
 def action_said(text: str) -> Literal["create", "delete"] | None:
     """Return the action a message asks in so many words ("a NEW one", "va cancellata")."""
     if NEW_MAILBOX.search(text):
@@ -981,11 +989,20 @@ _TRIED = Cue(
 )
 
 
+# Webmail shows a message, quoted: it is an error (what works shows nothing to quote).
+_QUOTES_A_MESSAGE = Cue(
+    r"\b(?:dice|says|said|shows|show|me sale|sale|pone|mi d[aà]|me da|gives|scrive|aparece|"
+    r"appare|compare|esce|pops up)\b\s*:?\s*[\"“«]"
+)
+
+
 def _webmail_says(clause: str) -> Webmail | None:
     if _WEBMAIL_UNTRIED.search(clause):
         return "not_tried"
     if _NOT_FAILING.search(clause):
         return "works"
+    if _QUOTES_A_MESSAGE.search(clause):
+        return "fails"  # 'la webmail invece dice "Errore di autenticazione"'
     if (_CONTRAST_WORKS.search(clause) or _SURELY_WORKS.search(clause)) and _WEBMAIL_WORKS.search(
         clause
     ):
@@ -1027,7 +1044,13 @@ def error_in(text: str) -> str | None:
             quoted = (m[1] or m[2]).strip()
             if len(quoted.split()) <= 2 and not with_code:  # 'la cuenta "tienda" es incorrecta'
                 return _sentence_around(text, m.start(), m.end())
-            return quoted
+            # Each way its own message: 'in ricezione dice "..." e in invio "..."': all of them.
+            others = [
+                (q[1] or q[2]).strip()
+                for q in quotes
+                if q is not m and len((q[1] or q[2]).split()) > 2 and not with_code
+            ]
+            return "\n".join([quoted, *others])
     if code is None:
         return None
     start = code.start()
@@ -1226,6 +1249,18 @@ def only_some_in(text: str) -> bool | None:
         flags,
     ):
         return True  # "can't send to any gmail.com address, other domains ok"
+    if re.search(
+        r"\b(?:other|altri|altre|otros|otras|dem[aá]s)\s+(?:\w+\s+)?(?:mails?|e-?mails?|messages|"
+        r"senders|recipients|mittenti|destinatari|remitentes|destinatarios|correos|clients|"
+        r"clienti|clientes|customers)\b.{0,30}\b(?:fine|ok|okay|normal\w*|bene|bien|regolar\w*|"
+        r"regular\w*|sin problemas|senza problemi)\b|"
+        r"\b(?:un|una|a|one)\s+(?:\w+\s+)?(?:cliente|client|customer|proveedor|fornitore|supplier|"
+        r"remitente|mittente|sender|destinatario|recipient)\s+(?:concret[oa]|specific|particular|"
+        r"in particolare|en particular|determinad[oa]|specific[oa])\b",
+        text,
+        flags,
+    ):
+        return True  # "de un cliente concreto ... de otros remitentes llega todo normal"
     if others_fine and (addresses_in(text) or _has_name(_words(text), gazetteer().free_mail)):
         return True  # "to Gmail it bounces; Yahoo and Outlook.com addresses are fine"
     if re.search(

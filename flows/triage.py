@@ -90,6 +90,15 @@ def _action_of(ranked: tuple[tuple[str, float], ...]) -> Action | None:
     return "create" if create > delete else "delete"
 
 
+# An answer to "which addresses?" made of yes, "only" and pronouns: nobody is named.
+_NAMES_NOBODY = re.compile(
+    r"(?:\W|\b(?:yes|yeah|yep|s[iì]|only|just|solo|s[oó]lo|soltanto|from|to|with|da|a|de|desde|"
+    r"con|them|they|those|these|him|her|that one|those ones|ellos|ellas|esos|esas|[eé]l|"
+    r"loro|quelli|quelle|quello|lui|lei|exactly|esatto|exacto|right|correct)\b)*",
+    re.IGNORECASE,
+)
+
+
 class Invalid(Exception):
     """A typed answer that does not fit; `hint` says what would."""
 
@@ -582,8 +591,11 @@ class Dialog(Texts):
                 if spoken[1]:  # "..., Posta si chiama": its name, as said
                     self.case.client_name = spoken[1]
                     self.gave.add("client_name")
-        elif state == "admin_action" and r.guess is not None:
-            found = _action_of(r.guess.ranked)
+        elif state == "admin_action":
+            fixed = after_correction(r.text) if is_correction(r.text) else ""
+            found = action_said(fixed) if fixed else None  # "crear... no perdona, borrar"
+            if found is None and r.guess is not None:
+                found = _action_of(r.guess.ranked)
         return found if found in ids else None
 
     def check_dns_when_known(self) -> None:
@@ -922,6 +934,13 @@ class Dialog(Texts):
             raise Invalid(too_long(MAX_TEXT, len(value)))
         return value
 
+    def read_addresses(self, text: str) -> str:
+        """Which addresses: as typed, but "yes, only from them" names nobody and is asked again."""
+        value = self.read_text(text)
+        if not addresses_in(value) and not hosts_in(value) and _NAMES_NOBODY.fullmatch(value):
+            raise Invalid(t(QUESTIONS[self.state].hint))
+        return value
+
     def read_short_text(self, text: str) -> str:
         value = self.read_text(text)
         if len(value) > MAX_SHORT:
@@ -1040,6 +1059,10 @@ class Dialog(Texts):
         try:
             moment = parse_sent_at(said, self.ctx.now, zone)
         except DateProblem as problem:
+            # "Ieri sera verso le 20.30. Stamattina ho riprovato": the first moment said
+            first = find_sent_at(said, self.ctx.now, zone)
+            if first is not None:
+                return first.isoformat(timespec="minutes")
             day = self._day_said_before()
             if day is not None:  # "last tuesday, late-ish" ... "about 8 o'clock": the two
                 with suppress(DateProblem):

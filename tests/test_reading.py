@@ -1685,3 +1685,119 @@ def test_asking_how_to_set_up_the_antivirus_is_its_request(chat: Chat) -> None:
         "blocking your servers?"
     )
     assert chat.state == "out_of_scope", chat.text
+
+
+# Found by a twenty-fifth and a twenty-sixth set of independent scripted customers (session 6).
+@pytest.mark.parametrize(
+    "said",
+    [
+        "Buenas. En el Outlook de la oficina tengo dos cuentas: info@garcia.example, que va "
+        "perfecta, y una de gmail personal, jgarcia.obras@gmail.com, que desde ayer no descarga "
+        "nada y me pide la contraseña todo el rato. La que falla es la de gmail.",
+        "buongiorno, in outlook ho sia la casella dell'ufficio ufficio@rossi-srl.example sia la "
+        "mia gmail personale marco.ferri.geom@gmail.com. Quella dell'ufficio va benissimo, la "
+        "gmail invece da ieri non scarica piu niente. come si risolve?",
+    ],
+)
+def test_the_account_that_fails_beside_ours_that_works(chat: Chat, said: str) -> None:
+    chat.say(said)
+    assert chat.state == "out_of_scope", chat.text
+    assert "gmail.com" in chat.text, chat.text
+
+
+def test_the_first_moment_of_an_answer_that_tells_a_retry_too(chat: Chat, store: SqlStore) -> None:
+    email_to_example(chat, "giuseppe.marini@example.com", "send")
+    chat.say("a mia figlia, laura.marini@libero.it")
+    chat.say("foto compleanno della nonna")
+    chat.say("Ieri sera verso le otto e mezza. Stamattina ho riprovato ma niente")
+    assert chat.asking == "examples.more", chat.text
+    assert case_of(chat, store).examples[0].sent_at.startswith("2026-11-19T20:30")
+
+
+def test_webmail_that_shows_a_quoted_error_fails() -> None:
+    r = read(
+        'la webmail invece dice "Errore di autenticazione" anche se la password e quella giusta',
+        classify=False,
+    )
+    assert r.webmail == "fails"
+
+
+def test_an_error_quoted_for_each_way_is_kept_whole() -> None:
+    said = (
+        'Thunderbird in ricezione dice "Accesso al server imap.example.net non riuscito" e in '
+        'invio "Invio del messaggio non riuscito. Il server smtp.example.net ha rifiutato '
+        'l\'autenticazione", la webmail dice "Errore di autenticazione".'
+    )
+    error = read(said, classify=False).error
+    assert error is not None
+    assert "imap.example.net" in error and "rifiutato l'autenticazione" in error
+
+
+def email_to_example(chat: Chat, mailbox: str, direction: str) -> None:
+    """Walk the e-mail flow with button answers to the example's first question left open."""
+    chat.choose("email")
+    chat.say(mailbox)
+    chat.choose(direction)
+    if direction == "send":
+        chat.choose("yes")  # through our SMTP server
+    chat.choose("yes")  # fails in webmail too
+    chat.choose("no")  # every address
+    chat.choose("webmail")
+    chat.choose("none")  # no error message
+    if direction == "send":
+        chat.say(mailbox)
+    assert chat.asking == "examples.recipient" if direction == "send" else "examples.sender"
+
+
+@pytest.mark.parametrize(
+    ("said", "field", "value"),
+    [
+        ("La cuenta pedidos@garcia.example no recibe los correos de un cliente concreto, "
+         "ventas@distribucionesnorte.es, desde el miércoles. De otros remitentes llega todo "
+         "normal.", "only_some", True),
+        ("since Monday we (info@garcia.example) are not receiving emails from our supplier "
+         "ordini@fornituregamma.it, all other mails come in fine.", "only_some", True),
+        ("ola q tal, el correo de la tienda no va ni p enviar ni p recibir desde esta mañana",
+         "direction", "both"),
+    ],
+)  # fmt: skip
+def test_readings_found_by_a_twenty_fifth_and_sixth_set(said: str, field: str, value: Any) -> None:
+    assert getattr(read(said, classify=False), field) == value
+
+
+@pytest.mark.parametrize(
+    ("said", "state"),
+    [
+        ("buenas tardes señorita. mi nieto dice que tengo que cambiar la contraseña del correo "
+         "por que me salen correos enviados que yo no he mandado. mi correo es "
+         "carmen.lopez@example.com. muchas gracias", "details"),  # the password, for that box
+        ("Hello, I'm the accountant at Rossi srl, we have a problem with the mail "
+         "contabilita@rossi-srl.example", "email_direction"),
+        ("Buenas, necesito gestionar un buzon de correo de la empresa", "admin_action"),
+        ("Hi, outbound issue on segreteria@example.org. Outlook 2016 gives: 550 5.7.1 Relaying "
+         "not permitted\n\nFYI the outgoing server in that profile is smtp.vodafone.it (the one "
+         "that came with our fiber line), we never used smtp.example.net for sending.",
+         "out_of_scope"),
+    ],
+)  # fmt: skip
+def test_openings_of_a_twenty_fifth_and_sixth_set(chat: Chat, said: str, state: str) -> None:
+    chat.say(said)
+    assert chat.state == state, chat.text
+
+
+def test_a_change_of_mind_in_the_answer_to_create_or_delete(chat: Chat, store: SqlStore) -> None:
+    chat.say("Buenas, necesito gestionar un buzon de correo de la empresa")
+    chat.say("crear uno... no perdona, me he liado. Borrar, borrar el de antonio que se jubilo")
+    assert chat.asking == "mailbox", chat.text
+    assert case_of(chat, store).action == "delete"
+
+
+def test_which_addresses_answered_with_only_a_pronoun_is_asked_again(chat: Chat) -> None:
+    chat.say("on info@example.org we dont receive any email from our supplier Kowalski Trans, "
+             "other emails are coming normal")  # fmt: skip
+    chat.choose("yes")  # fails in webmail too
+    assert chat.asking == "addresses", chat.text
+    chat.say("yes only from them")
+    assert chat.asking == "addresses", chat.text
+    chat.say("faktury@kowalski-trans.pl")
+    assert chat.asking == "client", chat.text
