@@ -21,7 +21,7 @@ from transitions import Machine
 
 from flows.model import AttachmentRef, Context, Conversation, Event, Notice
 from flows.policy import Policy
-from flows.prefill import VERBATIM_STATES, after_correction, others, smtp_answer
+from flows.prefill import VERBATIM_STATES, after_correction, others, own_address, smtp_answer
 from flows.questions import QUESTIONS, YES_NO_INTENTS, Question
 from flows.reading import (
     ACTION_UNSAID,
@@ -366,6 +366,9 @@ class Engine:
             if event.value in offered and event.ref in (None, conv.asked):
                 return self._route(d, event.value, None)
         person = reading is not None and self._wants_person(reading) and not d.case.handoff
+        now_asked = QUESTIONS.get(conv.state)
+        if person and now_asked and now_asked.asking == "description" and reading is not None:
+            person = bool(_PERSON.search(reading.text))  # "...preferiamo essere richiamati": noted
         if person and reading is not None and not self._agrees(d, reading):
             return self._hand_off(d)  # (once: then what they say is what it is about)
         if reading is not None and self._leaves_scope(d, reading):
@@ -442,7 +445,8 @@ class Engine:
         if best == "human" and sure >= SOCIAL_CONFIDENCE:
             return self._hand_off(d)
         asked_for = len(reading.text.split()) <= PERSON_STORY and _PERSON.search(reading.text)
-        if (asked_for and not _facts(reading)) or (
+        mail_facts = reading.error or reading.direction  # a named domain is what it is about
+        if (asked_for and not mail_facts) or (
             self._wants_person(reading) and (conv.state == "clarify" or sure < ROUTE_CONFIDENCE)
         ):
             return self._hand_off(d)  # "not sure which one. can i just talk to a real person"
@@ -458,9 +462,17 @@ class Engine:
                 return self._route(d, evidence, reading)
         likely = dict(guess.ranked)
         for signal, intent in SIGNALS.items():  # "how do I set Norton so it lets my mail be"
-            floor = SIGNAL_CONFIDENCE / 2 if _SET_UP.search(reading.text) else SIGNAL_CONFIDENCE
-            if signal == "internet_connection" and (
-                reading.direction or smtp_answer(reading, self.policy.provider.smtp_host) is False
+            down = signal == "internet_connection" and "internet_down" in reading.signals
+            floor = (
+                SIGNAL_CONFIDENCE / 2 if _SET_UP.search(reading.text) or down else SIGNAL_CONFIDENCE
+            )
+            if (
+                signal == "internet_connection"
+                and not down
+                and (
+                    reading.direction
+                    or smtp_answer(reading, self.policy.provider.smtp_host) is False
+                )
             ):
                 continue  # "since the fibre, nobody can send... he set smtp.fastwebnet.it": mail
             if signal in reading.signals and likely.get(intent, 0.0) >= floor:
@@ -500,6 +512,12 @@ class Engine:
                 return self._route(d, phrased, reading)
             if leads:
                 return self._route(d, best, reading)  # "...cambiar la clave urgente": a form
+            mail_like = ("email", "password", "other", "oos_other_provider")
+            if evidence is None and (_OFFER.get(best, best) in mail_like or best in mail_like):
+                elsewhere = [a for a in reading.addresses if not d.hosted(a)]
+                only_elsewhere = elsewhere and len(elsewhere) == len(reading.addresses)
+                if only_elsewhere and any(own_address(reading.text, a) for a in elsewhere):
+                    evidence = "email_generic"  # "i cant get into my email x@libero.it"
             if evidence is not None:
                 return self._route(d, evidence, reading)
             menu = QUESTIONS["menu"]
@@ -690,6 +708,15 @@ class Engine:
         d.say(t("All right: I am passing your request to a person, with everything you told me."))
         d.trigger("hand_off")
         return self._turn(d)
+
+    def again(self, conv: Conversation, ctx: Context) -> Turn:
+        """Ask the open question again, changing nothing (a message with nothing in it)."""
+        if conv.state not in self.machine.states:
+            conv.state = "menu"
+        with self._dialog(conv, ctx) as d:
+            q = QUESTIONS.get(conv.state)
+            hint = t(q.hint) if q is not None else None
+            return self._turn(d, hint=hint)
 
     def tell(self, conv: Conversation, notice: Notice, ctx: Context) -> Turn:
         """Tell the customer about a change of their ticket (from the staff side).

@@ -122,8 +122,9 @@ def own_address(text: str, address: str) -> bool:
 # The mailbox a problem is about, named as such: "la casella x@… non riceve", "my
 # account x@…", "le mail su gmail, x@…", "x@… doesn't receive".
 _MAILBOX_BEFORE = re.compile(
-    r"\b(?:casella|mailbox|account|cuenta|buz[oó]n|indirizzo|direcci[oó]n|address|inbox)"
-    r"(?: di posta| de correo| e-?mail| mail)?\s*:?\s*$",
+    r"\b(?:casella|mailbox|account|cuenta|buz[oó]n|indirizzo|direcci[oó]n|address|inbox|"
+    r"(?:el|il|la|my|mi|our|nuestro|nostra|uso el|uso la) (?:correo|e-?mail|mail|posta))"
+    r"(?: di posta| de correo| e-?mail| mail| elettronica)?\s*:?\s*$",
     re.IGNORECASE,
 )
 _FAILS_AFTER = re.compile(

@@ -280,7 +280,7 @@ QUESTIONS: dict[str, Question] = {
         asking="dns_ticket",
         prompt=N_("What would you like to do?"),
         choices_from="dns_result_choices",
-        intents={**YES_NO_INTENTS, "recheck": "recheck"},
+        intents={**YES_NO_INTENTS, "recheck": "recheck", "open_ticket": "yes"},
         hint=N_("Please choose one of the options below."),
         intro="dns_intro",
     ),

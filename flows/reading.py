@@ -289,7 +289,8 @@ _FAILS = Cue(
     r"cannot|stopped|smesso|dejado|dejaron|error|errore|(?<!without )fail\w*|bounc\w*|problem\w*|"
     r"rimbalz\w*|rebot\w*|issue\w*|trouble|stuck|bloccat\w*|bloquead\w*|atascad\w*|"
     r"rechaz\w*|rifiut\w*|reject\w*|denied|deneg\w*|"
-    r"impossibile|imposible|unable|senza|sin|without(?! fail)|more|pi[uù]|torn\w* indietro|"
+    r"impossibile|imposible|unable|senza|sin|without(?! fail)|more|pi[uù]|"
+    r"torn\w* (?:\w+ )?indietro|"
     r"devuelv\w*|devuelto|vuelv\w*|volvi\w*|regresa\w*|returned|come back|comes back|"
     r"coming back|spam|junk|"
     r"indesiderat\w*|no deseado|sparisc\w*|spariscono|desaparec\w*|vanish\w*|"
@@ -413,7 +414,7 @@ _NO_ERROR = Cue(
     r"there is no|non c'[eè]|non ci sono|non (?:mi )?d[aà]|no (?:me )?da|no hay|no sale|"
     r"no aparece|non compare|non esce|doesn'?t (?:give|show)|no me sale|don'?t get|do not get|"
     r"didn'?t get|non ricev\w*|no recib\w*|without any|senza alcun\w*|sin ning[uú]n\w*)\b"
-    r"[^.;!?\n]{0,25}?"
+    r"(?:(?!\s(?:e|y|and|ma|but|pero|però)\s)[^.;!?\n]){0,25}?"  # "non ci sono e ... mi da errore"
     r"\b(?:error|errors|errore|errori|error message|messaggio d'errore|mensaje de error|"
     r"avviso|aviso|warning)|"
     r"\b(?:errors?|errori?|errores|error messages?|avvisi)\s+(?:(?:nn|non|no|not|none|nessuno|"
@@ -431,7 +432,10 @@ _ONLY_WEBMAIL = re.compile(
     r"\bjust (?:(?:in|on|from|through|via|use|using)\s+)?(?:the\s+)?(?:web ?mail|browser)\b|"
     r"\b(web ?mail)\b\s+(only|soltanto|solamente)|"
     r"\b(?:no tengo|non ho|i don'?t have|i have no)\s+(?:ning[uú]n |nessun |any )?"
-    r"(?:programas?|programm[ai]|programs?|apps?)\b",
+    r"(?:programas?|programm[ai]|programs?|apps?)\b|"
+    # "no tengo outlook ni nada de eso"
+    r"\b(?:no tengo|non ho|i don'?t have|i have no|no uso|non uso|i don'?t use)\s+"
+    r"(?:[\w-]+\s+){1,2}?(?:ni nada|n[eé] niente|n[eé] altro|or anything|nor anything)\b",
     re.IGNORECASE,
 )
 
@@ -446,6 +450,7 @@ class Gazetteer:
     firewalls: tuple[str, ...]
     antivirus: tuple[str, ...]
     connection: tuple[str, ...]
+    connection_down: tuple[str, ...]
 
 
 @lru_cache(maxsize=1)
@@ -463,6 +468,7 @@ def gazetteer() -> Gazetteer:
         firewalls=names("firewalls"),
         antivirus=names("antivirus"),
         connection=names("connection"),
+        connection_down=names("connection_down"),
     )
 
 
@@ -953,6 +959,17 @@ def webmail_in(text: str) -> Webmail | None:
         if not _WEBMAIL.search(clause):
             continue
         found = _webmail_says(clause)
+        after = clauses[i + 1] if i + 1 < len(clauses) else ""
+        if (
+            found == "works"
+            and _LOGS_IN.search(clause)
+            and after
+            and not program_in(after)
+            and not _WEBMAIL.search(after)
+            and _NEGATED.search(after)
+            and _webmail_says(after) == "fails"
+        ):
+            found = "fails"  # "entro ma le mail nuove non ci sono": in, but not working
         if found is not None:
             result = found  # said in the clause that names webmail: the latest such wins
             continue
@@ -962,11 +979,23 @@ def webmail_in(text: str) -> Webmail | None:
         if _ONLY.search(clause) and before and not program_in(before):
             found = _webmail_says(before)  # "mi arrivano le mail, ma solo sulla webmail"
         for following in clauses[i + 1 : i + 4]:  # "webmail? haven't tried", "..., that one fails"
-            if found is not None or _WEBMAIL.search(following) or program_in(following):
+            if found == "fails" or _WEBMAIL.search(following) or program_in(following):
                 break  # said, or the next clauses speak of webmail again, or of a program
-            found = _webmail_says(following)  # "it logs in but the inbox never loads"
+            then = _webmail_says(following)  # "it logs in but the inbox never loads"
+            if found is None or then == "fails":
+                found = then  # "entro ma le mail nuove non ci sono": logging in is not enough
         result = found
     return result
+
+
+# Getting into webmail, which is not yet its working: "entro", "I can log in".
+_LOGS_IN = Cue(
+    r"\b(?:entro|entrato|entrata|accedo|riesco ad entrare|riesco a entrare|entr[eoó]|puedo entrar|"
+    r"logg?(?:ed|ing)? ?in|log in|can get in|got in|i get in|me deja entrar)\b"
+)
+
+
+_NEGATED = Cue(r"\b(?:non|nn|no|not|never|mai|nunca|errore?|error|nada|niente|nothing)\b|n't\b")
 
 
 def webmail_answer(text: str) -> Webmail | None:
@@ -1042,8 +1071,10 @@ def error_in(text: str) -> str | None:
         if code is None or with_code:
             m = (with_code or quotes)[0]
             quoted = (m[1] or m[2]).strip()
-            if len(quoted.split()) <= 2 and not with_code:  # 'la cuenta "tienda" es incorrecta'
-                return _sentence_around(text, m.start(), m.end())
+            said_by = _SAYS_BEFORE.search(text[max(0, m.start() - 30) : m.start()])
+            if len(quoted.split()) <= 2 and not with_code and not said_by:
+                return _sentence_around(text, m.start(), m.end())  # 'la cuenta "tienda" es …'
+            # (but "el programa dice 'Autenticación fallida'": the message itself)
             # Each way its own message: 'in ricezione dice "..." e in invio "..."': all of them.
             others = [
                 (q[1] or q[2]).strip()
@@ -1071,6 +1102,13 @@ _ERROR_ITEM = Cue(
 _SUBJECT_BEFORE = Cue(
     r"\b(?:oggetto|subject|asunto|titolo|t[ií]tulo|re|fwd?|called|chiamat[oa]|titled)\b[\s:=]*"
     r"(?:era|was|es|è|e|de|del)?\s*$"
+)
+
+
+# What introduces a message shown, just before its quote: "dice", "it says:".
+_SAYS_BEFORE = re.compile(
+    r"\b(?:dice|says|said|pone|sale|shows|reads|scrive|appare|aparece|esce|error|errore)\s*:?\s*$",
+    re.IGNORECASE,
 )
 
 
@@ -1339,6 +1377,8 @@ def signals_in(text: str) -> frozenset[str]:
         found.add("antivirus")
     if _has_name(folded, g.connection):
         found.add("internet_connection")
+    if _has_name(folded, g.connection_down):
+        found |= {"internet_connection", "internet_down"}  # its own signal: said to be down
     return frozenset(found)
 
 
@@ -1348,8 +1388,11 @@ def own_words(text: str, error: str | None = None) -> str:
     `error` is the message's error, when already read (`error_in`).
     """
     pasted = error_in(text) if error is None else error
-    if not pasted or "\n" not in pasted:
+    if not pasted:
         return text
+    lines = [line.strip() for line in text.split("\n") if line.strip()]
+    if "\n" not in pasted and (pasted.strip() not in lines or len(lines) == 1):
+        return text  # quoted inside a sentence of the customer's: read with it
     block = {line.strip() for line in pasted.split("\n")}
     return "\n".join(line for line in text.split("\n") if line.strip() not in block)
 

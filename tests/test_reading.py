@@ -1235,7 +1235,7 @@ def test_the_mailbox_that_fails_at_another_provider_beside_ours_that_works(chat:
         ("Casella ufficio@example.com (info è solo un alias). Non parte niente", "only_some", None),
         ("On my phone and on the webmail I see all the new emails normally", "webmail", "works"),
         ("The router's had a red light on since the storm", "signals",
-         frozenset({"internet_connection"})),
+         frozenset({"internet_connection", "internet_down"})),
         # the twenty-third set (session 5)
         ("hi, since tuesday my shop email ordini@example.com doesnt work both ways", "direction",
          "both"),
@@ -1759,9 +1759,27 @@ def email_to_example(chat: Chat, mailbox: str, direction: str) -> None:
          "ordini@fornituregamma.it, all other mails come in fine.", "only_some", True),
         ("ola q tal, el correo de la tienda no va ni p enviar ni p recibir desde esta mañana",
          "direction", "both"),
+        # (sets 27 and 28)
+        ("el programa dice 'Autenticación fallida'. Que tengo que hacer?", "error",
+         "Autenticación fallida"),
+        ("Outlook non scarica più la posta di segreteria@rossi-srl.example, mi esce questa "
+         "finestra:\n\nErrore (0x800CCC0E) durante l'attività di invio e ricezione: Impossibile "
+         "connettersi al server.\n\nHo già riavviato il pc ma niente", "direction", "receive"),
+        ("le mail che mando da acquisti@rossi-srl.example verso un nostro fornitore mi tornano "
+         "tutte indietro.", "direction", "send"),
+        ("The little box of TIM has a red light blinking.", "signals",
+         frozenset({"internet_connection", "internet_down"})),
+        ("solo ahi, por la pagina esa en el ordenador. no tengo outlook ni nada de eso",
+         "only_webmail", True),
+        ("provato adesso dal sito webmail.example.net: entro ma le mail nuove non ci sono e se "
+         "ne mando una mi da errore anche li", "webmail", "fails"),
+        ("provato adesso dal sito webmail.example.net: entro ma le mail nuove non ci sono e se "
+         "ne mando una mi da errore anche li", "error", None),
+        ("Sulla pagina della webmail ci sono entrato e li le mail ci sono tutte, anche quella di "
+         "mia figlia di ieri", "webmail", "works"),
     ],
 )  # fmt: skip
-def test_readings_found_by_a_twenty_fifth_and_sixth_set(said: str, field: str, value: Any) -> None:
+def test_readings_found_by_sets_25_to_28(said: str, field: str, value: Any) -> None:
     assert getattr(read(said, classify=False), field) == value
 
 
@@ -1778,9 +1796,25 @@ def test_readings_found_by_a_twenty_fifth_and_sixth_set(said: str, field: str, v
          "not permitted\n\nFYI the outgoing server in that profile is smtp.vodafone.it (the one "
          "that came with our fiber line), we never used smtp.example.net for sending.",
          "out_of_scope"),
+        # (sets 27 and 28)
+        ("Hola!! tengo una tienda de ropa y uso el correo modasbea@hotmail.com, desde ayer no "
+         "puedo mandar correos a mis clientas, me sale q la cuenta esta bloqueada.",
+         "out_of_scope"),
+        ("Buenas, el programa de gestion de la clinica manda los recordatorios de citas por "
+         "email con la cuenta clinicadentalsonrisa@gmail.com y desde que cambie la contraseña "
+         "ya no manda nada, el programa dice 'Autenticación fallida'. Que tengo que hacer?",
+         "out_of_scope"),
+        ("hello i cant get into my email mario.rossi51@libero.it since yesterday, it says wrong "
+         "password but i never changed it. can you help me please", "out_of_scope"),
+        ("Good morning, since last evening I do not receive the emails and I cannot open even "
+         "the newspaper on the computer. The little box of TIM has a red light blinking.",
+         "out_of_scope"),
+        ("hi, we're moving our company mail (bellini-arredi.it, about 20 mailboxes, 15 years of "
+         "old mails) to you next month. its a long story and I have lots of questions, can I "
+         "talk to a real person please?", "done"),
     ],
 )  # fmt: skip
-def test_openings_of_a_twenty_fifth_and_sixth_set(chat: Chat, said: str, state: str) -> None:
+def test_openings_of_sets_25_to_28(chat: Chat, said: str, state: str) -> None:
     chat.say(said)
     assert chat.state == state, chat.text
 
@@ -1801,3 +1835,22 @@ def test_which_addresses_answered_with_only_a_pronoun_is_asked_again(chat: Chat)
     assert chat.asking == "addresses", chat.text
     chat.say("faktury@kowalski-trans.pl")
     assert chat.asking == "client", chat.text
+
+
+def test_open_one_after_the_domain_check(chat: Chat) -> None:
+    chat.say("our mails keep ending up in spam. Can you check our SPF and DKIM pls?")
+    chat.say("garcia.example")
+    assert chat.asking == "dns_ticket", chat.text
+    chat.say("yes please open one, I don't understand these records at all")
+    assert chat.asking != "dns_ticket", chat.text
+
+
+def test_a_callback_asked_for_in_the_details_is_noted(chat: Chat, store: SqlStore) -> None:
+    chat.say("il nostro contratto di assistenza standard scade il 31 dicembre. vorremmo "
+             "rinnovarlo ma passando al premium, quanto costa la differenza?")  # fmt: skip
+    assert chat.asking == "description", chat.text
+    chat.say("Siamo il dominio example.com, referente dott.ssa Guidi. Se possibile preferiamo "
+             "essere richiamati al telefono.")  # fmt: skip
+    assert chat.asking == "confirm", chat.text
+    chat.choose("yes")
+    assert store.tickets()[0]["category"] == "sales_administration"
