@@ -15,6 +15,7 @@ from flows.dnsreport import DnsPort, DnsReport
 from flows.engine import Engine
 from flows.model import Context, Conversation, Event, Notice, TicketDraft, TicketRef
 from flows.policy import Policy
+from flows.questions import QUESTIONS
 from flows.text import N_, Bubble, T, Turn, t
 from storage.store import Store, Tx, code_factory
 
@@ -175,10 +176,22 @@ class Desk:
             raise RuntimeError("a turn asked for more DNS checks than it may")
         except SQLAlchemyError:
             log.exception("storage failed for %s:%s", channel, user)
-            return self._apology(language, storage=True)
+            return self._apology(language, storage=True, open_question=self._open(channel, user))
         except Exception:
-            log.exception("turn failed for %s:%s on %r", channel, user, event)
-            return self._apology(language, storage=False)
+            log.exception("turn failed for %s:%s on a %s event", channel, user, event.kind)
+            return self._apology(language, storage=False, open_question=self._open(channel, user))
+
+    def _open(self, channel: str, user: str) -> tuple[str | None, str] | None:
+        """The question the conversation has open and its language, if it can still be read."""
+        try:
+            with self.store.transaction() as tx:
+                conv = tx.load_conversation(channel, user)
+        except Exception:
+            return None
+        if conv is None:
+            return None
+        q = QUESTIONS.get(conv.state)
+        return (q.asking if q is not None else None), conv.language
 
     def _turn(
         self,
@@ -209,6 +222,18 @@ class Desk:
             turn = self.engine.handle(conv, event, context)
             tx.save_conversation(conv)
         return turn
+
+    def again(self, channel: str, user: str, language: str | None = None) -> Turn:
+        """The open question once more, for a message with nothing in it; nothing is saved."""
+        try:
+            with self.store.transaction() as tx:
+                conv = tx.load_conversation(channel, user) or Conversation(
+                    channel=channel, user=user, language=normalize_language(language)
+                )
+                return self.engine.again(conv, Context(self.clock(), TxDesk(tx, self.policy)))
+        except Exception:
+            log.exception("could not ask again for %s:%s", channel, user)
+            return self._apology(language, storage=True)
 
     def set_status(self, code: str, status: str, note: str = "") -> StatusChange | None:
         """Change a ticket's status (staff side) and tell the customer in their language.
@@ -243,7 +268,12 @@ class Desk:
             tx.save_conversation(conv)
         return StatusChange(channel, user, turn, queued)
 
-    def _apology(self, language: str | None, storage: bool) -> Turn:
+    def _apology(
+        self,
+        language: str | None,
+        storage: bool,
+        open_question: tuple[str | None, str] | None = None,
+    ) -> Turn:
         text = (
             t("Sorry, I could not save your answer just now. Please send it again in a moment.")
             if storage
@@ -252,7 +282,8 @@ class Desk:
                 "please send your answer again."
             )
         )
-        return Turn([Bubble((text,))], [], "error", None, normalize_language(language))
+        asking, spoken = open_question or (None, normalize_language(language))
+        return Turn([Bubble((text,))], [], "error", asking, spoken)  # the question stays open
 
     def render(self, turn: Turn) -> str:
         return self.renderer.turn_text(turn)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import sys
 from typing import TextIO
@@ -9,6 +10,7 @@ from typing import TextIO
 from bot.service import Desk
 from flows.model import Event
 from flows.text import T, Turn
+from flows.understand import clean
 
 CHANNEL = "terminal"
 
@@ -82,15 +84,33 @@ def as_text(desk: Desk, turn: Turn) -> str:
     return "\n".join(lines)
 
 
+def safe_stdin() -> TextIO:
+    """Standard input read as UTF-8 bytes: a sequence that is not UTF-8 becomes U+FFFD.
+
+    Latin-1 or broken bytes then reach the desk as a readable message (the
+    rest of it kept), never as an error at every answer.
+    """
+    buffer = getattr(sys.stdin, "buffer", None)
+    if buffer is None:
+        return sys.stdin
+    return io.TextIOWrapper(buffer, encoding="utf-8", errors="replace", line_buffering=True)
+
+
 def run(
     desk: Desk,
     user: str,
     language: str | None,
     jsonl: bool,
-    stdin: TextIO = sys.stdin,
+    stdin: TextIO | None = None,
     stdout: TextIO = sys.stdout,
 ) -> int:
-    """Chat until the input ends; every turn is saved before it is shown."""
+    """Chat until the input ends; every turn is saved before it is shown.
+
+    In `--jsonl` every input line gets exactly one JSON line back: a line with
+    nothing in it (spaces, non-breaking spaces, a lone separator) gets the open
+    question again, and nothing is saved.
+    """
+    stdin = stdin if stdin is not None else safe_stdin()
     show = as_json if jsonl else as_text
 
     def progress(lang: str, text: T) -> None:
@@ -113,7 +133,9 @@ def run(
                 break
             if line is None:
                 break
-            if not line.strip():
+            if not clean(line):
+                if jsonl:
+                    print(show(desk, desk.again(CHANNEL, user, language)), file=stdout, flush=True)
                 continue
             turn = desk.handle(CHANNEL, user, event_for(line, turn), language, progress)
             assert turn is not None

@@ -26,7 +26,8 @@ LONE_WORD_LIMIT = 5  # longer answers need more than one word somewhere in the m
 
 _CONTROL = re.compile(
     r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f"  # C0 and C1 controls, but tab and newline
-    r"\u00ad\u200b\u200e\u200f\u2028\u2029\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]"
+    r"\u00ad\u200b\u200e\u200f\u2028\u2029\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff"
+    r"\ud800-\udfff]"  # and lone surrogates (undecodable bytes): nothing can store them
 )
 _SPACES = re.compile(r"[ \t]+")
 _CLAUSE = re.compile(r"[,;:!?\u00a1\u00bf()\[\]\"\u201c\u201d\u00ab\u00bb]+")

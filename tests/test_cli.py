@@ -810,3 +810,36 @@ def test_a_bracketed_paste_in_the_terminal_is_one_message(env: dict[str, str]) -
     turns = [json.loads(line) for line in result.stdout.splitlines()]
     assert len(turns) == len(lines)
     assert turns[-1]["asking"] == "examples.sender", turns[-1]
+
+
+@pytest.mark.parametrize("blank", ["", "   ", "\u00a0\u00a0", "\u2028", "\u200b \u00a0"])
+def test_every_jsonl_line_gets_one_answer_with_the_open_question(
+    env: dict[str, str], blank: str
+) -> None:
+    """A line with nothing in it gets the open question again: a program waiting never hangs."""
+    lines = ["non ricevo piu la posta", blank, "mario@example.com"]
+    result = sportello(
+        env, "chat", "--jsonl", "--lang", "it", "--user", "b", stdin="\n".join(lines) + "\n"
+    )
+    assert result.returncode == 0, result.stderr
+    turns = [json.loads(line) for line in result.stdout.splitlines()]
+    assert len(turns) == 1 + len(lines)  # the greeting, then one line per line
+    assert [t["asking"] for t in turns[1:]] == ["mailbox", "mailbox", turns[3]["asking"]]
+    assert turns[3]["asking"] != "mailbox"  # the blank line was no miss: the address is taken
+
+
+def test_bytes_that_are_not_utf8_are_read_not_refused(env: dict[str, str]) -> None:
+    """Latin-1 from an old terminal: read, with what could not be decoded replaced."""
+    script = "non ricevo più la posta\nè mario@example.com\n".encode("latin-1")
+    result = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "chat", "--jsonl", "--lang", "it", "--user", "l1"],
+        input=script,
+        capture_output=True,
+        env=env,
+        timeout=TIMEOUT * 3,
+    )
+    assert result.returncode == 0, result.stderr
+    turns = [json.loads(line) for line in result.stdout.decode("utf-8").splitlines()]
+    assert len(turns) == 3
+    assert "error" not in [t["state"] for t in turns], turns
+    assert turns[2]["asking"] not in ("mailbox", None), turns[2]

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+
+from sqlalchemy.exc import OperationalError
 
 from bot.dnsport import could_not_check
 from bot.langid import LanguageIdentifier
@@ -16,7 +20,7 @@ from bot.service import Desk
 from flows.dnsreport import DnsReport
 from flows.model import Conversation, Event, Notice
 from flows.policy import Policy
-from storage.store import SqlStore
+from storage.store import SqlStore, Tx
 from tests.support.chat import Chat, Clock
 
 ROUNDS = 12
@@ -133,3 +137,36 @@ def test_no_transaction_is_open_while_the_dns_check_runs(
         conv = tx.load_conversation("terminal", "dns-racer")
     assert conv is not None and conv.case.dns is not None
     assert conv.case.mailbox == "mario@example.com"
+
+
+class _FailingOnce(SqlStore):
+    """The real store, whose next turn's commit fails (a database that went away a moment)."""
+
+    fail = False
+
+    @contextmanager
+    def transaction(self) -> Iterator[Tx]:
+        with super().transaction() as tx:
+            yield tx
+            if self.fail:
+                self.fail = False
+                raise OperationalError("COMMIT", {}, Exception("connection lost"))
+
+
+def test_a_turn_that_could_not_be_saved_keeps_the_question_open(
+    db_url: str, policy: Policy, clock: Clock, identify: LanguageIdentifier
+) -> None:
+    store = _FailingOnce(db_url)
+    try:
+        desk = Desk(store, policy, clock=clock, identify=identify)
+        chat = Chat(desk, user="flaky", language="it")
+        chat.start()
+        chat.say("non ricevo piu la posta")
+        assert chat.asking == "mailbox", chat.text
+        store.fail = True
+        chat.say("mario@example.com")
+        assert chat.state == "error" and chat.asking == "mailbox", chat.text
+        chat.say("mario@example.com")  # sent again: taken this time
+        assert chat.asking not in ("mailbox", None), chat.text
+    finally:
+        store.close()
