@@ -103,6 +103,10 @@ _PERSON = re.compile(
     r"(?:person|human|agent|operator|technician|persona|operatore|operador|tecnico|t[eé]cnico|"
     r"humano|qualcuno|alguien|someone|somebody)|"
     r"\b(?:real|actual|human) (?:person|human|being)\b|"
+    r"\b(?:persona|qualcuno|alguien|someone|somebody|person)\s+(?:vera\s+|real\s+)?"
+    r"(?:con (?:cui|quien|la que|el que)|(?:i|we) (?:can|could) (?:talk|speak) (?:to|with)|"
+    r"to talk to)"
+    r"(?:\s+(?:posso|pueda|puedo|possa))?(?:\s+(?:parlare|hablar))?|"
     r"\b(?:persona (?:vera|reale|real|de verdad)|operatore umano|un humano)\b",
     re.IGNORECASE,
 )
@@ -221,7 +225,7 @@ def _facts(reading: Reading) -> bool:
 
 def _evidence(reading: Reading) -> str | None:
     """Route an unsure opening by its facts: an error code or a direction is a mail problem."""
-    web = _WEB_ERROR.search(reading.error or reading.text)
+    web = _WEB_ERROR.search(reading.text)
     if web and not reading.direction and not reading.addresses:
         return "hosting"  # "503 Service Unavailable ... Apache Server at www.…": the website
     if reading.error or reading.direction or reading.webmail or _MAIL_TROUBLE.search(reading.text):
@@ -243,6 +247,20 @@ _NEW_PASSWORD = re.compile(  # not "non cambiare": a change of mind
     rf"\b{NOT_BEFORE}(?:change|reset|cambiare|cambiar|cambia|modificare|reimpostare|resetear|"
     r"restablecer|a new|new|"
     r"una nuova|nuova|una nueva|nueva|otra)\s+(?:\w+\s+){0,3}?(?:password|contrase[nñ]a|clave)\b",
+    re.IGNORECASE,
+)
+# Someone who left: their mailbox is to be closed (or handed over), not its password changed.
+_LEAVER = re.compile(
+    r"\b(?:andat[oa] in pensione|in pensione|retired|retiring|se (?:ha )?jubil\w*|jubilad[oa]|"
+    r"left the company|has left|ha lasciato|ci ha lasciato|non lavora pi[uù]|ya no trabaja|"
+    r"no longer works|doesn'?t work (?:here|at \w+|for us)|se ha ido de la empresa|dimess[oa]|"
+    r"licenziat[oa]|despedid[oa])\b",
+    re.IGNORECASE,
+)
+# The password, named: "password", "pasword", "contraseña", "clave", "pwd", "parola d'ordine".
+_PASSWORD_WORD = re.compile(
+    r"\b(?:pass\w*|pasword\w*|contrase\w*|clave|pwd|psw|parola d'ordine|credenzial\w*|"
+    r"credencial\w*)\b",
     re.IGNORECASE,
 )
 # Asking to have a product set up: with a firewall or an antivirus named, its request.
@@ -273,7 +291,8 @@ def _sets_up(signal: str, text: str) -> bool:
 _WEB_ERROR = re.compile(
     r"\b(?:HTTP(?:/\d(?:\.\d)?)?\s+[45]\d\d|[45]0[0-9]\s+(?:Service Unavailable|Internal Server "
     r"Error|Bad Gateway|Gateway Time-?out|Not Found|Forbidden)|[45]0[0-9]s|Apache|nginx|IIS|"
-    r"cloudflare|wp-admin|wordpress|"
+    r"cloudflare|wp-admin|wp-config(?:\.php)?|wordpress|joomla|prestashop|woocommerce|"
+    r"error establishing a database connection|database connection|php|mysql|"
     r"ERR_CONNECTION_\w+|DNS_PROBE_\w+|ERR_NAME_NOT_RESOLVED)\b",
     re.IGNORECASE,
 )
@@ -487,6 +506,9 @@ class Engine:
         wants_password = asks_password and not reading.direction
         if asks_password and best == "password_change":  # "...porque me salen correos enviados
             return self._route(d, "password", reading)  # que yo no he mandado": the request
+        leaver = best == "password_change" and _LEAVER.search(reading.text)
+        if leaver and not _PASSWORD_WORD.search(reading.text):  # "una collega è in pensione"
+            return self._route(d, "mailbox_admin", reading)
         if wants_password and (_OFFER.get(best) == "email" or tail is not None):
             return self._route(d, "password", reading)  # "I must change the password of my e-mail"
         if _OFFER.get(best) == "email" and _evidence(reading) == "hosting" and not reading.webmail:
@@ -556,7 +578,9 @@ class Engine:
         guessed = [
             name
             for name in preset
-            if getattr(case, name) is None and (sure or name not in ("direction", "action"))
+            if getattr(case, name) is None
+            and (sure or name not in ("direction", "action"))
+            and not (name == "action" and any(ACTION_UNSAID.search(x) for x in opening))
         ]
         for name in guessed:
             setattr(case, name, preset[name])

@@ -50,7 +50,8 @@ _CORRECTION = re.compile(
     r"\b(actually|in fact|sorry|i meant|i mean|my mistake|correction|no wait|not \w+ but|"
     r"wait,? no|oh wait|hang on|aspetta,? no|espera,? no|no,? mejor|mejor con|no,? meglio|"
     r"no,? aspett\w*|no,? asp[eè]|no,? espera|"
-    r"better make it|or rather|o meglio|o mejor|"
+    r"better make it|or rather|o meglio|o mejor|forget (?:that|it)|never ?mind|"
+    r"lascia(?:mo)? perdere|non importa|olv[ií]d(?:alo|elo|ate de eso|a eso|e eso)|"
     r"anzi|in realt[aà]|scus\w*|mi sono sbagliat\w*|volevo dire|intendevo|ho sbagliato|"
     r"en realidad|perd[oó]n\w*|me equivoqu[eé]|quer[ií]a decir|quise decir|mejor dicho|"
     r"no,? es|no,? [eè]|non [eè] \w+ ma)\b|"
@@ -182,7 +183,8 @@ def fill(
     at_summary: bool = False,
 ) -> list[str]:
     """Take what `r` says into `case`; return the names of the fields it filled or changed."""
-    changes = at_summary or is_correction(r.text)
+    # (a correction in the customer's words: a bounce's "I'm sorry to have to inform you" is none)
+    changes = at_summary or is_correction(r.text.replace(r.error, " ") if r.error else r.text)
     if asked in VERBATIM_STATES and not (changes and asked == "email_error"):
         return []  # copied word for word, unless it corrects something said before
     filled: list[str] = []

@@ -697,6 +697,7 @@ def direction_in(text: str) -> Said | None:
     """
     text = _HOSTNAME.sub(" ", _ADDRESS.sub(" ", text.replace("\u2019", "'")))
     text = _QUOTED.sub(" ", text)  # a quoted error or button ("Invio/ricezione") is not theirs
+    text = _SEND_RECEIVE_BUTTON.sub(" ", text)  # "cada vez que le doy a enviar y recibir"
     text = _ISSUE_COMES.sub(" ", text)  # "same issue is coming in webmail also": it happens
     text = _POPS_UP.sub(" error ", text)  # "esce un errore di connessione": a message shows
     text = _SERVER_SETTING.sub(" ", text)  # "¿el servidor de salida?" names a setting
@@ -784,6 +785,15 @@ def direction_in(text: str) -> Said | None:
     return _phrase_direction(text)
 
 
+# Outlook's Send/Receive button, pressed: no way of mail ("le doy a enviar y recibir").
+_SEND_RECEIVE_BUTTON = re.compile(
+    r"\b(?:le doy a|doy a|darle a|le das a|pulso|pulsar|presiono|hago clic en|clic en|click on|"
+    r"clicking|click|press(?:ing)?|hit(?:ting)?|premo|premere|clicco su|clicco|schiaccio)\s+"
+    r"(?:(?:el|il|the|on|sul|su|en)\s+)?(?:(?:bot[oó]n|tasto|pulsante|button)\s+(?:de\s+|di\s+)?)?"
+    r"(?:enviar y recibir|enviar/recibir|invia(?:re)? e ricev(?:i|ere)|invia/ricevi|"
+    r"send(?:/| and | & )receive)\b",
+    re.IGNORECASE,
+)
 # A message that shows up, not mail that goes out: "esce un errore", "me sale un aviso".
 _POPS_UP = re.compile(
     r"\b(?:mi |me |ci )?(?:esce|escono|sale|salen|appare|aparece|compare)\s+(?:fuori\s+)?"
@@ -808,8 +818,9 @@ NEW_MAILBOX = re.compile(
 )
 # A mailbox to delete, in so many words: "va proprio cancellata", "just delete the whole thing".
 DELETE_MAILBOX = re.compile(
-    rf"\b{NOT_BEFORE}(?:cancellat[ao]|cancellarl[ao]|cancellare|eliminat[ao]|eliminarl[ao]|"
-    r"eliminare|"
+    rf"\b{NOT_BEFORE}(?:cancellat[aoe]|cancellarl[ao]|cancellare|eliminat[aoe]|eliminarl[ao]|"
+    r"eliminare|elimin(?:i|a)(?:la|lo)?|cancell(?:i|a)(?:la|lo)|bórr(?:ala|alo|enla|enlo)|"
+    r"borr(?:ala|alo|en|enla|enlo)|elim[ií]n(?:ala|alo|en)|"
     r"chiuder(?:e|la|lo)|borrar(?:la|lo)?|borrad[ao]|elim[ií]nenl[ao]|dar(?:la|lo)? de baja|"
     r"delete(?:d)?|remove(?:d)?|close (?:it|the account|the mailbox)|get rid of it)\b",
     re.IGNORECASE,
@@ -818,8 +829,9 @@ DELETE_MAILBOX = re.compile(
 
 # A request about a mailbox that says neither create nor delete: "gestionar un buzón".
 ACTION_UNSAID = Cue(
-    r"\b(?:gestionar|gestire|manage|managing|administrar|amministrare|sistemare)\s+"
-    r"(?:\w+\s+){0,2}(?:buz[oó]n|buzones|casell[ae]|mailbox\w*|cuentas?|account\w*|"
+    r"\b(?:gestionar|gestire|manage|managing|administrar|amministrare|sistemare|sort out|"
+    r"sorting out|fix up|tidy up|arreglar|una modifica (?:a|alle|alla)|modificare|modificar)\s+"
+    r"(?:\w+\s+){0,3}(?:buz[oó]n|buzones|casell[ae]|mailbox\w*|cuentas?|account\w*|"
     r"indirizz\w*|direcci\w*)\b"
 )
 
@@ -1052,6 +1064,8 @@ def error_in(text: str) -> str | None:
         return "\n".join(errors) if errors else None
     if len(lines) > 1:
         for i, line in enumerate(lines):
+            if i + 1 < len(lines) and _INTRODUCES.search(line) and _looks_pasted(lines[i + 1]):
+                return _pasted(lines[i + 1 :])  # "...and then it says" / the message, below
             if not (_BOUNCE_LINE.search(line) or _OUTLOOK.search(line) or _quotes(line)):
                 continue
             if len(line) > 120 and _quotes(line) and not _code_at(line):
@@ -1110,6 +1124,24 @@ _SAYS_BEFORE = re.compile(
     r"\b(?:dice|says|said|pone|sale|shows|reads|scrive|appare|aparece|esce|error|errore)\s*:?\s*$",
     re.IGNORECASE,
 )
+
+
+# A line that ends by introducing the message below it, without a colon: "the iphone keeps saying".
+_INTRODUCES = re.compile(
+    r"\b(?:says?|saying|said|shows?|showing|reads|gives me|pops up|dice|mi dice|me dice|pone|"
+    r"me pone|me sale|mi esce|esce|aparece|appare|compare|scrive|questo|esto|this)\s*:?\s*$",
+    re.IGNORECASE,
+)
+
+
+def _looks_pasted(line: str) -> bool:
+    """Tell whether a line reads as a program's message, not as the customer's own words."""
+    return bool(
+        _BOUNCE_LINE.search(line)
+        or _OUTLOOK.search(line)
+        or _code_at(line)
+        or (_ERROR_CUES.search(line) and not _PROSE.search(line))
+    )
 
 
 def _sentence_around(text: str, start: int, end: int) -> str:
@@ -1405,7 +1437,9 @@ def read(text: str, classify: bool = True) -> Reading:
     own = own_words(text, error or "")
     return Reading(
         text=text,
-        guess=load_model().guess(own) if classify and own.strip() else None,
+        guess=load_model().guess(_SEND_RECEIVE_BUTTON.sub(" ", own))  # a button: no way
+        if classify and own.strip()
+        else None,
         addresses=tuple(addresses_in(text)),
         hosts=tuple(hosts_in(text)),
         direction=direction_in(own),

@@ -968,6 +968,8 @@ class Dialog(Texts):
     def read_mailbox(self, text: str) -> str:
         """Read the mailbox from an answer: the address on one of our domains, if any."""
         found = addresses_in(clean(text))
+        if len(found) > 1 and is_correction(text):  # "x@… no sorry wait, the hotmail: y@…"
+            found = addresses_in(after_correction(clean(text))) or found
         ours = [a for a in found if self.hosted(a)]
         others_ = [a for a in found if a not in ours]
         if ours and others_ and all(said_fine(text, a) for a in ours):

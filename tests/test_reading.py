@@ -1777,9 +1777,23 @@ def email_to_example(chat: Chat, mailbox: str, direction: str) -> None:
          "ne mando una mi da errore anche li", "error", None),
         ("Sulla pagina della webmail ci sono entrato e li le mail ci sono tutte, anche quella di "
          "mia figlia di ieri", "webmail", "works"),
+        # (sets 29 and 30)
+        ("hiya, thunderbird won't send emails, it stays on 'Sending message...' forever and then "
+         "says\nSending of the message failed.\nThe message could not be sent because the "
+         "connection to Outgoing server (SMTP) smtp.example.net timed out. Try again.", "error",
+         "Sending of the message failed.\nThe message could not be sent because the connection "
+         "to Outgoing server (SMTP) smtp.example.net timed out. Try again."),
+        ("cant send or receive anything on marco@garcia.example. the iphone keeps saying\nCannot "
+         "Get Mail\nThe connection to the server failed.\nand the webmail wont let me log in "
+         "either", "error", "Cannot Get Mail\nThe connection to the server failed."),
+        ("Hola, me sale esto en el Outlook cada vez que le doy a enviar y recibir:\n\nque hago??",
+         "direction", None),
+        ("uso Mail, quello del Mac, e ogni tanto la webmail", "program",
+         "Apple Mail (mail quello del mac)"),
+        ("buongiorno non vedo piu le mail sul computer da ieri", "direction", "receive"),
     ],
 )  # fmt: skip
-def test_readings_found_by_sets_25_to_28(said: str, field: str, value: Any) -> None:
+def test_readings_found_by_sets_25_to_30(said: str, field: str, value: Any) -> None:
     assert getattr(read(said, classify=False), field) == value
 
 
@@ -1812,9 +1826,19 @@ def test_readings_found_by_sets_25_to_28(said: str, field: str, value: Any) -> N
         ("hi, we're moving our company mail (bellini-arredi.it, about 20 mailboxes, 15 years of "
          "old mails) to you next month. its a long story and I have lots of questions, can I "
          "talk to a real person please?", "done"),
+        # (sets 29 and 30)
+        ("Hola, me sale esto en el Outlook cada vez que le doy a enviar y recibir:\n\nError en la "
+         "tarea 'pedidos@rossi-srl.example - Recibiendo' notificado (0x800CCC0E): 'No se puede "
+         "conectar al servidor.'\n\nque hago??", "email_direction"),
+        ("Buongiorno, devo fare una modifica alle caselle dell'ufficio, una collega è andata in "
+         "pensione", "admin_action"),
+        ("Hello, office manager at Studio Neri here. we need to sort out one of the mailboxes of "
+         "our staff, can you help", "admin_action"),
+        ("URGENT our shop website is down, this is all it shows:\n\nError establishing a database "
+         "connection\n\nit's www.garcia.example, started around 10 this morning", "details"),
     ],
 )  # fmt: skip
-def test_openings_of_sets_25_to_28(chat: Chat, said: str, state: str) -> None:
+def test_openings_of_sets_25_to_30(chat: Chat, said: str, state: str) -> None:
     chat.say(said)
     assert chat.state == state, chat.text
 
@@ -1854,3 +1878,45 @@ def test_a_callback_asked_for_in_the_details_is_noted(chat: Chat, store: SqlStor
     assert chat.asking == "confirm", chat.text
     chat.choose("yes")
     assert store.tickets()[0]["category"] == "sales_administration"
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        "volevo crearne una per chi la sostituisce... anzi no, aspetti, per adesso eliminate solo "
+        "la sua, quella nuova la chiedo la settimana prossima",
+        "well I thought we needed a new one for the intern but no, forget that, he'll use the "
+        "shared one. we need to DELETE one, the guy left the company",
+    ],
+)
+def test_create_then_delete_in_one_answer(chat: Chat, store: SqlStore, answer: str) -> None:
+    chat.say("we need to sort out one of the mailboxes of our staff, can you help")
+    chat.say(answer)
+    assert chat.asking == "mailbox", chat.text
+    assert case_of(chat, store).action == "delete"
+
+
+def test_the_mailbox_corrected_to_another_provider_s(chat: Chat) -> None:
+    chat.say("hi my email isnt working since yesterday, i dont receive anything")
+    chat.say("negozio@example.com... no sorry wait, that one is fine, its the other one, the "
+             "hotmail: giorgia.m84@hotmail.it")  # fmt: skip
+    assert chat.state == "out_of_scope", chat.text
+
+
+def test_a_bounce_s_sorry_is_no_correction(chat: Chat, store: SqlStore) -> None:
+    chat.say("la casella info@example.com nn manda e nn riceve niente, ne con thunderbird ne "
+             "dalla webmail")  # fmt: skip
+    chat.say("si, smtp.example.net")
+    chat.choose("no")  # every address
+    chat.say("quando mando mi torna indietro questo:\n\nThis is the mail system at host "
+             "smtp.example.net.\nI'm sorry to have to inform you that your message could not\n"
+             "be delivered to one or more recipients.")  # fmt: skip
+    assert case_of(chat, store).direction == "both"
+
+
+def test_a_person_asked_for_in_a_sideways_answer(chat: Chat) -> None:
+    chat.say("buongiorno non vedo piu le mail sul computer da ieri")
+    chat.say("annamaria.conti@example.com")
+    chat.say("non lo so cos'è, io clicco sull'icona della busta e basta. Guardi, c'è una persona "
+             "con cui posso parlare? Io con queste cose non sono pratica")  # fmt: skip
+    assert chat.asking == "description" or chat.state == "done", chat.text
