@@ -293,6 +293,7 @@ _WEB_ERROR = re.compile(
     r"Error|Bad Gateway|Gateway Time-?out|Not Found|Forbidden)|[45]0[0-9]s|Apache|nginx|IIS|"
     r"cloudflare|wp-admin|wp-config(?:\.php)?|wordpress|joomla|prestashop|woocommerce|"
     r"error establishing a database connection|database connection|php|mysql|"
+    r"(?<=error )[45]0\d|(?<=errore )[45]0\d|(?<=c[oó]digo )[45]0\d|"
     r"ERR_CONNECTION_\w+|DNS_PROBE_\w+|ERR_NAME_NOT_RESOLVED)\b",
     re.IGNORECASE,
 )

@@ -21,6 +21,7 @@ from email.utils import parsedate_to_datetime
 
 from flows.model import Case, Direction, Example
 from flows.reading import (
+    MESSAGE_WAS,
     OUTGOING_SERVER,
     Reading,
     addresses_in,
@@ -117,14 +118,25 @@ def own_address(text: str, address: str) -> bool:
         bool(_OWN.search(before))
         and not _ROLE_BEFORE.search(before)
         and not (_SOMEONE.search(before[-40:]))
+        and not _THEIRS_BEFORE.search(before[-40:])
     )
+
+
+# Someone else's address, said as theirs: "His address is x@…", "la sua mail è x@…".
+_THEIRS_BEFORE = re.compile(
+    r"\b(?:his|her|their|suo|sua|loro|su|sus)\s+(?:e-?mail|mail|address|indirizzo|direcci[oó]n|"
+    r"correo|account|cuenta)(?:\s+(?:address|e-?mail))?\s+(?:is|è|e'|e|es|era|was)\s*:?\s*$",
+    re.IGNORECASE,
+)
 
 
 # The mailbox a problem is about, named as such: "la casella x@… non riceve", "my
 # account x@…", "le mail su gmail, x@…", "x@… doesn't receive".
 _MAILBOX_BEFORE = re.compile(
     r"\b(?:casella|mailbox|account|cuenta|buz[oó]n|indirizzo|direcci[oó]n|address|inbox|"
-    r"(?:el|il|la|my|mi|our|nuestro|nostra|uso el|uso la) (?:correo|e-?mail|mail|posta))"
+    r"(?:el|il|la|my|mi|our|nuestro|nostra|uso el|uso la) (?:correo|e-?mail|mail|posta)|"
+    r"(?:casella|cuenta|account|mailbox|indirizzo|buz[oó]n|address) (?:che|que|that|it) "
+    r"(?:usa|uses|utilizza|tiene|has|usiamo|usamos|we use),?)"
     r"(?: di posta| de correo| e-?mail| mail| elettronica)?\s*:?\s*$",
     re.IGNORECASE,
 )
@@ -480,7 +492,10 @@ _WORD = re.compile(r"[\w.]+")
 def others(r: Reading, hosted: Callable[[str], bool]) -> str:
     """Return the addresses, domains or providers a message names besides ours."""
     names = [a for a in r.addresses if not hosted(a)]
-    names += [h for h in r.hosts if not looks_like_smtp(h) and not hosted(f"x@{h}")]
+    own = (r.text.replace(r.error, " ") if r.error else r.text).lower()  # not a bounce's hosts
+    names += [
+        h for h in r.hosts if not looks_like_smtp(h) and not hosted(f"x@{h}") and h.lower() in own
+    ]
     words = " " + " ".join(_WORD.findall(r.text.lower())) + " "
     names += [
         n for n in gazetteer().free_mail if f" {n} " in words and not any(n in x for x in names)
@@ -653,7 +668,11 @@ def _quoted_subject(r: Reading, others_: list[str]) -> str | None:
     """A quoted title in the sentence that tells the example ("I sent "Pedido 3391" to x@…")."""
     own = r.text.replace(r.error, " ") if r.error else r.text
     for sentence in re.split(r"(?<=[.!?])\s+|\n", own):
-        if any(a in sentence.lower() for a in others_) or _EXAMPLE_WORD.search(sentence):
+        if (
+            any(a in sentence.lower() for a in others_)
+            or _EXAMPLE_WORD.search(sentence)
+            or MESSAGE_WAS.search(sentence)  # 'El mensaje que rebotó era "Factura F-0934"'
+        ):
             for m in _QUOTED_SUBJECT.finditer(sentence):
                 if not re.search(r"\b[2-5]\d\d[ -]|\b[245]\.\d\.\d|0x[0-9a-f]{8}", m[1], re.I):
                     return m[1].strip()

@@ -126,12 +126,14 @@ _SEND_STEM = Cue(
     r"(?<!ninguna )(?<!alguna )(?<!otra )(?<!nessuna )(?<!altra )(?<!mayor )(?<!maggior )"
     r"(?<!en )(?<!in )(?<!da )(?<!de )(?<!por )(?<!per )parte(?!\s+(?:de|di|del|della|dei)\b)|"
     r"salen|escono|esce|go(?:es)? out|going out|"
+    r"(?<=no )sale(?=\s+(?:(?:ning[uú]n|ni un|el|mi|un)\s+)?(?:correo|mail|e-?mail)\b)|"
     r"out ?going|"
     r"scrivo a|scriviamo a|scrivendo a|escribo a|escribimos a|escribiendo a|i write to|"
     r"we write to|writing to|i email|emailing)\b"
 )
 _RECEIVE_STEM = Cue(
-    r"\b(ricev\w*|rivev\w*|ricezione|arriv\w*|recib\w*|recv\w*|recepci\w*|lleg\w*|"
+    r"\b((?<!le )(?<!la )(?<!delle )(?<!della )(?<!una )(?<!alle )(?<!sulle )(?<!nelle )ricev\w*|"
+    r"rivev\w*|ricezione|arriv\w*|recib\w*|recv\w*|recepci\w*|lleg\w*|"
     r"receiv\w*|reciev\w*|recive\w*|incoming|entrata|entrada|entrant\w*|inbox|"
     r"com(?:es|ing|e|in'?) (?:in|into|through|thru)|"
     r"get(?:s|ting)? (?:through|thru)|reach(?:es|ing)? me|entrano|entran|entra|scaric\w*|"
@@ -698,6 +700,8 @@ def direction_in(text: str) -> Said | None:
     text = _HOSTNAME.sub(" ", _ADDRESS.sub(" ", text.replace("\u2019", "'")))
     text = _QUOTED.sub(" ", text)  # a quoted error or button ("Invio/ricezione") is not theirs
     text = _SEND_RECEIVE_BUTTON.sub(" ", text)  # "cada vez que le doy a enviar y recibir"
+    text = _RECEPTION_DESK.sub(" ", text)  # "es recepcion@…, la de la recepción": the desk
+    text = re.sub(r"\bc[' ]?entra(?:no|va)?\b", " ", text)  # "il pc non c'entra": no mail in
     text = _ISSUE_COMES.sub(" ", text)  # "same issue is coming in webmail also": it happens
     text = _POPS_UP.sub(" error ", text)  # "esce un errore di connessione": a message shows
     text = _SERVER_SETTING.sub(" ", text)  # "¿el servidor de salida?" names a setting
@@ -785,6 +789,13 @@ def direction_in(text: str) -> Said | None:
     return _phrase_direction(text)
 
 
+# The reception desk, not mail coming in: "la de la recepción", "el ordenador de recepción".
+_RECEPTION_DESK = re.compile(
+    r"\b(?:la|el|lo) de (?:la )?recepci[oó]n\b|\b(?:buz[oó]n|correo|cuenta|mail|e-?mail|ordenador|"
+    r"pc|chica|chico|mostrador|casella|computer|ragazza|ragazzo)\s+(?:de|della|di|del)\s+"
+    r"(?:la\s+)?(?:recepci[oó]n|reception)\b",
+    re.IGNORECASE,
+)
 # Outlook's Send/Receive button, pressed: no way of mail ("le doy a enviar y recibir").
 _SEND_RECEIVE_BUTTON = re.compile(
     r"\b(?:le doy a|doy a|darle a|le das a|pulso|pulsar|presiono|hago clic en|clic en|click on|"
@@ -1113,6 +1124,14 @@ _ERROR_ITEM = Cue(
 )
 
 
+# A message named by its title: 'El mensaje que rebotó era "Factura F-0934"' (a subject).
+MESSAGE_WAS = re.compile(
+    r"\b(?:mensaje|messaggio|message|mail|correo|e-?mail)\b"
+    r"(?:(?!error|errore|aviso|avviso|warning)[^\"\u201c\u00ab]){0,30}\b(?:era|was|is|es|"
+    r"[eè]|fue|called|titled|titulado|intitolat[ao]|si chiama|se llama(?:ba)?)"
+    r"\s*:?\s*[\"\u201c\u00ab]",
+    re.I,
+)
 _SUBJECT_BEFORE = Cue(
     r"\b(?:oggetto|subject|asunto|titolo|t[ií]tulo|re|fwd?|called|chiamat[oa]|titled)\b[\s:=]*"
     r"(?:era|was|es|è|e|de|del)?\s*$"
@@ -1157,6 +1176,7 @@ def _quotes(text: str) -> list[re.Match[str]]:
         m
         for m in _QUOTED.finditer(text)
         if not _SUBJECT_BEFORE.search(text[max(0, m.start() - 20) : m.start()])
+        and not (MESSAGE_WAS.search(text[max(0, m.start() - 50) : m.end()]) and not _code_at(m[0]))
     ]
 
 

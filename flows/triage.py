@@ -90,6 +90,14 @@ def _action_of(ranked: tuple[tuple[str, float], ...]) -> Action | None:
     return "create" if create > delete else "delete"
 
 
+# A guess, at the end of "I don't know", that the outgoing server is ours.
+_GUESS_OURS = re.compile(
+    r"\b(?:supongo que|imagino que|creo que|seguramente|probablemente|credo|penso|immagino|"
+    r"suppongo|probabilmente|sicuramente|i guess|i suppose|i think|probably|must be)\s+"
+    r"(?:(?:es|sea|sia|che sia|it'?s|it is|is)\s+)?(?:el vuestro|el suyo|el de ustedes|il vostro|"
+    r"quello vostro|il suo|yours|your one|your server)\b",
+    re.IGNORECASE,
+)
 # An answer to "which addresses?" made of yes, "only" and pronouns: nobody is named.
 _NAMES_NOBODY = re.compile(
     r"(?:\W|\b(?:yes|yeah|yep|s[iì]|only|just|solo|s[oó]lo|soltanto|from|to|with|da|a|de|desde|"
@@ -571,6 +579,8 @@ class Dialog(Texts):
             found = {"fails": "yes", "works": "no", "not_tried": "not_tried"}.get(said or "")
         elif state == "email_smtp":
             answer = True if r.only_webmail else smtp_answer(r, self.policy.provider.smtp_host)
+            if answer is None and _GUESS_OURS.search(r.text):
+                answer = True  # "ni idea, me lo configuró mi sobrino... supongo que el vuestro"
             found = None if answer is None else "yes" if answer else "no"
         elif state == "email_scope" and (r.only_some is not None or others(r, self.hosted)):
             found = "no" if r.only_some is False else "yes"  # "è la Tecnoforniture, da ordini@…"

@@ -1777,7 +1777,16 @@ def email_to_example(chat: Chat, mailbox: str, direction: str) -> None:
          "ne mando una mi da errore anche li", "error", None),
         ("Sulla pagina della webmail ci sono entrato e li le mail ci sono tutte, anche quella di "
          "mia figlia di ieri", "webmail", "works"),
+        # (sets 31 and 32)
+        ("Il client usa smtp.example.net e l'errore è identico dalla webmail, quindi il pc non "
+         "c'entra", "direction", None),
+        ("Desde ayer por la tarde no sale ningún correo desde facturacion@garcia.example. El "
+         "rebote", "direction", "send"),
+        ("no me llega nada y no sale ningún error", "direction", "receive"),
+        ("il gestionale non spedisce piu le ricevute ai pazienti", "direction", "send"),
         # (sets 29 and 30)
+        ("es recepcion@example.org, la de la recepcion", "direction", None),  # the desk
+        ("problemas en la recepción de correos desde ayer", "direction", "receive"),
         ("hiya, thunderbird won't send emails, it stays on 'Sending message...' forever and then "
          "says\nSending of the message failed.\nThe message could not be sent because the "
          "connection to Outgoing server (SMTP) smtp.example.net timed out. Try again.", "error",
@@ -1826,6 +1835,12 @@ def test_readings_found_by_sets_25_to_30(said: str, field: str, value: Any) -> N
         ("hi, we're moving our company mail (bellini-arredi.it, about 20 mailboxes, 15 years of "
          "old mails) to you next month. its a long story and I have lots of questions, can I "
          "talk to a real person please?", "done"),
+        # (sets 31 and 32)
+        ("URGENTE!!! la web de la empresa no carga, sale error 503 desde hace una hora",
+         "hosting_domain"),
+        ("Buongiorno, il gestionale dello studio non spedisce piu le ricevute ai pazienti da "
+         "quando ho cambiato la password della casella che usa, dr.lombardi.studio@hotmail.it. "
+         "Potete sistemarlo voi?", "out_of_scope"),
         # (sets 29 and 30)
         ("Hola, me sale esto en el Outlook cada vez que le doy a enviar y recibir:\n\nError en la "
          "tarea 'pedidos@rossi-srl.example - Recibiendo' notificado (0x800CCC0E): 'No se puede "
@@ -1920,3 +1935,36 @@ def test_a_person_asked_for_in_a_sideways_answer(chat: Chat) -> None:
     chat.say("non lo so cos'è, io clicco sull'icona della busta e basta. Guardi, c'è una persona "
              "con cui posso parlare? Io con queste cose non sono pratica")  # fmt: skip
     assert chat.asking == "description" or chat.state == "done", chat.text
+
+
+def test_the_subject_of_the_message_that_bounced(chat: Chat, store: SqlStore) -> None:
+    chat.say(
+        "La cuenta pedidos@garcia.example no recibe correo de un proveedor concreto "
+        "(facturacion@distribucionesnorte.es). El resto entra normal. Lo he comprobado en "
+        'Thunderbird y en la webmail. El mensaje que rebotó era "Factura F-2026-0934", '
+        "enviado ayer 19/11 a las 15:42."
+    )
+    case = case_of(chat, store)
+    example = case.examples[0] if case.examples else case.draft
+    assert example is not None and example.subject == "Factura F-2026-0934", chat.text
+
+
+def test_his_address_is_the_other_party_s(chat: Chat, store: SqlStore) -> None:
+    chat.say(
+        "Our mailbox amministrazione@garcia.example is not getting mails from one of our clients. "
+        'His address is p.moretti@gmail.com, subject was "F24 novembre", he sent it wednesday '
+        "at 10:15 in the morning. Its not in the webmail either."
+    )
+    case = case_of(chat, store)
+    assert case.mailbox == "amministrazione@garcia.example"
+    example = case.examples[0] if case.examples else case.draft
+    assert example is not None and example.sender == "p.moretti@gmail.com", chat.text
+
+
+def test_i_guess_yours_answers_the_smtp_question(chat: Chat) -> None:
+    chat.say("el correo de la tienda no va, ni pa mandar ni pa recibir")
+    chat.say("tienda@example.org")
+    assert chat.asking == "smtp_is_provider", chat.text
+    chat.say("ni idea, me lo configuro mi sobrino con lo que venia en vuestro correo de "
+             "bienvenida, supongo que el vuestro")  # fmt: skip
+    assert chat.asking == "webmail_fails", chat.text
