@@ -249,6 +249,15 @@ _NEW_PASSWORD = re.compile(  # not "non cambiare": a change of mind
     r"una nuova|nuova|una nueva|nueva|otra)\s+(?:\w+\s+){0,3}?(?:password|contrase[nñ]a|clave)\b",
     re.IGNORECASE,
 )
+# Another provider, said without its name: "it's with another company", "otro proveedor".
+_ELSEWHERE = re.compile(
+    r"\b(?:another|other|different|altro|altra|otro|otra|diverso|distinto)\s+"
+    r"(?:provider|proveedor|fornitore|gestore|company|compa[nñ][ií]a|societ[aà]|empresa|"
+    r"operatore|operador|servizio|servicio|service|host\w*)\b|"
+    r"\b(?:not|isn'?t|non [eè]|no es|no est[aá])\s+(?:\w+\s+){0,2}(?:with you|con voi|con ustedes|"
+    r"vostr[ao]|vuestr[ao]|yours)\b",
+    re.IGNORECASE,
+)
 # Someone who left: their mailbox is to be closed (or handed over), not its password changed.
 _LEAVER = re.compile(
     r"\b(?:andat[oa] in pensione|in pensione|retired|retiring|se (?:ha )?jubil\w*|jubilad[oa]|"
@@ -449,8 +458,10 @@ class Engine:
         ranked = _routes(guess.ranked)
         if _facts(reading):  # an address, an error, a way of mail: not "that thing again"
             ranked = _without(ranked, "vague")
-        if reading.addresses and not others(reading, d.hosted):
-            ranked = _without(ranked, "oos_other_provider")  # "about marco@example.com..."
+        if not others(reading, d.hosted) and not _ELSEWHERE.search(reading.text):
+            # No other provider named, no address elsewhere: "my email doesnt work anymore"
+            # is a mail problem to ask about, not a mailbox at another provider.
+            ranked = _without(ranked, "oos_other_provider")
         best, sure = ranked[0]
         short = len(reading.text.split()) <= SOCIAL_WORDS and not _facts(reading)
         if best == "greeting" and short:

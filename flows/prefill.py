@@ -48,7 +48,8 @@ DOMAIN_STATES = frozenset({"dns_domain", "domain_name", "hosting_domain"})
 EXAMPLE_STATES = frozenset({"ex_sender", "ex_recipient", "ex_subject", "ex_sent_at"})
 
 _CORRECTION = re.compile(
-    r"\b(actually|in fact|sorry|i meant|i mean|my mistake|correction|no wait|not \w+ but|"
+    r"\b(actually|in fact|sorry(?! to (?:have to )?inform)|i meant|i mean|my mistake|correction|"
+    r"no wait|not \w+ but|"
     r"wait,? no|oh wait|hang on|aspetta,? no|espera,? no|no,? mejor|mejor con|no,? meglio|"
     r"no,? aspett\w*|no,? asp[eè]|no,? espera|"
     r"better make it|or rather|o meglio|o mejor|forget (?:that|it)|never ?mind|"
@@ -259,7 +260,7 @@ def fill(
     if topic != "email":
         return filled
     if case.direction is None and r.direction is None and r.error and asked != "email_direction":
-        bounced = _rejected(r.error)  # whose address did the bounce reject?
+        bounced = rejected_in(r.error)  # whose address did the bounce reject?
         if bounced:
             r = replace(r, direction="receive" if hosted(bounced[0]) else "send")
     if case.direction is None and r.direction is None and asked != "email_direction":
@@ -336,7 +337,7 @@ def _sentence_with_only(text: str) -> str:
 
 _REJECTED = re.compile(
     r"<([^<>\s]+@[^<>\s]+)>\s*:|(?:recipients?|destinatari\w*|the following)[^@\n]{0,60}\n?"
-    r"\s*([^\s<>:]+@[^\s<>:,;]+)",
+    r"\s*(?<![\w.+-])([^\s<>:;]+@[^\s<>:,;]+)",
     re.IGNORECASE,
 )
 
@@ -449,7 +450,7 @@ def spared(text: str, address: str) -> bool:
     return bool(_SPARED.search(_sentence_of(text, address)))
 
 
-def _rejected(error: str) -> list[str]:
+def rejected_in(error: str) -> list[str]:
     """Return the address a pasted bounce says was refused ("<x@y>: host ... said")."""
     return [a for m in _REJECTED.finditer(error) for a in addresses_in(m[1] or m[2] or "")]
 

@@ -42,6 +42,7 @@ from flows.prefill import (
     is_correction,
     others,
     own_address,
+    rejected_in,
     said_fine,
     smtp_answer,
     spared,
@@ -130,7 +131,15 @@ def _edits() -> list[dict[str, Any]]:
                 "dest": state,
                 "after": "start_editing",
             }
-    return list(seen.values())
+    # Sending, the examples' sender is the mailbox: they are given again from the recipient.
+    sent = {
+        "trigger": "revise_ex_sender",
+        "source": "summary",
+        "dest": "ex_recipient",
+        "conditions": "sender_is_own",
+        "after": "start_editing",
+    }
+    return [sent, *seen.values()]
 
 
 ALL = "*"
@@ -419,15 +428,14 @@ class Dialog(Texts):
         """Name the part of an example that is the customer's own mailbox, when it goes unasked.
 
         A message that does not arrive was sent to the mailbox: the desk asks
-        only who sent it, and the mailbox is the recipient (shown in the
-        summary, to be corrected there). A message that cannot be sent is
-        still asked from its sender on: customers tell the whole message
-        there ("from me to the accountant, the invoice, yesterday at 12").
-        Both ways: the example may go either way, so both parties are asked.
+        only who sent it, and the mailbox is the recipient. A message that
+        cannot be sent went out from the mailbox: only its recipient is asked.
+        Both shown in the summary, to be corrected there. Both ways: the
+        example may go either way, so both parties are asked.
         """
-        if self.case.mailbox is None or self.case.direction != "receive":
+        if self.case.mailbox is None or self.case.direction not in ("receive", "send"):
             return None
-        return "recipient"
+        return "recipient" if self.case.direction == "receive" else "sender"
 
     def _with_own_side(self, draft: Example) -> Example:
         side = self.own_side()
@@ -435,8 +443,12 @@ class Dialog(Texts):
             return draft
         return draft.model_copy(update={side: self.case.mailbox})
 
+    def sender_is_own(self) -> bool:
+        return self.own_side() == "sender"
+
     def has_ex_sender(self) -> bool:
-        return self.case.draft is not None and bool(self.case.draft.sender)
+        d = self.case.draft
+        return self.own_side() == "sender" or (d is not None and bool(d.sender))
 
     def has_ex_recipient(self) -> bool:
         d = self.case.draft
@@ -644,7 +656,7 @@ class Dialog(Texts):
 
     def start_editing(self) -> None:
         self.conv.editing = True
-        if self.state == "ex_sender":
+        if self.state in ("ex_sender", "ex_recipient"):
             self.case.replace_examples = True
             self.case.draft = None
 
@@ -852,7 +864,13 @@ class Dialog(Texts):
         self.case.client_name = value
 
     def take_email_error(self, value: str) -> None:
-        self.case.error_text = "" if self.answer == "none" else value
+        c = self.case
+        c.error_text = "" if self.answer == "none" else value
+        refused = {a.lower() for a in rejected_in(c.error_text) if not self.hosted(a)}
+        draft = c.draft or Example()
+        if c.direction == "send" and not c.examples and not draft.recipient and len(refused) == 1:
+            self._update_draft(recipient=refused.pop())  # the bounce names whom it was sent to
+            c.taken.append("example_recipient")
 
     def _update_draft(self, **values: str) -> None:
         self.case.draft = (self.case.draft or Example()).model_copy(update=values)
@@ -867,6 +885,13 @@ class Dialog(Texts):
         self.finish_when_complete()
 
     def take_ex_subject(self, value: str) -> None:
+        if self.answer != "none" and not (self.case.draft and self.case.draft.sent_at):
+            head, _, tail = value.partition(",")  # "Ordine novembre, l'avevo mandata ieri alle 15"
+            zone = self.policy.office_hours.zone
+            when = find_sent_at(tail, self.ctx.now, zone) if head.strip() and tail else None
+            if when is not None:
+                value = head.strip()
+                self._update_draft(sent_at=when.isoformat(timespec="minutes"), sent_at_text="")
         self._update_draft(subject="" if self.answer == "none" else value)
         self.finish_when_complete()
 

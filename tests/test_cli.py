@@ -217,13 +217,16 @@ SENDING = [
     ("anything to @partner.example", "email_client", "client", ["webmail", "both"]),
     ("both", "email_client_name", "client", ...),
     ("Thunderbird 128.3 ESR", "email_error", "error_text", ["none"]),
-    ("550 5.7.1 <anna@partner.example>: Relaying denied", "ex_sender", "examples.sender", []),
-    ("mario.rossi@example.com", "ex_recipient", "examples.recipient", []),
-    ("anna@partner.example", "ex_subject", "examples.subject", ["none"]),
+    # sending: the examples' sender is the mailbox, and the bounce names the first recipient
+    (
+        "550 5.7.1 <anna@partner.example>: Relaying denied",
+        "ex_subject",
+        "examples.subject",
+        ["none"],
+    ),
     ("Preventivo n° 42 — urgente ✉️", "ex_sent_at", "examples.sent_at", []),
     (f"{RECENT} 15:30", "ex_more", "examples.more", ["yes", "no"]),
-    ("yes", "ex_sender", "examples.sender", []),
-    ("mario.rossi@example.com", "ex_recipient", "examples.recipient", []),
+    ("yes", "ex_recipient", "examples.recipient", []),
     ("bob@partner.example", "ex_subject", "examples.subject", ["none"]),
     ("none", "ex_sent_at", "examples.sent_at", []),
     (f"{RECENT_ISO} 09:05", "ex_more", "examples.more", ["yes", "no"]),
@@ -252,7 +255,7 @@ def test_a_whole_email_conversation_to_a_ticket(
     summary = chat.turns[-1]
     assert ids(summary)[0] == "yes"
     assert all(i.startswith("edit_") for i in ids(summary)[1:])
-    assert "mario.rossi@example.com" in summary["text"]
+    assert "Mario.Rossi@example.com" in summary["text"]
     assert "Relaying denied" in summary["text"]
 
     opened = chat.send("yes")
@@ -296,13 +299,13 @@ def test_a_whole_email_conversation_to_a_ticket(
     assert ticket["error_text"] == "550 5.7.1 <anna@partner.example>: Relaying denied"
     assert ticket["examples"] == [
         {
-            "sender": "mario.rossi@example.com",
+            "sender": "Mario.Rossi@example.com",
             "recipient": "anna@partner.example",
             "subject": "Preventivo n° 42 — urgente ✉️",
             "sent_at": SENT_1,
         },
         {
-            "sender": "mario.rossi@example.com",
+            "sender": "Mario.Rossi@example.com",
             "recipient": "bob@partner.example",
             "subject": "",
             "sent_at": SENT_2,
@@ -316,9 +319,9 @@ def test_a_whole_email_conversation_to_a_ticket(
     shown = sportello(env, "tickets", "show", code)
     assert shown.returncode == 0, shown.stderr
     assert f"code: {code}" in shown.stdout
-    assert "example 1: mario.rossi@example.com -> anna@partner.example" in shown.stdout
+    assert "example 1: Mario.Rossi@example.com -> anna@partner.example" in shown.stdout
     assert "Preventivo n° 42 — urgente ✉️" in shown.stdout
-    assert "example 2: mario.rossi@example.com -> bob@partner.example" in shown.stdout
+    assert "example 2: Mario.Rossi@example.com -> bob@partner.example" in shown.stdout
     assert "error_text: 550 5.7.1 <anna@partner.example>: Relaying denied" in shown.stdout
 
 
@@ -789,13 +792,13 @@ def test_a_json_string_line_is_one_message_with_its_newlines(env: dict[str, str]
         json.dumps(BOUNCE),
         "",
     ]
-    lines[-1:] = ["mario@example.com", "cliente@fornitore.example", "Offerta", "ieri 10:00"]
+    lines[-1:] = ["Offerta", "ieri 10:00"]  # the bounce named the recipient: not asked
     lines += ["no", "yes", ""]
     result = sportello(env, "chat", "--jsonl", "--user", "paster", stdin="\n".join(lines))
     assert result.returncode == 0, result.stderr
     turns = [json.loads(line) for line in result.stdout.splitlines()]
     assert len(turns) == len(lines)  # the greeting, then one turn per message
-    assert [t["asking"] for t in turns[8:10]] == ["examples.sender", "examples.recipient"]
+    assert [t["asking"] for t in turns[8:10]] == ["examples.subject", "examples.sent_at"]
     code = turns[-1]["ticket"]
     shown = json.loads(sportello(env, "tickets", "show", code, "--json").stdout)
     # every line, word for word (runs of spaces are folded, as everywhere)
@@ -809,7 +812,7 @@ def test_a_bracketed_paste_in_the_terminal_is_one_message(env: dict[str, str]) -
     assert result.returncode == 0, result.stderr
     turns = [json.loads(line) for line in result.stdout.splitlines()]
     assert len(turns) == len(lines)
-    assert turns[-1]["asking"] == "examples.sender", turns[-1]
+    assert turns[-1]["asking"] == "examples.subject", turns[-1]  # the paste was one answer
 
 
 @pytest.mark.parametrize("blank", ["", "   ", "\u00a0\u00a0", "\u2028", "\u200b \u00a0"])

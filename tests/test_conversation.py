@@ -19,6 +19,7 @@ import pytest
 from bot.service import Desk
 from flows.engine import KEEP_AS_TYPED, OFFER_PERSON
 from flows.policy import Policy
+from flows.prefill import rejected_in
 from storage.store import SqlStore
 from tests.support.chat import Chat, Clock
 
@@ -80,6 +81,7 @@ STALE = "That question is closed. Here is the current one."
 YES_NO_HINT = "Please answer yes or no (or use the buttons)."
 ADDRESS_HINT = "That doesn't look like an e-mail address. Please type it like name@example.com."
 
+HOSTED = ("example.com", "example.org", "rossi-srl.example", "garcia.example")  # the policy's
 RECEIVE_ERROR = (
     "Delivery has failed to these recipients or groups:\n"
     "mario@example.com\n"
@@ -175,7 +177,7 @@ class EmailCase:
             if self.error is None
             else ("email_error", "say", self.error)
         )
-        s += example_script(self.examples, receiving=self.direction == "receive")
+        s += example_script(self.examples, self.direction, self.bounced())
         if self.more_examples:
             s.append(("ex_more", "choose", "no"))
         return s
@@ -200,21 +202,37 @@ class EmailCase:
             "examples": [self.stored(e) for e in self.examples],
         }
 
+    def bounced(self) -> str | None:
+        """Sending, the one recipient the pasted error says was refused: the example's, unasked."""
+        said = rejected_in(self.error or "") if self.direction == "send" else []
+        refused = {a for a in said if a.rsplit("@", 1)[1] not in HOSTED}  # ours: not theirs
+        return refused.pop() if len(refused) == 1 else None
+
     def stored(self, ex: Ex) -> dict[str, str]:
-        """How the ticket holds `ex`: receiving, its recipient is the mailbox."""
+        """How the ticket holds `ex`: its mailbox side (not asked) is the mailbox."""
         if self.direction == "receive":
             return {**ex.stored(), "recipient": self.mailbox}
+        if self.direction == "send":
+            return {**ex.stored(), "sender": self.mailbox}
         return ex.stored()
 
 
-def example_script(examples: tuple[Ex, ...] | list[Ex], receiving: bool = False) -> list[Step]:
-    """The answers that give `examples`; receiving, the recipient is the mailbox (not asked)."""
+def example_script(
+    examples: tuple[Ex, ...] | list[Ex], direction: str = "both", bounced: str | None = None
+) -> list[Step]:
+    """The answers that give `examples`: the side that is the mailbox is not asked.
+
+    Receiving, the recipient is the mailbox; sending, the sender is; both
+    ways, both parties are asked. The first example's recipient is not asked
+    either when the pasted error named it (`bounced`).
+    """
     s: list[Step] = []
     for i, ex in enumerate(examples):
         if i:
             s.append(("ex_more", "choose", "yes"))
-        s.append(("ex_sender", "say", ex.sender))
-        if not receiving:
+        if direction != "send":
+            s.append(("ex_sender", "say", ex.sender))
+        if direction != "receive" and not (i == 0 and bounced == ex.recipient):
             s.append(("ex_recipient", "say", ex.recipient))
         s.append(
             ("ex_subject", "choose", "none")
@@ -363,12 +381,12 @@ def test_receiving_problem_reaches_a_complete_ticket(chat: Chat, store: SqlStore
     chat.say(RECEIVE_ERROR)
     assert_asks(chat, "ex_sender")
     assert "the technician needs at least one example" in chat.text
-    play(chat, example_script([EX1], receiving=True))
+    play(chat, example_script([EX1], "receive"))
     assert_asks(chat, "ex_more")
     chat.choose("yes")
     assert_asks(chat, "ex_sender")
     assert "Example number 2." in chat.text
-    play(chat, example_script([EX2_IN], receiving=True))
+    play(chat, example_script([EX2_IN], "receive"))
     chat.choose("no")
 
     assert_asks(chat, "summary")
@@ -953,7 +971,8 @@ def test_change_direction_from_receiving_to_sending_asks_the_smtp_question(
     assert "Sends through smtp.example.net: yes" in chat.text
     assert "edit_email_smtp" in chat.choices
     ticket = confirm(chat, store)
-    assert_fields(ticket, EmailCase(direction="send").expected())
+    received = EmailCase().expected()["examples"]  # the example as given, receiving
+    assert_fields(ticket, {**EmailCase(direction="send").expected(), "examples": received})
 
 
 def test_change_direction_to_sending_with_another_smtp_server_is_out_of_scope(
@@ -981,7 +1000,8 @@ def test_change_direction_from_sending_to_receiving_drops_the_smtp_answer(
     assert "edit_email_smtp" not in chat.choices
     ticket = confirm(chat, store)
     assert ticket["smtp_is_provider"] is None
-    assert_fields(ticket, EmailCase(direction="receive").expected())
+    sent = EmailCase(direction="send").expected()["examples"]  # the example as given, sending
+    assert_fields(ticket, {**EmailCase(direction="receive").expected(), "examples": sent})
 
 
 def test_change_the_smtp_answer_to_no_is_out_of_scope(chat: Chat, store: SqlStore) -> None:
@@ -1105,8 +1125,8 @@ def test_re_entered_examples_replace_the_old_ones(
 ) -> None:
     to_summary(chat, EmailCase(direction="send", examples=(EX1,)))
     chat.choose("edit_ex_sender")
-    assert_asks(chat, "ex_sender")
-    play(chat, example_script(new))
+    assert_asks(chat, "ex_recipient")  # sending, the sender is the mailbox
+    play(chat, example_script(new, "send"))
     assert_asks(chat, "ex_more")
     chat.choose("no")
     assert_asks(chat, "summary")
@@ -1116,7 +1136,7 @@ def test_re_entered_examples_replace_the_old_ones(
     ) in chat.text
     assert ("Example 2:" in chat.text) is (len(new) == 2)
     ticket = confirm(chat, store)
-    assert ticket["examples"] == [e.stored() for e in new]
+    assert ticket["examples"] == [EmailCase(direction="send").stored(e) for e in new]
 
 
 def test_examples_stop_at_the_policy_maximum(chat: Chat, store: SqlStore, policy: Policy) -> None:
@@ -1553,8 +1573,7 @@ def test_a_whole_conversation_typed_in_english(chat: Chat, store: SqlStore) -> N
     chat.say("Thunderbird")  # a program, named: no need to ask which one
     assert_asks(chat, "email_error")
     chat.say("There is no error message")
-    assert_asks(chat, "ex_sender")
-    chat.say("mario@example.com")
+    assert_asks(chat, "ex_recipient")  # sending: the sender is the mailbox
     chat.say("cliente@fornitore.example")
     chat.say("It had no subject")
     chat.say("yesterday 15:30")
@@ -1966,8 +1985,7 @@ def test_a_restart_while_correcting_the_examples_still_replaces_them(
     store: SqlStore, policy: Policy, clock: Clock, chat: Chat
 ) -> None:
     to_summary(chat, EmailCase(direction="send", examples=(EX1,)))
-    chat.choose("edit_ex_sender")
-    chat.say(EX2.sender)
+    chat.choose("edit_ex_sender")  # sending: from the recipient on
     chat.say(EX2.recipient)
     again = Chat(Desk(store, policy, clock=clock), user="customer-1")
     again.start()

@@ -143,8 +143,8 @@ CLIENT_NAME = [*CLIENT, choose("both")]
 ERROR = [*CLIENT_NAME, say("Thunderbird 128")]
 SENDER = [*ERROR, say("550 5.1.1 User unknown")]
 SUBJECT = [*SENDER, say("anna@rossi-srl.example")]  # receiving: the recipient is the mailbox
-# sending: the sender is asked, then the recipient
-RECIPIENT = [*EMAIL, choose("send"), choose("yes"), *SENDER[len(WEBMAIL) :], say(MAILBOX)]
+# sending: the sender is the mailbox, the recipient is asked
+RECIPIENT = [*EMAIL, choose("send"), choose("yes"), *SENDER[len(WEBMAIL) :]]
 SENT_AT = [*SUBJECT, say("Invoice 42")]
 MORE = [*SENT_AT, say("yesterday 15:30")]
 SUMMARY = [*MORE, choose("no")]

@@ -192,8 +192,9 @@ def test_a_long_first_message_leaves_only_the_missing_questions(
         "'550 5.7.1 Relaying denied', il server in uscita è smtp.example.net e anche dalla "
         "webmail non parte niente. Succede con tutti i destinatari."
     )
-    # mailbox, direction, SMTP server, webmail, addresses, program, error: all known
-    assert chat.asking == "examples.sender", chat.text
+    # mailbox, direction, SMTP server, webmail, addresses, program, error: all known (and
+    # the example's sender is the mailbox)
+    assert chat.asking == "examples.recipient", chat.text
     chat.say("da info@rossi-srl.example a cliente@fornitore.example, oggetto 'Offerta', ieri 15:30")
     assert chat.asking == "examples.more", chat.text  # the whole example in one answer
     chat.choose("no")
@@ -1744,8 +1745,6 @@ def email_to_example(chat: Chat, mailbox: str, direction: str) -> None:
     chat.choose("no")  # every address
     chat.choose("webmail")
     chat.choose("none")  # no error message
-    if direction == "send":
-        chat.say(mailbox)
     assert chat.asking == "examples.recipient" if direction == "send" else "examples.sender"
 
 
@@ -1968,3 +1967,30 @@ def test_i_guess_yours_answers_the_smtp_question(chat: Chat) -> None:
     chat.say("ni idea, me lo configuro mi sobrino con lo que venia en vuestro correo de "
              "bienvenida, supongo que el vuestro")  # fmt: skip
     assert chat.asking == "webmail_fails", chat.text
+
+
+def test_sending_the_bounce_names_the_example_s_recipient(chat: Chat, store: SqlStore) -> None:
+    email_to_example(chat, "mario@example.com", "send")  # no error given: the recipient asked
+    chat2 = Chat(chat.desk, user="bounced", language="it")
+    chat2.start()
+    chat2.choose("email")
+    chat2.say("mario@example.com")
+    chat2.choose("send")
+    chat2.choose("yes")  # through our SMTP server
+    chat2.choose("yes")  # fails in webmail too
+    chat2.choose("no")  # every address
+    chat2.choose("webmail")
+    chat2.say(
+        "This is the mail system at host smtp.example.net.\n\nI'm sorry to have to inform you "
+        "that your message could not\nbe delivered.\n\n"
+        "Final-Recipient: rfc822; fidi@bancadelpo.it\n"
+        "Original-Recipient: rfc822;fidi@bancadelpo.it\nAction: failed"
+    )
+    assert chat2.asking == "examples.subject", chat2.text  # the recipient is the bounce's
+    chat2.say(
+        "Ordine cancelleria novembre, l'avevo mandata ieri verso le tre e mezza del pomeriggio"
+    )
+    assert chat2.asking == "examples.more", chat2.text  # the time said with the subject
+    chat2.choose("no")
+    assert "fidi@bancadelpo.it" in chat2.text and "15:30" in chat2.text, chat2.text
+    assert case_of(chat2, store).direction == "send"  # the bounce's "sorry" corrects nothing
