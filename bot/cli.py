@@ -6,7 +6,6 @@ import argparse
 import asyncio
 import getpass
 import json
-import logging
 import os
 import sys
 from pathlib import Path
@@ -16,7 +15,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 from telegram.error import InvalidToken, NetworkError
 
-from bot import telegram, terminal
+from bot import logs, telegram, terminal
 from bot.config import Settings, SettingsError, load_settings
 from bot.dnscheck import DnsChecker
 from bot.dnsport import BlockingDns
@@ -114,7 +113,8 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    logging.basicConfig(level=os.environ.get("SPORTELLO_LOG", "WARNING").upper())
+    logs.configure(os.environ.get("SPORTELLO_LOG", "WARNING").upper())
+    logs.hide(getattr(args, "secret_token", None))
     if args.command == "diagram":
         print(mermaid(), end="")
         return 0
@@ -127,6 +127,7 @@ def main(argv: list[str] | None = None) -> int:
     except SettingsError as exc:
         print(f"sportello: {exc}", file=sys.stderr)
         return 2
+    logs.hide(*settings.secrets())
     if args.command == "dns":
         return _dns(args, settings)
     try:

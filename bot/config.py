@@ -34,6 +34,17 @@ class Settings:
     staff_language: str = "en"
     public_url: str | None = None  # where staff reach this server (attachment links in Slack)
 
+    def secrets(self) -> tuple[str, ...]:
+        """What the log must never show: the tokens, the signing secret, the database password."""
+        values = (
+            self.telegram_token,
+            self.slack_token,
+            self.slack_signing_secret,
+            self.slack_app_token,
+            make_url(self.database_url).password,
+        )
+        return tuple(str(v) for v in values if v)
+
 
 def load_settings(
     env: Mapping[str, str], policy: Path | None = None, database: str | None = None
