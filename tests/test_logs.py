@@ -15,7 +15,11 @@ import pytest
 
 from bot.config import load_settings
 from bot.logs import LINE_LIMIT, MASK, RECORD_LIMIT, Redactor
+from bot.service import Desk
+from flows.policy import Policy
+from storage.store import SqlStore
 from tests.support import pgserver
+from tests.support.chat import Chat
 from tests.support.fakebotapi import FakeBotApi
 from tests.support.fakeslack import FakeSlack, signed_request
 from tests.support.serving import Serve, free_port, get, post, serve_env
@@ -122,6 +126,27 @@ def test_serve_logs_no_secret_and_no_whole_body(
     assert not long, f"lines of {long} characters at {level}"
     if level != "DEBUG":
         assert "ZEBRA-7788" not in err, f"customer text in the log at {level}"
+
+
+def test_a_storage_failure_is_logged_without_what_the_customer_wrote(
+    tmp_path: Path, policy: Policy, caplog: pytest.LogCaptureFixture
+) -> None:
+    store = SqlStore(f"sqlite:///{tmp_path / 'failing.db'}")
+    desk = Desk(store, policy)
+    chat = Chat(desk, user="customer-9")
+    chat.start()
+    with store.engine.begin() as connection:  # the disk says no to every save from now on
+        connection.exec_driver_sql(
+            "CREATE TRIGGER refuse BEFORE UPDATE ON conversation "
+            "BEGIN SELECT RAISE(ABORT, 'disk I/O error'); END"
+        )
+    with caplog.at_level(logging.ERROR):
+        turn = chat.say("I no longer receive mail at zebra7788.privato@example.org")
+    store.close()
+    assert turn.state == "error"  # the customer is asked to send it again
+    logged = "\n".join(logging.Formatter().format(r) for r in caplog.records)
+    assert "storage failed" in logged and "disk I/O error" in logged  # the reason is kept
+    assert "zebra7788" not in logged
 
 
 def _formatted(redactor: Redactor, msg: str, *args: object, error: bool = False) -> str:
