@@ -221,19 +221,23 @@ def test_tokens_and_links_are_masked_by_their_shape_even_if_not_configured() -> 
     assert _formatted(redactor, ordinary) == ordinary
 
 
-def test_the_settings_name_every_secret(tmp_path: Path) -> None:
+def test_the_settings_name_every_secret() -> None:
     env = {
         "DATABASE_URL": "postgresql+psycopg://sportello:db-Pass%2Fword@db.example/sportello",
         "TELEGRAM_TOKEN": "123456789:telegram-token",
+        "TELEGRAM_WEBHOOK_SECRET": "webhook-secret",
         "SLACK_BOT_TOKEN": "xoxb-slack-bot",
         "SLACK_SIGNING_SECRET": "signing-secret",
         "SLACK_APP_TOKEN": "xapp-slack-app",
         "SLACK_CHANNEL_TECHNICAL": TECH,
         "SLACK_CHANNEL_SALES": SALES,
     }
-    settings = load_settings(env)
-    assert set(settings.secrets()) == {
+    assert load_settings(env, webhook_secret="from-the-command-line").webhook_secret == (
+        "from-the-command-line"
+    )
+    assert set(load_settings(env).secrets()) == {
         "123456789:telegram-token",
+        "webhook-secret",
         "xoxb-slack-bot",
         "signing-secret",
         "xapp-slack-app",
