@@ -6,7 +6,6 @@ import argparse
 import asyncio
 import getpass
 import json
-import logging
 import os
 import sys
 from pathlib import Path
@@ -16,7 +15,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 from telegram.error import InvalidToken, NetworkError
 
-from bot import telegram, terminal
+from bot import logs, telegram, terminal
 from bot.config import Settings, SettingsError, load_settings
 from bot.dnscheck import DnsChecker
 from bot.dnsport import BlockingDns
@@ -69,7 +68,11 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--webhook-url", help="receive updates by webhook at this public URL")
     serve.add_argument("--listen", default="127.0.0.1", help="webhook listen address")
     serve.add_argument("--port", type=int, default=8443, help="webhook listen port")
-    serve.add_argument("--secret-token", help="webhook secret token Telegram must send")
+    serve.add_argument(
+        "--secret-token",
+        help="webhook secret token Telegram must send (default: $TELEGRAM_WEBHOOK_SECRET, "
+        "else one generated at each start)",
+    )
     serve.add_argument("--poll-interval", type=float, default=0.0, help="seconds between polls")
     serve.add_argument("--slack-listen", default="127.0.0.1", help="Slack HTTP listen address")
     serve.add_argument("--slack-port", type=int, default=3000, help="Slack HTTP port")
@@ -114,7 +117,7 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    logging.basicConfig(level=os.environ.get("SPORTELLO_LOG", "WARNING").upper())
+    logs.configure(os.environ.get("SPORTELLO_LOG", "WARNING").upper())
     if args.command == "diagram":
         print(mermaid(), end="")
         return 0
@@ -123,10 +126,16 @@ def main(argv: list[str] | None = None) -> int:
             print(path)
         return 0
     try:
-        settings = load_settings(os.environ, policy=args.policy, database=args.database)
+        settings = load_settings(
+            os.environ,
+            policy=args.policy,
+            database=args.database,
+            webhook_secret=getattr(args, "secret_token", None),
+        )
     except SettingsError as exc:
         print(f"sportello: {exc}", file=sys.stderr)
         return 2
+    logs.hide(*settings.secrets())
     if args.command == "dns":
         return _dns(args, settings)
     try:
@@ -201,7 +210,7 @@ def _serve(args: argparse.Namespace, store: SqlStore, settings: Settings) -> int
         webhook_url=args.webhook_url,
         listen=args.listen,
         port=args.port,
-        secret_token=args.secret_token,
+        secret_token=settings.webhook_secret,
         slack_listen=args.slack_listen,
         slack_port=args.slack_port,
     )

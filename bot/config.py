@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,6 +13,8 @@ from sqlalchemy.exc import ArgumentError
 from bot.dnscheck import parse_nameserver
 from flows.policy import TEAMS, Policy, PolicyError, load_policy
 from storage.store import database_url
+
+WEBHOOK_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")  # what Telegram accepts as secret_token
 
 
 class SettingsError(ValueError):
@@ -26,6 +29,7 @@ class Settings:
     dns_checks: bool = True
     telegram_token: str | None = None
     telegram_api_url: str | None = None  # a local Bot API server, e.g. http://127.0.0.1:9000/bot
+    webhook_secret: str | None = None  # Telegram sends it with every webhook update
     slack_token: str | None = None
     slack_signing_secret: str | None = None
     slack_app_token: str | None = None
@@ -34,9 +38,24 @@ class Settings:
     staff_language: str = "en"
     public_url: str | None = None  # where staff reach this server (attachment links in Slack)
 
+    def secrets(self) -> tuple[str, ...]:
+        """What the log must never show: tokens, secrets, the database password."""
+        values = (
+            self.telegram_token,
+            self.webhook_secret,
+            self.slack_token,
+            self.slack_signing_secret,
+            self.slack_app_token,
+            make_url(self.database_url).password,
+        )
+        return tuple(str(v) for v in values if v)
+
 
 def load_settings(
-    env: Mapping[str, str], policy: Path | None = None, database: str | None = None
+    env: Mapping[str, str],
+    policy: Path | None = None,
+    database: str | None = None,
+    webhook_secret: str | None = None,
 ) -> Settings:
     """Validate the settings; command-line values win over the environment."""
     policy_path = policy or (Path(env["SPORTELLO_POLICY"]) if env.get("SPORTELLO_POLICY") else None)
@@ -65,6 +84,12 @@ def load_settings(
     api_url = env.get("TELEGRAM_API_URL") or None
     if api_url is not None and not api_url.startswith(("http://", "https://")):
         raise SettingsError(f"TELEGRAM_API_URL must be an http(s) URL, not {api_url!r}")
+    secret = webhook_secret or env.get("TELEGRAM_WEBHOOK_SECRET") or None
+    if secret is not None and not WEBHOOK_SECRET.fullmatch(secret):
+        raise SettingsError(
+            "TELEGRAM_WEBHOOK_SECRET (or --secret-token) must be 1 to 256 characters "
+            "among A-Z, a-z, 0-9, _ and -"
+        )
     slack_token = env.get("SLACK_BOT_TOKEN") or None
     channels = tuple(
         (team, env[f"SLACK_CHANNEL_{team.upper()}"])
@@ -98,4 +123,5 @@ def load_settings(
         dns_checks=switch in ("on", "1", "yes", "true"),
         telegram_token=env.get("TELEGRAM_TOKEN") or None,
         telegram_api_url=api_url,
+        webhook_secret=secret,
     )

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import secrets
 import signal
 import threading
 from collections.abc import Iterable
@@ -22,7 +23,7 @@ from slack_bolt.adapter.socket_mode import SocketModeHandler
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_sdk import WebClient
 
-from bot import telegram
+from bot import logs, telegram
 from bot.outbox import Sender, Transport
 from bot.service import Desk
 from bot.slack import Alerts, SlackSettings, attachments_app, build_app
@@ -116,10 +117,21 @@ async def _start_telegram(channel: telegram.TelegramChannel, options: Options) -
             port=options.port,
             url_path=urlsplit(options.webhook_url).path.lstrip("/"),
             webhook_url=options.webhook_url,
-            secret_token=options.secret_token,
+            secret_token=options.secret_token or _generated_secret(),
         )
     else:
         await app.updater.start_polling(poll_interval=channel.settings.poll_interval)
+
+
+def _generated_secret() -> str:
+    """A webhook secret for this run: without one, whoever finds the URL writes as any customer."""
+    secret = secrets.token_urlsafe(32)
+    logs.hide(secret)
+    log.info(
+        "no webhook secret token configured (TELEGRAM_WEBHOOK_SECRET or --secret-token): "
+        "generated one for this run; updates without it are refused"
+    )
+    return secret
 
 
 async def _stop_telegram(channel: telegram.TelegramChannel) -> None:

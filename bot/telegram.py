@@ -206,8 +206,8 @@ class TelegramChannel:
         if size <= self.desk.policy.tickets.max_attachment_bytes:
             try:
                 data = bytes(await (await item.get_file()).download_as_bytearray())
-            except TelegramError:
-                log.warning("could not download %s", name, exc_info=True)
+            except TelegramError:  # its name is the customer's words: not at WARNING
+                log.warning("could not download file %s", item.file_unique_id, exc_info=True)
             size = len(data) if data is not None else size
         return Event("attachment", name, size=size, content_type=ctype, data=data)
 

@@ -121,12 +121,16 @@ _READ_ONLY = "sportello_read_only"  # an execution option: this connection only 
 
 
 def make_engine(url: str) -> Engine:
-    """Create the SQLAlchemy engine; SQLite gets WAL and foreign keys."""
+    """Create the SQLAlchemy engine; SQLite gets WAL and foreign keys.
+
+    Bound values are left out of errors (and of SQLAlchemy's log): they hold
+    what customers wrote, and a storage error is logged at ERROR.
+    """
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"check_same_thread": False})
+        engine = create_engine(url, connect_args={"check_same_thread": False}, hide_parameters=True)
 
         @event.listens_for(engine, "connect")
         def _pragmas(dbapi_conn: Any, _record: Any) -> None:
@@ -150,7 +154,7 @@ def make_engine(url: str) -> Engine:
             conn.exec_driver_sql("BEGIN" if reading else "BEGIN IMMEDIATE")
 
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    return create_engine(url, pool_pre_ping=True, hide_parameters=True)
 
 
 class SqlStore(Store):

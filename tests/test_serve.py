@@ -8,6 +8,7 @@ import re
 import socket
 import subprocess
 import sys
+import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -15,6 +16,8 @@ from pathlib import Path
 
 import pytest
 
+from storage.store import SqlStore
+from tests.support import serving
 from tests.support.fakebotapi import FakeBotApi
 from tests.support.fakeslack import FakeSlack, signed_request
 
@@ -136,3 +139,90 @@ def test_serve_runs_telegram_slack_and_the_sender_together(
         process.terminate()
         _, err = process.communicate(timeout=20)
     assert "Traceback" not in err, err
+
+
+FORGED_CHAT = 31337
+
+
+def _forged_update() -> bytes:
+    """An update as Telegram would send it, from somebody who found the webhook's address."""
+    sender = {"id": FORGED_CHAT, "is_bot": False, "first_name": "Mallory", "language_code": "en"}
+    message = {
+        "message_id": 1,
+        "date": int(time.time()),
+        "chat": {"id": FORGED_CHAT, "type": "private", "first_name": "Mallory"},
+        "from": sender,
+        "text": "/start",
+        "entities": [{"type": "bot_command", "offset": 0, "length": 6}],
+    }
+    return json.dumps({"update_id": 990001, "message": message}).encode()
+
+
+@pytest.mark.parametrize("configured", [None, "TELEGRAM_WEBHOOK_SECRET"])
+def test_the_webhook_refuses_updates_without_the_secret_token(
+    tmp_path: Path, configured: str | None
+) -> None:
+    port = serving.free_port()
+    hook = f"http://127.0.0.1:{port}/telegram-hook"
+    given = "Given-secret_0123456789" if configured else None
+    with FakeBotApi() as bot_api:
+        env = serving.serve_env(
+            tmp_path,
+            SPORTELLO_LOG="INFO",
+            TELEGRAM_TOKEN=bot_api.token,
+            TELEGRAM_API_URL=bot_api.base_url,
+        )
+        if given:
+            env["TELEGRAM_WEBHOOK_SECRET"] = given
+        args = ("--webhook-url", hook, "--port", str(port))
+        with serving.Serve(env, *args, log=tmp_path / "serve.log") as serve:
+            bot_api.wait_until(lambda: bot_api.webhook is not None, 30)
+            # Telegram itself sends the secret it was given: its updates are answered.
+            bot_api.user_sends_text(CHAT, "/start", language_code="en")
+            bot_api.wait_for_messages(CHAT, 1, timeout=20)
+            json_type = {"Content-Type": "application/json"}
+            forged = _forged_update()
+            assert serving.post(hook, forged, json_type) == 403
+            wrong = json_type | {"X-Telegram-Bot-Api-Secret-Token": "guessed"}
+            assert serving.post(hook, forged, wrong) == 403
+            bot_api.user_sends_text(CHAT, "/help", language_code="en")  # handled after them
+            bot_api.wait_for_messages(CHAT, 2, timeout=20)
+        webhook = bot_api.webhook
+        assert webhook is not None
+        secret = webhook["secret_token"]
+        assert FORGED_CHAT not in [c.params.get("chat_id") for c in bot_api.calls]
+    if given:
+        assert secret == given
+    else:  # generated: as long as token_urlsafe(32), never written in the log
+        assert re.fullmatch(r"[A-Za-z0-9_-]{43}", secret or ""), secret
+    err = serve.stderr()
+    assert secret not in err
+    generated = [line for line in err.splitlines() if "generated one for this run" in line]
+    assert len(generated) == (0 if given else 1), err
+    store = SqlStore(env["DATABASE_URL"])
+    try:
+        with store.transaction() as tx:  # the forged update never reached the desk
+            assert tx.load_conversation("telegram", str(FORGED_CHAT)) is None
+            assert tx.load_conversation("telegram", str(CHAT)) is not None
+    finally:
+        store.close()
+
+
+def test_a_webhook_secret_telegram_would_refuse_is_a_clean_error(tmp_path: Path) -> None:
+    with FakeBotApi() as bot_api:
+        env = serving.serve_env(
+            tmp_path, TELEGRAM_TOKEN=bot_api.token, TELEGRAM_API_URL=bot_api.base_url
+        )
+        port = str(serving.free_port())
+        args = ["--webhook-url", f"http://127.0.0.1:{port}/hook", "--port", port]
+        result = subprocess.run(
+            [sys.executable, "-m", "bot.cli", "serve", *args, "--secret-token", "not valid!"],
+            env=env,
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.startswith("sportello: TELEGRAM_WEBHOOK_SECRET (or --secret-token)")
+    assert "Traceback" not in result.stderr

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import logging
 import os
 import subprocess
 import sys
@@ -218,6 +219,24 @@ def test_a_photo_is_attached_to_the_ticket(
     code = next(word.rstrip(":.,") for word in done["text"].split() if word.startswith("SPT-"))
     attachments = store.ticket(code)["attachments"]
     assert len(attachments) == 1 and attachments[0]["size"] == len(PNG)
+
+
+def test_a_failed_download_is_logged_without_the_file_name(
+    server: FakeBotApi, tdesk: Desk, caplog: pytest.LogCaptureFixture
+) -> None:
+    c = Customer(server)
+    with RunningBot(tdesk, server), caplog.at_level(logging.INFO):
+        c.says("/start")
+        c.presses("email")
+        server.fail_next("getFile", 500)
+        before = server.sent_count(CHAT)
+        server.user_sends_document(
+            CHAT, PNG, "Fattura ZEBRA-7788 Mario Rossi.png", "image/png", language_code="en"
+        )
+        c._wait_after(before)
+    logged = [(r, logging.Formatter().format(r)) for r in caplog.records]
+    assert any("could not download" in text for _, text in logged)
+    assert not [text for r, text in logged if r.levelno >= logging.INFO and "ZEBRA" in text]
 
 
 def test_a_status_notification_reaches_the_chat(
