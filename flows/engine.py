@@ -258,6 +258,17 @@ _ELSEWHERE = re.compile(
     r"vostr[ao]|vuestr[ao]|yours)\b",
     re.IGNORECASE,
 )
+# Installing, setting up or learning a mail program, or one of its features.
+_LEARN_OR_SET_UP = re.compile(
+    r"\b(?:install\w*|instal[ae]r\w*|configur\w*|set ?up|setting up|impar\w*|learn\w*|aprend\w*|"
+    r"cors[oi]|courses?|curso|tutorial|insegn\w*|ense[nñ]\w*|spieg\w*|explic\w*|explain\w*|"
+    r"come si usa|how (?:do|to|can) (?:i |we )?use|c[oó]mo se usa|firma|signature|regol[ae]|"
+    r"rules?|reglas?|cartell[ae]|folders?|carpetas?|nuovo (?:pc|computer)|(?:pc|computer) nuovo|"
+    r"nuevo ordenador|ordenador nuevo|new (?:pc|computer|laptop|phone)|migra\w*|trasfer\w*|"
+    r"move my (?:e-?mails?|mail)|passare le mail|pasar los correos)\b",
+    re.IGNORECASE,
+)
+_WEBMAIL_NAMED = re.compile(r"\bweb ?-?mail\b", re.IGNORECASE)
 # Someone who left: their mailbox is to be closed (or handed over), not its password changed.
 _LEAVER = re.compile(
     r"\b(?:andat[oa] in pensione|in pensione|retired|retiring|se (?:ha )?jubil\w*|jubilad[oa]|"
@@ -458,6 +469,10 @@ class Engine:
         ranked = _routes(guess.ranked)
         if _facts(reading):  # an address, an error, a way of mail: not "that thing again"
             ranked = _without(ranked, "vague")
+        if not _LEARN_OR_SET_UP.search(reading.text) and not reading.program:
+            # Nothing to install, set up or learn, no program named: "mi si è bloccata la
+            # posta sul computer... non so come fare" is a mail problem to ask about.
+            ranked = _without(ranked, "oos_mail_client")
         if not others(reading, d.hosted) and not _ELSEWHERE.search(reading.text):
             # No other provider named, no address elsewhere: "my email doesnt work anymore"
             # is a mail problem to ask about, not a mailbox at another provider.
@@ -518,6 +533,8 @@ class Engine:
         wants_password = asks_password and not reading.direction
         if asks_password and best == "password_change":  # "...porque me salen correos enviados
             return self._route(d, "password", reading)  # que yo no he mandado": the request
+        if best == "webmail_advice" and reading.program and not _WEBMAIL_NAMED.search(reading.text):
+            return self._route(d, "oos_mail_client", reading)  # "how do I make Outlook move…"
         leaver = best == "password_change" and _LEAVER.search(reading.text)
         if leaver and not _PASSWORD_WORD.search(reading.text):  # "una collega è in pensione"
             return self._route(d, "mailbox_admin", reading)

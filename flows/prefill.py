@@ -589,7 +589,9 @@ def headers_in(text: str, when: Callable[[str | datetime], str | None]) -> dict[
 # The last mail that did arrive: "last email in it is from yesterday about 6pm".
 _LAST_GOOD = re.compile(
     r"\b(?:last|latest|ultim[ao]|[uú]ltim[oa])\b[^.,;]{0,30}?\b(?:arriv\w*|receiv\w*|got|"
-    r"in (?:it|the inbox)|ricevut\w*|arrivat\w*|lleg[oó]|recibid\w*|entr[oó]|in (?:arrivo|posta))",
+    r"in (?:it|the inbox)|ricevut\w*|arrivat\w*|lleg[oó]|recibid\w*|entr[oó]|in (?:arrivo|posta))|"
+    r"\b(?:inbox|bandeja|casella|posta in arrivo|buz[oó]n)\b[^.,;]{0,20}?\b(?:ferm[ao]|bloccat[ao]|"
+    r"parad[ao]|stuck|frozen|stopped|congelad[ao])\b",  # "la inbox è ferma alle 7:58"
     re.IGNORECASE,
 )
 

@@ -213,9 +213,9 @@ _THE_OTHERS = Cue(
 )
 # Both at the end of a story: "insomma tutte e due le cose", "las dos cosas, creo".
 _BOTH_THINGS = Cue(
-    r"\b(?:tutte e due le cose|tutt[ei] e due(?:,| credo| mi sa| direi|$)|entrambe le cose|"
-    r"las dos cosas|ambas cosas|both things|a bit of both|both,? really|both,? i think|"
-    r"both i guess)"
+    r"\b(?:tutte e due le cose|tutt[ei] e due(?:,| credo| mi sa| direi| allora|$)|"
+    r"entrambe le cose|las dos cosas(?: entonces)?|ambas cosas|both things|a bit of both|"
+    r"both,? really|both,? i think|both then|both i guess)"
 )
 # "Arrive" and "reach" say nothing of the way: "the mails I send don't arrive".
 _STRONG_RECEIVE = Cue(
@@ -711,6 +711,8 @@ def direction_in(text: str) -> Said | None:
     urgent = _URGENT.split(text, maxsplit=1)
     if len(urgent) == 3 and (first := direction_in(urgent[2])) in ("send", "receive"):
         return first  # "né ricevo né invio, ma la cosa più grave è che non arrivano"
+    if (this_not_that := _THIS_NOT_THAT.search(text)) is not None:
+        return "receive" if this_not_that["receive"] else "send"  # "ricezione, non invio"
     if _IN_NOR_OUT.search(text):
         return "both"
     if _BOTH_WAYS.search(text) and _FAILS.search(text):
@@ -794,6 +796,14 @@ _RECEPTION_DESK = re.compile(
     r"\b(?:la|el|lo) de (?:la )?recepci[oó]n\b|\b(?:buz[oó]n|correo|cuenta|mail|e-?mail|ordenador|"
     r"pc|chica|chico|mostrador|casella|computer|ragazza|ragazzo)\s+(?:de|della|di|del)\s+"
     r"(?:la\s+)?(?:recepci[oó]n|reception)\b",
+    re.IGNORECASE,
+)
+# One way said, and the other denied right after it: "ricezione, non invio".
+_IN_WORD = r"(?:ricezione|in entrata|recepci[oó]n|de entrada|receiving|incoming|inbound)"
+_OUT_WORD = r"(?:invio|in uscita|env[ií]o|de salida|sending|outgoing|outbound)"
+_THIS_NOT_THAT = re.compile(
+    rf"\b(?:(?P<receive>{_IN_WORD})\s*[,;:]?\s*(?:non|nn|no|not)\s+(?:l'|el |la |il )?{_OUT_WORD}|"
+    rf"(?P<send>{_OUT_WORD})\s*[,;:]?\s*(?:non|nn|no|not)\s+(?:la |el |il )?{_IN_WORD})\b",
     re.IGNORECASE,
 )
 # Outlook's Send/Receive button, pressed: no way of mail ("le doy a enviar y recibir").

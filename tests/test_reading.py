@@ -1776,6 +1776,12 @@ def email_to_example(chat: Chat, mailbox: str, direction: str) -> None:
          "ne mando una mi da errore anche li", "error", None),
         ("Sulla pagina della webmail ci sono entrato e li le mail ci sono tutte, anche quella di "
          "mia figlia di ieri", "webmail", "works"),
+        # (sets 33 and 34)
+        ("ciao, info@example.org non riceve da stamattina. ricezione, non invio.", "direction",
+         "receive"),
+        ("non partono le mail ai fornitori. anzi no aspetta, non arrivano neanche le loro.. tutte "
+         "e due allora", "direction", "both"),
+        ("Succede sia da Outlook che dalla webmail, ho provato tutte e due.", "direction", None),
         # (sets 31 and 32)
         ("Il client usa smtp.example.net e l'errore è identico dalla webmail, quindi il pc non "
          "c'entra", "direction", None),
@@ -1834,6 +1840,16 @@ def test_readings_found_by_sets_25_to_30(said: str, field: str, value: Any) -> N
         ("hi, we're moving our company mail (bellini-arredi.it, about 20 mailboxes, 15 years of "
          "old mails) to you next month. its a long story and I have lots of questions, can I "
          "talk to a real person please?", "done"),
+        # (sets 33 and 34)
+        ("Hi :) quick question, how do I make Outlook automatically move all the newsletters "
+         "into a separate folder? And how do I put our logo in the signature?", "out_of_scope"),
+        ("Salve, uso Outlook per la posta del negozio ferramenta@garcia.example e non capisco "
+         "come si fanno le regole per spostare le fatture in una cartella. Me lo spiegate voi?",
+         "out_of_scope"),
+        ("hello my email doesnt work anymore. my grandson set it all up but he lives in Milan now",
+         "email_mailbox"),
+        ("Buongiorno sono Giuseppe ho 78 anni e mi si è bloccata la posta sul computer, mio "
+         "nipote è a Milano e non so come fare", "email_mailbox"),  # a mail problem: asked
         # (sets 31 and 32)
         ("URGENTE!!! la web de la empresa no carga, sale error 503 desde hace una hora",
          "hosting_domain"),
