@@ -1776,6 +1776,8 @@ def email_to_example(chat: Chat, mailbox: str, direction: str) -> None:
          "ne mando una mi da errore anche li", "error", None),
         ("Sulla pagina della webmail ci sono entrato e li le mail ci sono tutte, anche quella di "
          "mia figlia di ieri", "webmail", "works"),
+        ("Outlook me dice esto:\nError de envío (0x80042109): Outlook no puede conectarse al "
+         "servidor de correo saliente (SMTP).", "direction", "send"),  # the error's one way
         # (sets 33 and 34)
         ("ciao, info@example.org non riceve da stamattina. ricezione, non invio.", "direction",
          "receive"),
@@ -1859,7 +1861,7 @@ def test_readings_found_by_sets_25_to_30(said: str, field: str, value: Any) -> N
         # (sets 29 and 30)
         ("Hola, me sale esto en el Outlook cada vez que le doy a enviar y recibir:\n\nError en la "
          "tarea 'pedidos@rossi-srl.example - Recibiendo' notificado (0x800CCC0E): 'No se puede "
-         "conectar al servidor.'\n\nque hago??", "email_direction"),
+         "conectar al servidor.'\n\nque hago??", "email_webmail"),  # the receiving task failed
         ("Buongiorno, devo fare una modifica alle caselle dell'ufficio, una collega è andata in "
          "pensione", "admin_action"),
         ("Hello, office manager at Studio Neri here. we need to sort out one of the mailboxes of "
