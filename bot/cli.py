@@ -115,9 +115,19 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    logs.configure(os.environ.get("SPORTELLO_LOG", "WARNING").upper())
+    level = os.environ.get("SPORTELLO_LOG", "WARNING").strip().upper() or "WARNING"
+    if level not in LOG_LEVELS:
+        print(
+            f"sportello: SPORTELLO_LOG must be one of {', '.join(LOG_LEVELS)}, not {level!r}",
+            file=sys.stderr,
+        )
+        return 2
+    logs.configure(level)
     if args.command == "diagram":
         print(mermaid(), end="")
         return 0

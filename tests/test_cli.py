@@ -846,3 +846,9 @@ def test_bytes_that_are_not_utf8_are_read_not_refused(env: dict[str, str]) -> No
     assert len(turns) == 3
     assert "error" not in [t["state"] for t in turns], turns
     assert turns[2]["asking"] not in ("mailbox", None), turns[2]
+
+
+def test_a_log_level_that_does_not_exist_is_a_clean_error(env: dict[str, str]) -> None:
+    env["SPORTELLO_LOG"] = "bogus"
+    message = assert_clean_failure(sportello(env, "chat", "--jsonl"))
+    assert "SPORTELLO_LOG" in message and "DEBUG" in message, message
