@@ -700,8 +700,7 @@ def direction_in(text: str) -> Said | None:
     text = _HOSTNAME.sub(" ", _ADDRESS.sub(" ", text.replace("\u2019", "'")))
     text = _QUOTED.sub(" ", text)  # a quoted error or button ("Invio/ricezione") is not theirs
     low = text.lower()  # (each rewrite below only where its words are: a turn is short of time)
-    if "recib" in low or "ricev" in low or "receive" in low:
-        text = _SEND_RECEIVE_BUTTON.sub(" ", text)  # "cada vez que le doy a enviar y recibir"
+    text = _without_button(text)  # "cada vez que le doy a enviar y recibir"
     if "recep" in low:
         text = _RECEPTION_DESK.sub(" ", text)  # "es recepcion@…, la de la recepción": the desk
     if "entra" in low:
