@@ -242,6 +242,18 @@ _MAIL_TROUBLE = re.compile(
 )
 
 
+# Any word of mail: without one (nor an address, an error, a way, a program), an opening is
+# not yet an e-mail problem, whatever the classifier leans to.
+_MAIL_WORD = re.compile(
+    r"\b(?:e-?mails?|\w*mail\w*|correos?|posta|inbox|buz[oó]n\w*|casell\w*|messag\w*|mensaj\w*|"
+    r"send\w*|sent|receiv\w*|invi\w*|ricev\w*|env[ií]\w*|recib\w*|mand\w*|arriv\w*|lleg\w*|"
+    r"smtp|imap|pop3?|password|contrase\w*|clave|account|cuenta|bounce\w*|rebot\w*|rimbalz\w*|"
+    r"spam|allegat\w*|adjunt\w*|attach\w*|outlook|thunderbird|firma|signature|"
+    r"destinatari\w*|recipient\w*|mittent\w*|remitent\w*|sender\w*)\b",
+    re.IGNORECASE,
+)
+
+
 # Asking for a new mailbox password, in so many words.
 _NEW_PASSWORD = re.compile(  # not "non cambiare": a change of mind
     rf"\b{NOT_BEFORE}(?:change|reset|cambiare|cambiar|cambia|modificare|reimpostare|resetear|"
@@ -260,7 +272,8 @@ _ELSEWHERE = re.compile(
 )
 # Installing, setting up or learning a mail program, or one of its features.
 _LEARN_OR_SET_UP = re.compile(
-    r"\b(?:install\w*|instal[ae]r\w*|configur\w*|set ?up|setting up|impar\w*|learn\w*|aprend\w*|"
+    r"\b(?:install\w*|instal[ae]r\w*|configur\w*|(?<!our )(?<!my )(?<!the )set ?up|setting up|"
+    r"impar\w*|learn\w*|aprend\w*|"
     r"cors[oi]|courses?|curso|tutorial|insegn\w*|ense[nñ]\w*|spieg\w*|explic\w*|explain\w*|"
     r"come si usa|how (?:do|to|can) (?:i |we )?use|c[oó]mo se usa|firma|signature|regol[ae]|"
     r"rules?|reglas?|cartell[ae]|folders?|carpetas?|nuovo (?:pc|computer)|(?:pc|computer) nuovo|"
@@ -542,6 +555,13 @@ class Engine:
             return self._route(d, "password", reading)  # "I must change the password of my e-mail"
         if _OFFER.get(best) == "email" and _evidence(reading) == "hosting" and not reading.webmail:
             return self._route(d, "hosting", reading)  # "throwing 503s, wp-admin too": the site
+        if (
+            _OFFER.get(best) == "email"
+            and sure >= ROUTE_CONFIDENCE  # (unsure, the topics it may be are offered)
+            and not (_facts(reading) or reading.program or reading.webmail)
+            and not _MAIL_WORD.search(reading.text)
+        ):  # "my grandson set up everything on the computer and it doesnt go anymore": what?
+            return self._missed(d, q, event, t(QUESTIONS["menu"].hint))
         if sure < ROUTE_CONFIDENCE:
             phrased = self._resolve(d, QUESTIONS["menu"], reading.text)  # the phrase table
             evidence = _evidence(reading)

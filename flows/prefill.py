@@ -478,7 +478,23 @@ def smtp_answer(r: Reading, smtp_host: str) -> bool | None:
     words = f" {' '.join(r.text.lower().split())} "
     if _SERVER_WORDS.search(r.text) and any(f" {n} " in words for n in gazetteer().isps):
         return False
+    if _YOUR_SERVER.search(own) and not _NOT_YOUR_SERVER.search(own):
+        return True  # "yes I use your smtp server", "uso il vostro server di posta in uscita"
     return None
+
+
+# Our outgoing server named as "yours", in the customer's own words.
+_YOUR_OUTGOING = (
+    r"(?:your|vostro|vuestro|su)\s+(?:own\s+)?(?:smtp|outgoing(?:\s+mail)?\s+server|"
+    r"mail\s+server\s+to\s+send|server\s+(?:smtp|di\s+posta\s+in\s+uscita|in\s+uscita|"
+    r"della\s+posta\s+in\s+uscita)|servidor\s+(?:smtp|de\s+(?:correo\s+)?salida|saliente))"
+)
+_YOUR_SERVER = re.compile(rf"\b{_YOUR_OUTGOING}", re.I)
+_NOT_YOUR_SERVER = re.compile(
+    rf"(?:\b(?:not|never|non|no|nunca|mai|instead\s+of|invece\s+del?|en\s+vez\s+del?)\b|n'?t\b)"
+    rf"(?:\s+\S+){{0,4}}\s+{_YOUR_OUTGOING}",
+    re.I,
+)
 
 
 # Our server named only to say it is not the one used: "we never used smtp.example.net".

@@ -97,7 +97,7 @@ _ERROR_CUES = Cue(
     r"undeliverable|non recapitabile|rejected|rifiutat\w*|rechazad\w*|bounce\w*|"
     r"delivery|failure|failed|denied|unable|impossibile|imposible|cannot|could not|fallad\w*|"
     r"fallit\w*|no se puede|non si pu[oò]|me tira|me sale|mi dice|me dice|mi d[aà]|me da|"
-    r"fallisce|falla|fails|failing)\b"
+    r"fallisce|falla|fall[oó]|fallid[oa]s?|fails|failing)\b"
 )
 _BOUNCE_LINE = Cue(
     r"(delivery|undeliver|recapit|entrega|rejected|rifiutat|rechaz|diagnostic|remote-mta|"
@@ -334,7 +334,10 @@ _EVERYONE_WORDS = (
     r"all (?:the )?(?:people|contacts|customers|clients)|not (?:just )?one (?:address|person)|"
     r"tutte le persone|todo el mundo|toda la gente|"
     r"non uno in particolare|no uno en concreto|every (?:correspondent|contact)s?|"
-    r"not (?:specific|particular|certain) (?:addresses|people|senders|recipients))\b"
+    r"not (?:specific|particular|certain) (?:addresses|people|senders|recipients)|"
+    r"ning[uú]n (?:cliente|contacto|proveedor)|nessun (?:cliente|contatto|fornitore)|"
+    r"(?:da igual|no importa|non importa|doesn'?t matter|no matter) (?:a )?(?:qui[eé]n|chi|who)|"
+    r"(?:any|no) (?:client|customer|contact)s?)\b"
 )
 _EVERYONE = Cue(_EVERYONE_WORDS)
 _WEBMAIL = Cue(
@@ -1013,7 +1016,12 @@ def webmail_in(text: str) -> Webmail | None:
         if result is not None:
             continue  # already said; the clauses around another mention do not change it
         before = clauses[i - 1] if i else ""
-        if _ONLY.search(clause) and before and not program_in(before):
+        if (
+            _ONLY.search(clause)
+            and before
+            and not program_in(before)
+            and not _READ_THERE.search(clause)
+        ):
             found = _webmail_says(before)  # "mi arrivano le mail, ma solo sulla webmail"
         for following in clauses[i + 1 : i + 4]:  # "webmail? haven't tried", "..., that one fails"
             if found == "fails" or _WEBMAIL.search(following) or program_in(following):
@@ -1023,6 +1031,13 @@ def webmail_in(text: str) -> Webmail | None:
                 found = then  # "entro ma le mail nuove non ci sono": logging in is not enough
         result = found
     return result
+
+
+# Where the mail is read, not how it goes: "el correo solo lo miramos en la webmail".
+_READ_THERE = Cue(
+    r"\b(?:miramos|miro|leemos|leo|usamos|uso|usiamo|guardiamo|guardo|leggiamo|leggo|"
+    r"consult\w+|apriamo|apro|abrimos|abro|read|check|use|look at)\b"
+)
 
 
 # Getting into webmail, which is not yet its working: "entro", "I can log in".
@@ -1074,10 +1089,29 @@ def _webmail_says(clause: str) -> Webmail | None:
     ):
         return "works"  # "dalla webmail invece entro tranquillamente", "entro senza problemi"
     if _WEBMAIL_FAILS.search(clause):
+        if _PLAINLY_WORKS.search(clause) and not _WEBMAIL_FAILS.search(_ALSO.sub(" ", clause)):
+            return "works"  # "I can log into the webmail ... and I can send too": "too" is all
         return "fails"
     if _WEBMAIL_WORKS.search(clause):
         return "works"
     return None
+
+
+# Words that make a verdict "the same in webmail", either way: only they say it fails when
+# the clause says plainly that webmail works ("...all my emails are there and I can send too").
+_ALSO = re.compile(
+    r"(?<!\w)(?:too|also|as well|same(?: one)?|anche|pure|lo stesso|stess[oa]|uguale|idem|"
+    r"tambi[eé]n|tb|tbn|tmb|igual|lo mismo|mism[oa])(?!\w)",
+    re.I,
+)
+_PLAINLY_WORKS = Cue(
+    r"\b(?:i can (?:log|see|send|get|read|open|access|receive)|"
+    r"(?:all|every) (?:of )?(?:my|the|our) (?:e-?mails?|mails?|messages?) "
+    r"(?:are|is) (?:all )?there|"
+    r"(?:everything|all) (?:is|are|'s) there|works? (?:fine|perfectly|ok)|"
+    r"riesco a (?:entrare|vedere|inviare|mandare|leggere|ricevere)|ci sono tutte|"
+    r"puedo (?:entrar|ver|enviar|mandar|leer|recibir)|est[aá]n todos|est[aá]n todas)\b"
+)
 
 
 def error_in(text: str) -> str | None:
@@ -1161,8 +1195,13 @@ _SAYS_BEFORE = re.compile(
 
 # A line that ends by introducing the message below it, without a colon: "the iphone keeps saying".
 _INTRODUCES = re.compile(
-    r"\b(?:says?|saying|said|shows?|showing|reads|gives me|pops up|dice|mi dice|me dice|pone|"
-    r"me pone|me sale|mi esce|esce|aparece|appare|compare|scrive|questo|esto|this)\s*:?\s*$",
+    r"\b(?:says?|saying|said|shows?|showing|reads|gives me|pops up|i get|i got|dice|mi dice|"
+    r"me dice|pone|"
+    r"me pone|me sale|mi esce|esce|aparece|appare|compare|scrive|questo|esto|this|"
+    # "me sale esta ventana:", "I get this popup:"
+    r"(?:esta|este|questa|questo|this|the following|il seguente|la seguente)\s+(?:ventana|"
+    r"ventanita|finestra|finestrella|pop-?up|mensaje|messaggio|message|error|errore|aviso|"
+    r"avviso|warning|notice|box|window|cartel|schermata|pantalla|screen))\s*:?\s*$",
     re.IGNORECASE,
 )
 
@@ -1215,7 +1254,24 @@ _MACHINE = Cue(
 
 
 def _pasted(lines: list[str]) -> str:
-    return "\n".join(_without_prose(lines)).strip()
+    kept = _without_prose(lines)
+    # "...and when I try to send it says" between two pastes: the customer's, not the error's
+    kept = kept[:1] + [x for x in kept[1:] if not (_INTRODUCES.search(x) and not _looks_pasted(x))]
+    # A sentence after the paste that shows a second message: "Y en la webmail pone: Error
+    # SMTP (535): Fallo en la autenticación" (the other way, or the other program, fails too).
+    more = [
+        m[1].strip()
+        for line in lines[len(kept) :]
+        if (m := _SHOWS_INLINE.search(line)) and (_code_at(m[1]) or _ERROR_CUES.search(m[1]))
+    ]
+    return "\n".join([*kept, *more]).strip()
+
+
+_SHOWS_INLINE = re.compile(
+    r"\b(?:dice|says|said|pone|sale|shows|reads|scrive|appare|aparece|esce|compare|gives)\s*:\s*"
+    r"(\S.{4,})$",
+    re.IGNORECASE,
+)
 
 
 def _without_prose(lines: list[str]) -> list[str]:
