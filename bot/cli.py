@@ -26,7 +26,8 @@ from bot.service import STATUSES, Desk
 from bot.slack import SlackSettings
 from flows.diagram import mermaid
 from flows.dnstexts import explain, report_lines
-from storage.store import DEFAULT_DB, SqlStore
+from storage import schema
+from storage.store import DEFAULT_DB, SqlStore, make_engine
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -104,6 +105,13 @@ def _parser() -> argparse.ArgumentParser:
         "--note", default="", help="a note for the customer (with 'waiting': a question)"
     )
 
+    db = sub.add_parser("db", help="the database schema")
+    dbsub = db.add_subparsers(dest="db_command", required=True)
+    dbsub.add_parser(
+        "upgrade", help="apply the schema migrations this release has (serve and chat do it too)"
+    )
+    dbsub.add_parser("current", help="print the schema revision of the database")
+
     sub.add_parser("diagram", help="print the conversation as a Mermaid state diagram")
 
     i18n = sub.add_parser("i18n", help="translation catalogs")
@@ -148,15 +156,12 @@ def main(argv: list[str] | None = None) -> int:
     logs.hide(*settings.secrets())
     if args.command == "dns":
         return _dns(args, settings)
+    if args.command == "db":
+        return _db(args, settings)
     try:
         store = SqlStore(settings.database_url)
-    except SQLAlchemyError as exc:
-        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
-        print(
-            f"sportello: cannot use the database {_safe(settings.database_url)}: {reason}",
-            file=sys.stderr,
-        )
-        return 2
+    except (SQLAlchemyError, schema.SchemaError) as exc:
+        return _database_error(settings, exc)
     try:
         if args.command == "serve":
             return _serve(args, store, settings)
@@ -167,6 +172,37 @@ def main(argv: list[str] | None = None) -> int:
         return _tickets(args, store, settings)
     finally:
         store.close()
+
+
+def _database_error(settings: Settings, exc: Exception) -> int:
+    reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+    print(
+        f"sportello: cannot use the database {_safe(settings.database_url)}: {reason}",
+        file=sys.stderr,
+    )
+    return 2
+
+
+def _db(args: argparse.Namespace, settings: Settings) -> int:
+    """`sportello db upgrade | current`, on the database alone (no store, no desk)."""
+    try:
+        engine = make_engine(settings.database_url)
+        try:
+            if args.db_command == "current":
+                with engine.connect() as connection:
+                    revision = schema.current(connection)
+                print(f"{revision or 'none'} (this release's newest: {schema.head()})")
+                return 0
+            before, after = schema.upgrade(engine)
+        finally:
+            engine.dispose()
+    except (SQLAlchemyError, schema.SchemaError) as exc:
+        return _database_error(settings, exc)
+    if before == after:
+        print(f"the schema is up to date (revision {after})")
+    else:
+        print(f"the schema was upgraded from revision {before or 'none'} to {after}")
+    return 0
 
 
 def _telegram_settings(settings: Settings, poll_interval: float = 0.0) -> telegram.Settings:

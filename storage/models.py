@@ -98,7 +98,9 @@ class OutboxRow(SQLModel, table=True):
     The row is written in the same transaction as the ticket or the status
     change it announces, so nothing is announced that did not happen and
     nothing that happened goes unannounced. The sender delivers rows in `id`
-    order per `target`, retrying with back-off.
+    order per `target`, retrying with back-off; a row that failed too often is
+    set aside (`dead_at`) so that it no longer holds back its target's later
+    rows, and waits for `sportello outbox retry`.
     """
 
     __tablename__ = "outbox"
@@ -116,6 +118,9 @@ class OutboxRow(SQLModel, table=True):
     )
     result: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
     last_error: str | None = Field(default=None, max_length=500)
+    dead_at: datetime | None = Field(
+        default=None, sa_column=Column(DateTime(timezone=True), nullable=True, index=True)
+    )
 
 
 class StaffAlertRow(SQLModel, table=True):

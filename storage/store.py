@@ -15,9 +15,10 @@ import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, SQLModel, col, create_engine, select
+from sqlmodel import Session, col, create_engine, select
 
 from flows.model import Conversation, TicketDraft, TicketRef
+from storage import schema
 from storage.models import (
     AttachmentRow,
     ConversationRow,
@@ -165,7 +166,7 @@ class SqlStore(Store):
         self.engine = make_engine(url)
         # Reads (the outbox poll, `tickets`) never wait for a turn's write lock.
         self.reads = self.engine.execution_options(**{_READ_ONLY: True})
-        SQLModel.metadata.create_all(self.engine)
+        schema.upgrade(self.engine)
 
     def close(self) -> None:
         self.engine.dispose()
