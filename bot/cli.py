@@ -105,6 +105,16 @@ def _parser() -> argparse.ArgumentParser:
         "--note", default="", help="a note for the customer (with 'waiting': a question)"
     )
 
+    outbox = sub.add_parser(
+        "outbox",
+        help="what waits to be delivered (staff alerts, customer messages), and what failed",
+    )
+    outbox.add_argument("--json", action="store_true")
+    outbox.add_argument("--all", action="store_true", help="the delivered rows too")
+    osub = outbox.add_subparsers(dest="outbox_command")
+    oretry = osub.add_parser("retry", help="put a row set aside (dead) back in its queue, due now")
+    oretry.add_argument("id", type=int, nargs="+")
+
     db = sub.add_parser("db", help="the database schema")
     dbsub = db.add_subparsers(dest="db_command", required=True)
     dbsub.add_parser(
@@ -165,6 +175,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "serve":
             return _serve(args, store, settings)
+        if args.command == "outbox":
+            return _outbox(args, store)
         if args.command == "chat":
             desk = _desk(store, settings)
             user = args.user or getpass.getuser()
@@ -172,6 +184,35 @@ def main(argv: list[str] | None = None) -> int:
         return _tickets(args, store, settings)
     finally:
         store.close()
+
+
+def _outbox(args: argparse.Namespace, store: SqlStore) -> int:
+    if args.outbox_command == "retry":
+        failed = 0
+        for row_id in args.id:
+            why = store.retry(row_id)
+            if why is None:
+                print(f"outbox {row_id}: back in its queue, due now")
+            else:
+                print(f"sportello: outbox {row_id}: {why}", file=sys.stderr)
+                failed = 1
+        return failed
+    rows = store.outbox(everything=args.all)
+    if args.json:
+        print(json.dumps(rows, ensure_ascii=False, indent=2))
+        return 0
+    if not rows:
+        print("Nothing waits to be delivered.")
+        return 0
+    for r in rows:
+        when = r["next_at"] or r["dead_at"] or r["sent_at"] or ""
+        print(
+            f"{r['id']:>6}  {r['state']:<9} {r['kind']:<16} {r['target']:<24} "
+            f"{r['about'] or '':<16} tries {r['attempts']:<3} {when}"
+        )
+        if r["last_error"] and r["state"] != "delivered":
+            print(f"        last error: {r['last_error'][:200]}")
+    return 0
 
 
 def _database_error(settings: Settings, exc: Exception) -> int:
@@ -238,9 +279,12 @@ def _serve(args: argparse.Namespace, store: SqlStore, settings: Settings) -> int
         except InvalidToken:
             print("sportello: Telegram rejected TELEGRAM_TOKEN (check the token)", file=sys.stderr)
             return 2
-        except NetworkError as exc:
-            print(f"sportello: cannot reach the Telegram Bot API: {exc}", file=sys.stderr)
-            return 2
+        except NetworkError as exc:  # served all the same: Telegram is tried again and again
+            print(
+                f"sportello: cannot reach the Telegram Bot API now ({exc}): the rest is served "
+                "and Telegram is tried again with back-off",
+                file=sys.stderr,
+            )
     slack = None
     if settings.slack_token:
         slack = SlackSettings(
@@ -251,6 +295,7 @@ def _serve(args: argparse.Namespace, store: SqlStore, settings: Settings) -> int
             api_url=settings.slack_api_url,
             staff_language=settings.staff_language,
             public_url=settings.public_url,
+            link_days=settings.link_days,
         )
     options = Options(
         webhook_url=args.webhook_url,

@@ -37,6 +37,7 @@ class Settings:
     slack_channels: tuple[tuple[str, str], ...] = ()  # (team, channel id)
     staff_language: str = "en"
     public_url: str | None = None  # where staff reach this server (attachment links in Slack)
+    link_days: float = 7.0  # how long an attachment link in Slack opens the file
 
     def secrets(self) -> tuple[str, ...]:
         """What the log must never show: tokens, secrets, the database password."""
@@ -109,7 +110,17 @@ def load_settings(
     staff_language = env.get("SPORTELLO_STAFF_LANG", "en")
     if staff_language not in ("en", "it", "es"):
         raise SettingsError(f"SPORTELLO_STAFF_LANG must be en, it or es, not {staff_language!r}")
+    days = env.get("SPORTELLO_ATTACHMENT_LINK_DAYS", "7").strip() or "7"
+    try:
+        link_days = float(days)
+    except ValueError:
+        link_days = -1.0
+    if not 0 < link_days <= 3650:
+        raise SettingsError(
+            f"SPORTELLO_ATTACHMENT_LINK_DAYS must be a number of days (0 to 3650), not {days!r}"
+        )
     return Settings(
+        link_days=link_days,
         slack_token=slack_token,
         slack_signing_secret=env.get("SLACK_SIGNING_SECRET") or None,
         slack_app_token=env.get("SLACK_APP_TOKEN") or None,

@@ -33,7 +33,9 @@ _SLACK_TOKENS = (
     re.compile(r"xox[a-z]-[A-Za-z0-9-]{10,}"),  # bot, user, app configuration tokens
     re.compile(r"xapp-[A-Za-z0-9-]{10,}"),  # app-level token (Socket Mode)
 )
-_ATTACHMENT_LINK = re.compile(r"(/attachments/\d+/)[0-9a-f]{32}")  # bot.slack.attachment_url
+_ATTACHMENT_LINK = re.compile(
+    r"(/attachments/\d+/(?:\d+/)?)[0-9a-f]{32}"
+)  # bot.slack.attachment_url
 _DIGITS = frozenset("0123456789")
 
 

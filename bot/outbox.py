@@ -1,11 +1,16 @@
 """The sender: delivers the outbox (staff alerts, customer messages) with retries.
 
 Rows are written in the same transaction as what they announce (see
-`storage.store.Tx.enqueue`); the sender only reads them. Each target gets its
-rows in order: a row waiting for a retry holds back the later rows of the
-same target, never those of others. A row is marked delivered only after the
-receiver accepted it; transports check, where the receiver allows, whether a
-row whose answer was lost had in fact arrived, so a retry does not say it twice.
+`storage.store.Tx.enqueue`); the sender only reads them. Each target (one
+customer's chat, one team's Slack channel) is a lane of its own: its rows go
+in order, one at a time, while every other lane goes on beside it, so a
+hanging Slack call never delays a customer's Telegram news, nor one team
+another's. Each call has a time-out. A row that keeps failing is retried with
+back-off, and after `max_attempts` tries it is set aside (dead-lettered) so
+that it no longer holds back its lane; `sportello outbox` lists such rows and
+puts one back. A row is marked delivered only after the receiver accepted it;
+transports check, where the receiver allows, whether a row whose answer was
+lost had in fact arrived, so a retry does not say it twice.
 """
 
 from __future__ import annotations
@@ -21,16 +26,26 @@ from storage.store import Pending, SqlStore
 
 log = logging.getLogger(__name__)
 
+# A transport gets the row's payload, with `queued_at` (when the row was written, in epoch
+# seconds) and `maybe_sent` (an earlier try may have arrived: its answer was lost), and how
+# many tries failed before; it returns what the receiver answered.
 Transport = Callable[[dict[str, Any], int], Awaitable[dict[str, Any] | None]]
-BACKOFF = (1.0, 2.0, 5.0, 10.0, 30.0, 60.0)  # seconds before the next attempt
+BACKOFF = (1.0, 2.0, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0)  # seconds before the next attempt
+MAX_ATTEMPTS = 15  # then the row is set aside: about 40 minutes of trying with BACKOFF
+CALL_TIMEOUT = 30.0  # seconds one delivery may take before it counts as failed
 
 
 class Undeliverable(Exception):
-    """The receiver refused the row for good (a blocked chat): stop trying it."""
+    """The receiver refused the row for good (a blocked chat): set it aside at once."""
+
+
+class Refused(Exception):
+    """The receiver answered that it did nothing (rate limited, an error it reported, the
+    connection refused): unlike a lost answer, the try cannot have delivered the row."""
 
 
 class Sender:
-    """Delivers due outbox rows through one transport per kind."""
+    """Delivers due outbox rows through one transport per kind, one lane per target."""
 
     def __init__(
         self,
@@ -38,50 +53,125 @@ class Sender:
         transports: Mapping[str, Transport],
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         backoff: tuple[float, ...] = BACKOFF,
+        max_attempts: int = MAX_ATTEMPTS,
+        timeout: float = CALL_TIMEOUT,
+        ready: Mapping[str, Callable[[], bool]] | None = None,
     ) -> None:
         self.store = store
         self.transports = dict(transports)
         self.clock = clock
         self.backoff = backoff
+        self.max_attempts = max_attempts
+        self.timeout = timeout
+        # A kind whose receiver is not up yet (Telegram unreachable at start) waits, its
+        # rows untried and their tries uncounted, while the other kinds go.
+        self.ready = dict(ready or {})
+        self._busy: set[str] = set()  # the targets with a delivery under way
+
+    async def _due(self) -> list[Pending]:
+        due = await asyncio.to_thread(self.store.due, self.clock())
+        up = {kind for kind in self.transports if self.ready.get(kind, _always)()}
+        return [r for r in due if r.kind in up and r.target not in self._busy]
 
     async def run_once(self) -> int:
-        """Deliver what is due now; return how many rows were delivered."""
+        """Deliver what is due now, every lane at once; return how many rows were delivered."""
         delivered = 0
-        while True:
-            due = await asyncio.to_thread(self.store.due, self.clock())
-            due = [row for row in due if row.kind in self.transports]
-            if not due:
+        while due := await self._due():
+            self._busy.update(row.target for row in due)
+            try:
+                done = await asyncio.gather(*(self._deliver(row) for row in due))
+            finally:
+                self._busy.difference_update(row.target for row in due)
+            delivered += sum(1 for outcome in done if outcome == "delivered")
+            if not any(outcome != "failed" for outcome in done):
                 return delivered
-            progress = False
-            for row in due:
-                if await self._deliver(row):
-                    delivered += 1
-                    progress = True
-            if not progress:
-                return delivered
-
-    async def _deliver(self, row: Pending) -> bool:
-        try:
-            result = await self.transports[row.kind](row.payload, row.attempts)
-        except Undeliverable as gone:
-            log.warning("outbox %s (%s) cannot be delivered: %s", row.id, row.kind, gone)
-            await asyncio.to_thread(self.store.delivered, row.id, {"undeliverable": str(gone)})
-            return True
-        except Exception as exc:  # kept and retried: nothing is lost
-            wait = self.backoff[min(row.attempts, len(self.backoff) - 1)]
-            log.info("outbox %s (%s) failed, retry in %ss: %s", row.id, row.kind, wait, exc)
-            retry_at = self.clock() + timedelta(seconds=wait)
-            await asyncio.to_thread(self.store.failed, row.id, repr(exc), retry_at)
-            return False
-        await asyncio.to_thread(self.store.delivered, row.id, result)
-        return True
+        return delivered
 
     async def run(self, stop: asyncio.Event, interval: float = 0.5) -> None:
-        """Deliver until `stop` is set, looking for due rows every `interval` seconds."""
+        """Deliver until `stop` is set, looking for due rows every `interval` seconds.
+
+        Each due lane gets a task of its own; a lane that delivered looks for its
+        next row at once, without waiting for the others.
+        """
+        lanes: set[asyncio.Task[None]] = set()
+        wake = asyncio.Event()
         while not stop.is_set():
+            wake.clear()
             try:
-                await self.run_once()
+                due = await self._due()
             except Exception:  # the database may be away for a moment: try again later
                 log.exception("the sender could not read the outbox")
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), interval)
+                due = []
+            for row in due:
+                self._busy.add(row.target)
+                lane = asyncio.create_task(self._lane(row, wake))
+                lanes.add(lane)
+                lane.add_done_callback(lanes.discard)
+            await _either(stop, wake, interval)
+        if lanes:  # let the deliveries under way end (each is bounded by its time-out)
+            _, late = await asyncio.wait(lanes, timeout=self.timeout)
+            for lane in late:
+                lane.cancel()
+
+    async def _lane(self, row: Pending, wake: asyncio.Event) -> None:
+        try:
+            if await self._deliver(row) != "failed":
+                wake.set()  # the lane's next row, if any, is due now
+        except Exception:  # the store failed while recording: the row is tried again later
+            log.exception("the sender could not record outbox row %s", row.id)
+        finally:
+            self._busy.discard(row.target)
+
+    async def _deliver(self, row: Pending) -> str:
+        """Try one row: "delivered", "dead" (set aside) or "failed" (retried later)."""
+        payload = {
+            "queued_at": row.created_at.timestamp(),
+            "maybe_sent": row.maybe_sent,
+            **row.payload,
+        }
+        try:
+            result = await asyncio.wait_for(
+                self.transports[row.kind](payload, row.attempts), self.timeout
+            )
+        except Undeliverable as gone:
+            log.warning("outbox %s (%s) cannot be delivered: %s", row.id, row.kind, gone)
+            await asyncio.to_thread(self.store.dead, row.id, f"undeliverable: {gone}")
+            return "dead"
+        except Exception as exc:  # kept and retried: nothing is lost
+            timed_out = isinstance(exc, TimeoutError)
+            error = f"no answer in {self.timeout}s" if timed_out else repr(exc)
+            maybe = not isinstance(exc, Refused)  # a lost answer: look before the next try
+            if row.attempts + 1 >= self.max_attempts:
+                log.warning(
+                    "outbox %s (%s) failed %d times, set aside (sportello outbox retry %s): %s",
+                    row.id,
+                    row.kind,
+                    row.attempts + 1,
+                    row.id,
+                    error,
+                )
+                await asyncio.to_thread(self.store.dead, row.id, error, True, maybe)
+                return "dead"
+            wait = self.backoff[min(row.attempts, len(self.backoff) - 1)]
+            log.info("outbox %s (%s) failed, retry in %ss: %s", row.id, row.kind, wait, error)
+            retry_at = self.clock() + timedelta(seconds=wait)
+            await asyncio.to_thread(self.store.failed, row.id, error, retry_at, maybe)
+            return "failed"
+        await asyncio.to_thread(self.store.delivered, row.id, result)
+        return "delivered"
+
+
+def _always() -> bool:
+    return True
+
+
+async def _either(a: asyncio.Event, b: asyncio.Event, timeout: float) -> None:
+    """Wait until either event is set, or `timeout` seconds."""
+    waits = [asyncio.ensure_future(a.wait()), asyncio.ensure_future(b.wait())]
+    try:
+        await asyncio.wait(waits, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for w in waits:
+            w.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await asyncio.gather(*waits, return_exceptions=True)

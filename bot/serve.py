@@ -1,8 +1,12 @@
-"""`sportello serve`: Telegram, Slack and the outbox sender in one process.
+"""`sportello serve`: Telegram, Slack, the HTTP server and the outbox sender in one process.
 
 Each part runs when its settings are there: Telegram with TELEGRAM_TOKEN,
 Slack with SLACK_BOT_TOKEN (HTTP with SLACK_SIGNING_SECRET, or Socket Mode with
-SLACK_APP_TOKEN), and the sender for whichever of the two is configured.
+SLACK_APP_TOKEN), and the sender for whichever of the two is configured. The
+HTTP server (Slack's requests, attachment links, /healthz) always listens.
+A part that cannot start (Telegram or Slack unreachable) is tried again with
+back-off while the others work; the sender holds that part's messages, without
+counting tries, until it is up.
 """
 
 from __future__ import annotations
@@ -12,24 +16,25 @@ import contextlib
 import logging
 import secrets
 import signal
-import threading
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
 from urllib.parse import urlsplit
-from wsgiref.simple_server import WSGIRequestHandler, make_server
 
 from slack_bolt.adapter.socket_mode import SocketModeHandler
-from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_sdk import WebClient
+from telegram.error import InvalidToken
 
 from bot import logs, telegram
 from bot.outbox import Sender, Transport
 from bot.service import Desk
-from bot.slack import Alerts, SlackSettings, attachments_app, build_app
+from bot.slack import Alerts, SlackSettings, build_app, link_key
+from bot.web import Health, HttpServer, http_app
 from storage.store import SqlStore
 
 log = logging.getLogger(__name__)
+
+SLACK_TIMEOUT = 10  # seconds for one Slack Web API call (the sender's own limit is longer)
+FIRST_RETRY, LAST_RETRY = 1.0, 60.0  # seconds between tries to start a part: doubling
 
 
 @dataclass(frozen=True)
@@ -40,11 +45,6 @@ class Options:
     secret_token: str | None = None
     slack_listen: str = "127.0.0.1"
     slack_port: int = 3000
-
-
-class _Quiet(WSGIRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:
-        log.debug(format, *args)
 
 
 async def serve(
@@ -61,66 +61,126 @@ async def serve(
     for signum in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(signum, stop.set)
+    health = Health(store)
     transports: dict[str, Transport] = {}
-    channel = telegram.TelegramChannel(desk, tg) if tg else None
-    closers: list[object] = []
+    ready: dict[str, Callable[[], bool]] = {}
+    starting: list[asyncio.Task[None]] = []
+    socket_mode: SocketModeHandler | None = None
+    bolt = None
     if slack is not None:
-        client = WebClient(token=slack.token, base_url=slack.api_url or WebClient.BASE_URL)
+        client = WebClient(
+            token=slack.token, base_url=slack.api_url or WebClient.BASE_URL, timeout=SLACK_TIMEOUT
+        )
         alerts = Alerts(store, desk.renderer, slack, client)
         transports["staff_alert"] = alerts.post_alert
         transports["staff_thread"] = alerts.post_thread
         app = build_app(desk, alerts, slack)
         if slack.app_token:
-            handler = SocketModeHandler(app, slack.app_token, web_client=client)
-            handler.connect()  # type: ignore[no-untyped-call]
-            closers.append(handler)
-        else:
-            events = SlackRequestHandler(app)
-            files = attachments_app(store, slack)
-
-            def route(environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
-                if environ.get("PATH_INFO", "").startswith("/attachments/"):
-                    return files(environ, start_response)
-                return events(environ, start_response)
-
-            server = make_server(
-                options.slack_listen, options.slack_port, route, handler_class=_Quiet
+            socket_mode = SocketModeHandler(app, slack.app_token, web_client=client)
+            connect = socket_mode.connect
+            starting.append(
+                asyncio.create_task(
+                    _keep_trying("slack", lambda: asyncio.to_thread(connect), health, stop)
+                )
             )
-            threading.Thread(target=server.serve_forever, daemon=True).start()
-            closers.append(server)
+        else:
+            bolt = app
+            health.parts["slack"] = "up"  # it answers Slack's requests from now on
+    web = HttpServer(
+        http_app(store, health, bolt, link_key(slack) if slack else None),
+        options.slack_listen,
+        options.slack_port,
+    )
+    await web.start()
+    channel = telegram.TelegramChannel(desk, tg) if tg else None
     if channel is not None:
         transports["customer_message"] = telegram.customer_transport(channel)
-        await _start_telegram(channel, options)
-    sender = Sender(store, transports)
+        ready["customer_message"] = lambda: health.parts.get("telegram") == "up"
+        secret = None
+        if options.webhook_url:
+            secret = options.secret_token or _generated_secret()
+        starting.append(
+            asyncio.create_task(
+                _keep_trying(
+                    "telegram",
+                    lambda: _start_telegram(channel, options, secret),
+                    health,
+                    stop,
+                    fatal=(InvalidToken,),
+                )
+            )
+        )
+    sender = Sender(store, transports, ready=ready)
     try:
         await sender.run(stop)
     finally:
+        for task in starting:
+            task.cancel()
+        await asyncio.gather(*starting, return_exceptions=True)
         if channel is not None:
             await _stop_telegram(channel)
-        for closer in closers:
-            if isinstance(closer, SocketModeHandler):
-                closer.close()  # type: ignore[no-untyped-call]
-            else:
-                closer.shutdown()  # type: ignore[attr-defined]
+        if socket_mode is not None:
+            socket_mode.close()  # type: ignore[no-untyped-call]
+        await web.stop()
 
 
-async def _start_telegram(channel: telegram.TelegramChannel, options: Options) -> None:
+async def _keep_trying(
+    name: str,
+    start: Callable[[], Awaitable[object]],
+    health: Health,
+    stop: asyncio.Event,
+    fatal: tuple[type[BaseException], ...] = (),
+) -> None:
+    """Start a part; while it cannot be reached, try again with back-off (1 s, 2 s ... 60 s)."""
+    delay = FIRST_RETRY
+    while not stop.is_set():
+        health.parts[name] = "starting"
+        try:
+            await start()
+        except fatal as exc:
+            health.parts[name] = "refused"
+            log.error("%s refused this configuration (%s): it stays off", name, exc)
+            return
+        except Exception as exc:
+            health.parts[name] = "retrying"
+            log.warning(
+                "%s cannot be reached (%s): the rest runs; trying again in %.0f s",
+                name,
+                str(exc)[:200] or type(exc).__name__,
+                delay,
+            )
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), delay)
+            delay = min(delay * 2, LAST_RETRY)
+            continue
+        health.parts[name] = "up"
+        log.info("%s is up", name)
+        return
+
+
+async def _start_telegram(
+    channel: telegram.TelegramChannel, options: Options, secret: str | None
+) -> None:
     app = channel.app
-    await app.initialize()
-    if app.post_init is not None:
-        await app.post_init(app)
-    await app.start()
-    assert app.updater is not None
-    if options.webhook_url:
-        await app.updater.start_webhook(
-            listen=options.listen,
-            port=options.port,
-            url_path=urlsplit(options.webhook_url).path.lstrip("/"),
-            webhook_url=options.webhook_url,
-            secret_token=options.secret_token or _generated_secret(),
-        )
-    else:
-        await app.updater.start_polling(poll_interval=channel.settings.poll_interval)
+    try:
+        await app.initialize()
+        if app.post_init is not None:
+            await app.post_init(app)
+        await app.start()
+        assert app.updater is not None
+        if options.webhook_url:
+            await app.updater.start_webhook(
+                listen=options.listen,
+                port=options.port,
+                url_path=urlsplit(options.webhook_url).path.lstrip("/"),
+                webhook_url=options.webhook_url,
+                secret_token=secret,
+            )
+        else:
+            await app.updater.start_polling(poll_interval=channel.settings.poll_interval)
+    except BaseException:
+        await _stop_telegram(channel)  # the next try starts afresh
+        raise
 
 
 def _generated_secret() -> str:
@@ -136,8 +196,9 @@ def _generated_secret() -> str:
 
 async def _stop_telegram(channel: telegram.TelegramChannel) -> None:
     app = channel.app
-    if app.updater is not None and app.updater.running:
-        await app.updater.stop()
-    if app.running:
-        await app.stop()
-    await app.shutdown()
+    with contextlib.suppress(Exception):
+        if app.updater is not None and app.updater.running:
+            await app.updater.stop()
+        if app.running:
+            await app.stop()
+        await app.shutdown()

@@ -10,12 +10,12 @@ reach the customer: ordinary thread messages stay internal.
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import hmac
 import logging
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
+from urllib.error import URLError
 
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
@@ -36,15 +36,17 @@ from slack_sdk.models.blocks.blocks import InputBlock
 from slack_sdk.models.views import View
 
 from bot.i18n import Renderer
+from bot.outbox import Refused
 from bot.service import Desk
+from bot.web import LINK_DAYS, attachment_path
 from flows.form import DIRECTION_LABELS
 from flows.text import N_, T, t
 from storage.store import SqlStore
 
 log = logging.getLogger(__name__)
-WsgiApp = Callable[[dict[str, Any], Any], Iterable[bytes]]
 
 CHUNK = 2900  # a section's text may hold 3,000 characters
+HISTORY_PAGES = 10  # pages of 200 messages looked through for an alert whose answer was lost
 MAX_BLOCKS = 50
 FIELD_LABELS = {
     "code": N_("Ticket"),
@@ -90,45 +92,47 @@ class SlackSettings:
     api_url: str | None = None  # e.g. http://127.0.0.1:PORT/api/ (tests)
     staff_language: str = "en"
     public_url: str | None = None  # where staff reach this server (attachment links)
+    link_days: float = LINK_DAYS  # how long an attachment link opens the file
 
 
-def _signature(settings: SlackSettings, attachment_id: int) -> str:
-    key = (settings.signing_secret or settings.token).encode()
-    return hmac.new(key, f"attachment:{attachment_id}".encode(), hashlib.sha256).hexdigest()[:32]
+def link_key(settings: SlackSettings) -> str:
+    """What signs attachment links: a secret staff's links are made with, never shown."""
+    return settings.signing_secret or settings.token
 
 
 def attachment_url(settings: SlackSettings, attachment_id: int) -> str:
-    """The signed address of an attachment (only whoever has the link can open it)."""
+    """The signed address of an attachment, open for `settings.link_days` (see bot/web.py)."""
     base = (settings.public_url or "").rstrip("/")
-    return f"{base}/attachments/{attachment_id}/{_signature(settings, attachment_id)}"
+    return f"{base}{attachment_path(link_key(settings), attachment_id, settings.link_days)}"
 
 
-def attachments_app(store: SqlStore, settings: SlackSettings) -> WsgiApp:
-    """Serve attachments at /attachments/<id>/<signature>; anything else is 404."""
+def _refusals(
+    call: Callable[[dict[str, Any]], dict[str, Any]],
+) -> Callable[[dict[str, Any]], dict[str, Any]]:
+    """Tell the sender which failures did nothing (`Refused`) from those whose answer was lost.
 
-    def app(environ: dict[str, Any], start_response: Any) -> list[bytes]:
-        parts = environ.get("PATH_INFO", "").strip("/").split("/")
-        if len(parts) == 3 and parts[0] == "attachments" and parts[1].isdigit():
-            attachment_id = int(parts[1])
-            if hmac.compare_digest(parts[2], _signature(settings, attachment_id)):
-                found = store.attachment(attachment_id)
-                if found is not None:
-                    filename, content_type, data = found
-                    safe = filename.replace('"', "").encode("ascii", "replace").decode()
-                    start_response(
-                        "200 OK",
-                        [
-                            ("Content-Type", content_type),
-                            ("Content-Length", str(len(data))),
-                            ("Content-Disposition", f'attachment; filename="{safe}"'),
-                            ("X-Content-Type-Options", "nosniff"),
-                        ],
-                    )
-                    return [data]
-        start_response("404 Not Found", [("Content-Type", "text/plain")])
-        return [b"not found"]
+    Slack's own error answers (`ok: false`, a rate limit) and a refused connection cannot
+    have posted anything; a time-out, a dropped connection or a 5xx may have.
+    """
 
-    return app
+    def call_and_sort(payload: dict[str, Any]) -> dict[str, Any]:
+        try:
+            return call(payload)
+        except SlackApiError as exc:
+            status = getattr(exc.response, "status_code", 0) if exc.response is not None else 0
+            if status < 500:
+                raise Refused(
+                    f"Slack: {exc.response.get('error') if exc.response else exc}"
+                ) from exc
+            raise
+        except URLError as exc:
+            if isinstance(exc.reason, ConnectionRefusedError):
+                raise Refused(f"Slack: connection refused ({exc.reason})") from exc
+            raise
+        except ConnectionRefusedError as exc:
+            raise Refused(f"Slack: connection refused ({exc})") from exc
+
+    return call_and_sort
 
 
 class Alerts:
@@ -141,6 +145,10 @@ class Alerts:
         self.renderer = renderer
         self.settings = settings
         self.client = client
+        # Slack calls run in threads of their own: a hanging one never holds up the
+        # threads the database work of every other lane (and Telegram's) runs in.
+        self._pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="slack-out")
+        self._history = True  # until Slack says the app may not read channel history
 
     def _t(self, value: T | str) -> str:
         return self.renderer.text(self.settings.staff_language, value)
@@ -263,15 +271,28 @@ class Alerts:
 
     # -- transports for the outbox ----------------------------------------------
     async def post_alert(self, payload: dict[str, Any], attempts: int) -> dict[str, Any]:
-        return await asyncio.to_thread(self._post_alert, payload["code"], attempts)
+        return await self._in_pool(self._post_alert, payload)
 
-    def _post_alert(self, code: str, attempts: int) -> dict[str, Any]:
+    async def post_thread(self, payload: dict[str, Any], attempts: int) -> dict[str, Any]:
+        return await self._in_pool(self._post_thread, payload)
+
+    async def _in_pool(
+        self, call: Callable[[dict[str, Any]], dict[str, Any]], payload: dict[str, Any]
+    ) -> dict[str, Any]:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._pool, _refusals(call), payload)
+
+    def _post_alert(self, payload: dict[str, Any]) -> dict[str, Any]:
+        code = payload["code"]
         ticket = self.store.ticket(code)
         if ticket is None:
             return {"skipped": "no such ticket"}
         channel = self.settings.channels[ticket["team"]]
-        if attempts:  # an earlier answer may have been lost: was it posted after all?
-            found = self._find_posted(channel, code)
+        known = self.store.staff_alert(code)
+        if known is not None:  # posted, and recorded, before a crash or a lost "delivered"
+            return {"channel": known.channel, "ts": known.ts, "found": True}
+        if payload.get("maybe_sent"):  # an earlier answer was lost: was it posted after all?
+            found = self._find_posted(channel, code, payload.get("queued_at"))
             if found:
                 self.store.save_staff_alert(code, channel, found)
                 return {"channel": channel, "ts": found, "found": True}
@@ -285,31 +306,67 @@ class Alerts:
         self.store.save_staff_alert(code, str(answer["channel"]), ts)
         return {"channel": answer["channel"], "ts": ts}
 
-    def _find_posted(self, channel: str, code: str) -> str | None:
-        history = self.client.conversations_history(
-            channel=channel, include_all_metadata=True, limit=100
-        )
-        message: dict[str, Any]
-        for message in history.get("messages", []):
-            meta: dict[str, Any] = message.get("metadata") or {}
-            if meta.get("event_payload", {}).get("code") == code:
-                return str(message["ts"])
+    def _find_posted(self, channel: str, code: str, since: float | None) -> str | None:
+        """The alert of `code` in the channel's history since the row was written, if any.
+
+        Every page back to `since` is read (a busy channel has more than one page).
+        Without the history scope (see slack/manifest.json) the alert cannot be
+        looked for: it is posted, at worst a second time, rather than never.
+        """
+        latest: str | None = None
+        for _ in range(HISTORY_PAGES):
+            page = self._read_history(
+                self.client.conversations_history,
+                channel=channel,
+                include_all_metadata=True,
+                limit=200,
+                oldest=f"{max(0.0, (since or 0.0) - 60):.6f}",
+                latest=latest,
+            )
+            if page is None:
+                return None
+            messages: list[dict[str, Any]] = page.get("messages", [])
+            for message in messages:
+                meta: dict[str, Any] = message.get("metadata") or {}
+                if meta.get("event_payload", {}).get("code") == code:
+                    return str(message["ts"])
+            if not page.get("has_more") or not messages:
+                return None
+            latest = str(messages[-1]["ts"])  # newest first: the next page is older
         return None
 
-    async def post_thread(self, payload: dict[str, Any], attempts: int) -> dict[str, Any]:
-        return await asyncio.to_thread(self._post_thread, payload, attempts)
+    def _read_history(self, call: Callable[..., Any], **params: Any) -> dict[str, Any] | None:
+        if not self._history:
+            return None
+        try:
+            return dict(call(**params).data)
+        except SlackApiError as exc:
+            error = exc.response.get("error") if exc.response is not None else None
+            if error not in ("missing_scope", "not_in_channel", "not_allowed_token_type"):
+                raise
+            self._history = False
+            log.warning(
+                "Slack refused to show the channel history (%s): after a lost answer an alert "
+                "may be posted twice; give the app the scopes of slack/manifest.json",
+                error,
+            )
+            return None
 
-    def _post_thread(self, payload: dict[str, Any], attempts: int = 0) -> dict[str, Any]:
+    def _post_thread(self, payload: dict[str, Any]) -> dict[str, Any]:
         alert = self.store.staff_alert(payload["code"])
         if alert is None:
-            raise RuntimeError(f"the alert of {payload['code']} is not posted yet")
+            raise Refused(f"the alert of {payload['code']} is not posted yet")
         post_id = payload.get("id")
-        if attempts and post_id:  # an earlier answer may have been lost: posted after all?
-            replies = self.client.conversations_replies(
-                channel=alert.channel, ts=alert.ts, include_all_metadata=True, limit=200
+        if payload.get("maybe_sent") and post_id:  # an earlier answer was lost: posted?
+            replies = self._read_history(
+                self.client.conversations_replies,
+                channel=alert.channel,
+                ts=alert.ts,
+                include_all_metadata=True,
+                limit=200,
             )
             reply: dict[str, Any]
-            for reply in replies.get("messages", []):
+            for reply in (replies or {}).get("messages", []):
                 meta: dict[str, Any] = reply.get("metadata") or {}
                 if meta.get("event_payload", {}).get("id") == post_id:
                     return {"ts": reply["ts"], "found": True}

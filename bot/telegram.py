@@ -81,6 +81,23 @@ def split_message(text: str, limit: int = LIMIT) -> list[str]:
     return parts
 
 
+def split_escaped(text: str, limit: int = LIMIT, raw: int | None = None) -> list[str]:
+    """Cut plain text into HTML-escaped messages under `limit`, never inside an entity.
+
+    The text is cut first (at paragraph, line or word ends) and each part escaped: a
+    part that escaping made too long (many `&` or `<`) is cut again, shorter.
+    """
+    parts: list[str] = []
+    for piece in split_message(text, raw or limit):
+        escaped = html.escape(piece)
+        if len(escaped) <= limit:
+            parts.append(escaped)
+        else:
+            shorter = max(1, len(piece) * limit // len(escaped) - 8)  # escaping's share
+            parts.extend(split_escaped(piece, limit, shorter))
+    return parts
+
+
 @dataclass(frozen=True)
 class Settings:
     token: str
@@ -247,7 +264,7 @@ class TelegramChannel:
     async def send_turn(self, chat_id: int, turn: Turn) -> bool:
         """Send a turn as one message (several if too long), the last with the buttons."""
         render = self.desk.renderer
-        texts = split_message(html.escape(render.turn_text(turn)))
+        texts = split_escaped(render.turn_text(turn))
         keyboard = None
         if turn.choices:
             keyboard = InlineKeyboardMarkup(
@@ -311,17 +328,31 @@ def customer_transport(channel: TelegramChannel) -> Transport:
         chat_id = int(payload["chat"])
         sent = []
         try:
-            for text in split_message(html.escape(payload["text"])):
+            for text in split_escaped(payload["text"]):
                 await channel._pace(chat_id)
-                message = await channel.app.bot.send_message(
-                    chat_id, text, parse_mode=ParseMode.HTML
-                )
-                sent.append(message.message_id)
+                sent.append(await _send_or_plain(channel, chat_id, text))
         except Forbidden as exc:  # blocked: it can never be delivered
             raise Undeliverable(str(exc)) from exc
         return {"message_ids": sent}
 
     return send
+
+
+async def _send_or_plain(channel: TelegramChannel, chat_id: int, text: str) -> int:
+    """Send one part; one Telegram refuses (its markup, say) goes again once as plain text.
+
+    A part refused twice is set aside: retrying a message Telegram will never take
+    would hold back every later message to the customer.
+    """
+    try:
+        message = await channel.app.bot.send_message(chat_id, text, parse_mode=ParseMode.HTML)
+    except BadRequest as refused:
+        log.warning("Telegram refused a message to %s (%s): sent as plain text", chat_id, refused)
+        try:
+            message = await channel.app.bot.send_message(chat_id, html.unescape(text))
+        except BadRequest as again:
+            raise Undeliverable(f"refused by Telegram: {again}") from again
+    return message.message_id
 
 
 async def deliver_now(channel: TelegramChannel, store: SqlStore) -> int:

@@ -5,7 +5,16 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, DateTime, LargeBinary, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    DateTime,
+    LargeBinary,
+    Text,
+    UniqueConstraint,
+    false,
+)
 from sqlmodel import Field, SQLModel
 
 
@@ -120,6 +129,11 @@ class OutboxRow(SQLModel, table=True):
     last_error: str | None = Field(default=None, max_length=500)
     dead_at: datetime | None = Field(
         default=None, sa_column=Column(DateTime(timezone=True), nullable=True, index=True)
+    )
+    # An earlier try may have reached the receiver (its answer was lost): look before saying
+    # it again. False when every failure was a refusal that did nothing.
+    maybe_sent: bool = Field(
+        default=False, sa_column=Column(Boolean, nullable=False, server_default=false())
     )
 
 

@@ -86,6 +86,9 @@ class Tx(ABC):
         """Record that update `key` of `channel` is handled; False if it was before."""
 
 
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
 @dataclass(frozen=True)
 class Pending:
     """An outbox row due for delivery."""
@@ -95,6 +98,8 @@ class Pending:
     target: str
     payload: dict[str, Any]
     attempts: int
+    created_at: datetime = _EPOCH
+    maybe_sent: bool = False  # an earlier try may have arrived (its answer was lost)
 
 
 class Store(ABC):
@@ -173,15 +178,16 @@ class SqlStore(Store):
 
     # -- the outbox ----------------------------------------------------------
     def due(self, now: datetime, limit: int = 50) -> list[Pending]:
-        """Rows to deliver now: for each target, its oldest undelivered row, if it is due.
+        """Rows to deliver now: for each target, its oldest pending row, if it is due.
 
         A later row never overtakes an earlier one of the same target, so each
-        receiver gets its messages in order even across retries.
+        receiver gets its messages in order even across retries. Rows set aside
+        (dead) hold nothing back.
         """
         with Session(self.reads) as session:
             rows = session.exec(
                 select(OutboxRow)
-                .where(col(OutboxRow.sent_at).is_(None))
+                .where(col(OutboxRow.sent_at).is_(None), col(OutboxRow.dead_at).is_(None))
                 .order_by(col(OutboxRow.id))
             ).all()
         first: dict[str, OutboxRow] = {}
@@ -190,7 +196,15 @@ class SqlStore(Store):
         ready = [row for row in first.values() if _aware(row.next_at) <= now and row.id is not None]
         ready.sort(key=lambda row: row.id or 0)
         return [
-            Pending(row.id or 0, row.kind, row.target, dict(row.payload), row.attempts)
+            Pending(
+                row.id or 0,
+                row.kind,
+                row.target,
+                dict(row.payload),
+                row.attempts,
+                _aware(row.created_at),
+                row.maybe_sent,
+            )
             for row in ready[:limit]
         ]
 
@@ -203,20 +217,80 @@ class SqlStore(Store):
             session.add(row)
             session.commit()
 
-    def failed(self, row_id: int, error: str, retry_at: datetime) -> None:
+    def failed(self, row_id: int, error: str, retry_at: datetime, maybe_sent: bool = True) -> None:
+        """Record a failed try; `maybe_sent`: it may have reached the receiver all the same."""
         with Session(self.engine) as session:
             row = session.get(OutboxRow, row_id)
             if row is None:
                 return
             row.attempts += 1
             row.next_at, row.last_error = retry_at, error[:500]
+            row.maybe_sent = row.maybe_sent or maybe_sent
             session.add(row)
             session.commit()
 
+    def dead(self, row_id: int, error: str, tried: bool = False, maybe_sent: bool = False) -> None:
+        """Set a row aside: it is not tried again until `retry` (`tried`: count this try)."""
+        with Session(self.engine) as session:
+            row = session.get(OutboxRow, row_id)
+            if row is None:
+                return
+            row.attempts += 1 if tried else 0
+            row.dead_at, row.last_error = utcnow(), error[:500]
+            row.maybe_sent = row.maybe_sent or maybe_sent
+            session.add(row)
+            session.commit()
+
+    def retry(self, row_id: int, now: datetime | None = None) -> str | None:
+        """Put a dead or waiting row back in its queue, due now; return why not, or None."""
+        with Session(self.engine) as session:
+            row = session.get(OutboxRow, row_id)
+            if row is None:
+                return "no such outbox row"
+            if row.sent_at is not None:
+                return "already delivered"
+            row.dead_at, row.attempts, row.next_at = None, 0, now or utcnow()
+            session.add(row)
+            session.commit()
+            return None
+
+    def outbox(self, everything: bool = False) -> list[dict[str, Any]]:
+        """The pending and dead rows (`everything`: the delivered ones too), oldest first."""
+        with Session(self.reads) as session:
+            query = select(OutboxRow).order_by(col(OutboxRow.id))
+            if not everything:
+                query = query.where(col(OutboxRow.sent_at).is_(None))
+            rows = session.exec(query).all()
+        return [
+            {
+                "id": row.id,
+                "kind": row.kind,
+                "target": row.target,
+                "state": "delivered"
+                if row.sent_at is not None
+                else "dead"
+                if row.dead_at is not None
+                else "pending",
+                "attempts": row.attempts,
+                "created_at": _iso(row.created_at),
+                "next_at": None if row.sent_at or row.dead_at else _iso(row.next_at),
+                "dead_at": _iso(row.dead_at) if row.dead_at else None,
+                "sent_at": _iso(row.sent_at) if row.sent_at else None,
+                "last_error": row.last_error,
+                "about": row.payload.get("code") or row.payload.get("chat"),
+            }
+            for row in rows
+        ]
+
     def undelivered(self) -> int:
+        """How many rows wait for delivery (not those set aside)."""
         with Session(self.reads) as session:
             return len(
-                session.exec(select(OutboxRow.id).where(col(OutboxRow.sent_at).is_(None))).all()
+                session.exec(
+                    select(OutboxRow.id).where(
+                        col(OutboxRow.sent_at).is_(None), col(OutboxRow.dead_at).is_(None)
+                    )
+                ).all()
             )
 
     def attachment(self, attachment_id: int) -> tuple[str, str, bytes] | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -120,7 +121,7 @@ def test_serve_runs_telegram_slack_and_the_sender_together(
         posted = json.dumps(alert["blocks"])
         assert "&lt;!channel&gt;" in posted and "<!channel>" not in posted
         # The screenshot is linked; the signed link opens it, a forged one does not.
-        link = re.search(r"<(http://127\.0\.0\.1:\d+/attachments/\d+/\w+)\|", posted)
+        link = re.search(r"<(http://127\.0\.0\.1:\d+/attachments/\d+/\d+/\w+)\|", posted)
         assert link is not None, posted
         with urllib.request.urlopen(link[1], timeout=10) as answer:
             assert answer.read() == PNG
@@ -226,3 +227,67 @@ def test_a_webhook_secret_telegram_would_refuse_is_a_clean_error(tmp_path: Path)
     assert result.returncode == 2, result.stderr
     assert result.stderr.startswith("sportello: TELEGRAM_WEBHOOK_SECRET (or --secret-token)")
     assert "Traceback" not in result.stderr
+
+
+def _health(port: int) -> tuple[int, dict[str, object]]:
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5) as answer:
+            return int(answer.status), json.loads(answer.read())
+    except urllib.error.HTTPError as error:
+        return int(error.code), json.loads(error.read())
+
+
+def test_serve_starts_while_telegram_is_unreachable_and_picks_it_up_later(
+    tmp_path: Path,
+) -> None:
+    """Slack and the sender work while Telegram is away; Telegram is tried until it answers."""
+    telegram_port, http_port = serving.free_port(), serving.free_port()
+    bot_api = FakeBotApi()
+    with FakeSlack(channels={TECH: "helpdesk", SALES: "sales"}) as slack:
+        env = serving.serve_env(
+            tmp_path,
+            TELEGRAM_TOKEN=bot_api.token,
+            TELEGRAM_API_URL=f"http://127.0.0.1:{telegram_port}/bot",
+            SLACK_BOT_TOKEN=slack.token,
+            SLACK_API_URL=slack.base_url,
+            SLACK_SIGNING_SECRET=slack.signing_secret,
+            SLACK_CHANNEL_TECHNICAL=TECH,
+            SLACK_CHANNEL_SALES=SALES,
+        )
+        args = ("--poll-interval", "0.05", "--slack-port", str(http_port))
+        with serving.Serve(env, *args, log=tmp_path / "serve.log") as serve:
+            deadline = time.monotonic() + 30
+            status, report = 0, {}
+            while time.monotonic() < deadline:
+                with contextlib.suppress(OSError):
+                    status, report = _health(http_port)
+                    if report.get("telegram") == "retrying":
+                        break
+                time.sleep(0.1)
+            assert status == 503 and report["telegram"] == "retrying", report
+            assert report["slack"] == "up" and report["database"] == "up"
+            # a ticket opened meanwhile (here from the terminal) reaches the staff
+            store = SqlStore(env["DATABASE_URL"])
+            try:
+                from bot.service import Desk
+                from flows.policy import load_policy
+                from tests.support.chat import Chat, email_to_summary
+
+                chat = Chat(Desk(store, load_policy()), user="meanwhile", language="en")
+                chat.start()
+                email_to_summary(chat)
+                chat.choose("yes")
+                assert chat.ticket is not None
+            finally:
+                store.close()
+            slack.wait_for_messages(TECH, 1, timeout=20)
+            # Telegram comes back on its address: serve picks it up and serves customers
+            bot_api.start(telegram_port)
+            bot_api.wait_until(lambda: "getUpdates" in bot_api.requests, 90)
+            bot_api.user_sends_text(CHAT, "/start", language_code="en")
+            bot_api.wait_for_messages(CHAT, 1, timeout=20)
+            status, report = _health(http_port)
+            assert status == 200 and report["telegram"] == "up", report
+        bot_api.stop()  # after serve has stopped
+        err = serve.stderr()
+    assert "telegram cannot be reached" in err and "Traceback" not in err, err

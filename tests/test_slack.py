@@ -746,3 +746,215 @@ def test_a_lost_answer_on_a_thread_post_does_not_post_it_twice(
     _, *replies = slack.thread(TECH, alert.ts)
     assert len(replies) == 1 and "Da ieri mattina" in shown(replies[0])
     assert store.undelivered() == 0
+
+
+# -- the sender's lanes, time-outs and dead letters ------------------------------------------
+
+
+def _run_sender_until(
+    side: SlackSide, done: Callable[[], bool], timeout: float = 20.0, **options: Any
+) -> float:
+    """Run the sender as `serve` does (its `run` loop) until `done()`; return the seconds."""
+    sender = Sender(side.store, side.sender.transports, clock=side.sender.clock, **options)
+
+    async def go() -> float:
+        stop = asyncio.Event()
+        running = asyncio.create_task(sender.run(stop, interval=0.05))
+        started = time.monotonic()
+        try:
+            while not done():
+                assert time.monotonic() - started < timeout, "not done in time"
+                await asyncio.sleep(0.02)
+            return time.monotonic() - started
+        finally:
+            stop.set()
+            await running
+
+    if side.bot is not None:
+        return float(side.bot.run(go()))
+    return asyncio.run(go())
+
+
+def test_a_hanging_slack_call_does_not_delay_the_customers_news(
+    staff: SlackSide, slack: FakeSlack, customer: Customer, desk: Desk, tg: FakeBotApi
+) -> None:
+    code = open_ticket_on_telegram(customer)  # its alert waits in the outbox
+    slack.delay_next("chat.postMessage", 4.0)  # and Slack hangs on it
+    assert desk.set_status(code, "in_progress") is not None  # the customer's news, queued after
+    before = tg.sent_count(CHAT)
+    news = _run_sender_until(staff, lambda: tg.sent_count(CHAT) > before)
+    assert news < 2.0  # not 4 s behind the Slack call
+    _run_sender_until(staff, lambda: staff.store.undelivered() == 0)
+    assert [alert_code(m) for m in slack.messages(TECH)] == [code]
+
+
+def test_one_teams_hanging_slack_channel_does_not_delay_the_other_team(
+    desk: Desk, store: SqlStore, slack: FakeSlack, sender_clock: Clock
+) -> None:
+    side = SlackSide(desk, store, slack, sender_clock)
+    try:
+        technical = open_terminal_ticket(desk, "tech")
+        sales = open_terminal_ticket(desk, "sales", team="sales")
+        slack.delay_next("chat.postMessage", 4.0)  # the first post: the technical alert
+        took = _run_sender_until(side, lambda: len(slack.messages(SALES)) == 1)
+        assert took < 2.0
+        _run_sender_until(side, lambda: store.undelivered() == 0)
+        assert [alert_code(m) for m in slack.messages(TECH)] == [technical]
+        assert [alert_code(m) for m in slack.messages(SALES)] == [sales]
+    finally:
+        side.close()
+
+
+def test_a_slack_call_that_never_answers_times_out_and_is_retried_once_posted(
+    desk: Desk, store: SqlStore, slack: FakeSlack, sender_clock: Clock
+) -> None:
+    side = SlackSide(desk, store, slack, sender_clock)
+    try:
+        code = open_terminal_ticket(desk, "slow")
+        slack.delay_next("chat.postMessage", 3.0)  # longer than the sender waits
+        sender = Sender(store, side.sender.transports, clock=sender_clock, timeout=1.0)
+        started = time.monotonic()
+        assert asyncio.run(sender.run_once()) == 0
+        assert time.monotonic() - started < 2.5
+        [row] = outbox(store, "staff_alert")
+        assert row.attempts == 1 and row.maybe_sent and "no answer" in (row.last_error or "")
+        slack.wait_until(lambda: len(slack.messages(TECH)) == 1, 5)  # Slack did post it late
+        sender_clock.advance(seconds=60)
+        assert asyncio.run(sender.run_once()) == 1  # found in the history: not posted again
+        assert [alert_code(m) for m in slack.messages(TECH)] == [code]
+    finally:
+        side.close()
+
+
+def test_an_alert_that_keeps_failing_is_set_aside_and_the_later_ones_go(
+    desk: Desk,
+    store: SqlStore,
+    slack: FakeSlack,
+    sender_clock: Clock,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    side = SlackSide(desk, store, slack, sender_clock)
+    try:
+        first = open_terminal_ticket(desk, "first")
+        later = open_terminal_ticket(desk, "later")
+        slack.fail_next("chat.postMessage", 200, error="invalid_blocks", count=3)
+        sender = Sender(
+            store, side.sender.transports, clock=sender_clock, backoff=(1.0,), max_attempts=3
+        )
+        delivered = 0
+        for _ in range(4):
+            delivered += asyncio.run(sender.run_once())
+            sender_clock.advance(seconds=2)
+        assert delivered == 1  # the later alert: not held back for ever by the first
+        assert [alert_code(m) for m in slack.messages(TECH)] == [later]
+        [dead] = [r for r in outbox(store, "staff_alert") if r.dead_at is not None]
+        assert dead.payload["code"] == first and dead.attempts == 3
+        assert not dead.maybe_sent  # Slack answered each time: nothing can have been posted
+        assert store.undelivered() == 0
+        # the operator sees it, and puts it back once Slack is fixed
+        monkeypatch.setenv("DATABASE_URL", store.url)
+        from bot import cli
+
+        assert cli.main(["outbox"]) == 0
+        listed = capsys.readouterr().out
+        assert f"{dead.id}" in listed and "dead" in listed and "invalid_blocks" in listed
+        assert cli.main(["outbox", "--json"]) == 0
+        import json
+
+        rows = json.loads(capsys.readouterr().out)
+        assert [(r["id"], r["state"], r["about"]) for r in rows] == [(dead.id, "dead", first)]
+        assert cli.main(["outbox", "retry", str(dead.id)]) == 0
+        capsys.readouterr()
+        assert asyncio.run(sender.run_once()) == 1
+        assert [alert_code(m) for m in slack.messages(TECH)] == [later, first]
+        assert cli.main(["outbox", "retry", str(dead.id)]) == 1
+        assert "already delivered" in capsys.readouterr().err
+        assert cli.main(["outbox", "retry", "999999"]) == 1
+    finally:
+        side.close()
+
+
+def test_an_app_without_the_history_scope_keeps_posting_its_alerts(
+    desk: Desk,
+    store: SqlStore,
+    slack: FakeSlack,
+    sender_clock: Clock,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    side = SlackSide(desk, store, slack, sender_clock)
+    try:
+        codes = [open_terminal_ticket(desk, f"c{n}") for n in range(3)]
+        slack.drop_response_next("chat.postMessage")  # posted, the answer lost
+        slack.fail_next("conversations.history", 200, error="missing_scope", count=1000)
+        slack.fail_next("conversations.replies", 200, error="missing_scope", count=1000)
+        assert side.deliver() == 0
+        sender_clock.advance(seconds=BACKOFF)
+        with caplog.at_level("WARNING"):
+            assert side.deliver() == 3  # not stuck behind a lookup Slack will never allow
+        assert "slack/manifest.json" in caplog.text
+        assert store.undelivered() == 0
+        assert [alert_code(m) for m in slack.messages(TECH)][-3:] == codes
+    finally:
+        side.close()
+
+
+def test_a_lost_answer_is_found_beyond_the_first_page_of_history(
+    desk: Desk, store: SqlStore, slack: FakeSlack, sender_clock: Clock
+) -> None:
+    side = SlackSide(desk, store, slack, sender_clock)
+    try:
+        code = open_terminal_ticket(desk, "busy")
+        slack.drop_response_next("chat.postMessage")
+        assert side.deliver() == 0
+        for n in range(250):  # a busy channel: staff talk after the alert
+            side.client.chat_postMessage(channel=TECH, text=f"chatter {n}")
+        sender_clock.advance(seconds=BACKOFF)
+        assert side.deliver() == 1
+        assert [alert_code(m) for m in slack.messages(TECH) if m.get("metadata")] == [code]
+    finally:
+        side.close()
+
+
+def test_a_refusal_does_not_make_the_retry_look_in_the_history(
+    desk: Desk, store: SqlStore, slack: FakeSlack, sender_clock: Clock
+) -> None:
+    side = SlackSide(desk, store, slack, sender_clock)
+    try:
+        open_terminal_ticket(desk, "limited")
+        slack.rate_limit_next("chat.postMessage")
+        assert side.deliver() == 0
+        sender_clock.advance(seconds=BACKOFF)
+        assert side.deliver() == 1
+        assert slack.calls_to("conversations.history") == []  # 429: nothing was posted
+    finally:
+        side.close()
+
+
+# -- the app's manifest ---------------------------------------------------------------------
+
+# The bot scopes each Web API method the app calls needs (api.slack.com/methods).
+METHOD_SCOPES: dict[str, set[str]] = {
+    "chat_postMessage": {"chat:write"},
+    "chat_update": {"chat:write"},
+    "conversations_history": {"channels:history", "groups:history"},
+    "conversations_replies": {"channels:history", "groups:history"},
+    "views_open": set(),
+}
+
+
+def test_the_manifest_asks_for_exactly_the_scopes_the_app_uses() -> None:
+    import json
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    manifest = json.loads((root / "slack" / "manifest.json").read_text(encoding="utf-8"))
+    source = "\n".join(p.read_text(encoding="utf-8") for p in (root / "bot").glob("*.py"))
+    used = {m for m in re.findall(r"\bclient\.([a-z]+_[a-zA-Z_]+)\b", source)}
+    unknown = used - set(METHOD_SCOPES)
+    assert not unknown, f"say which scopes these need, in METHOD_SCOPES: {unknown}"
+    needed = set().union(*(METHOD_SCOPES[m] for m in used))
+    assert set(manifest["oauth_config"]["scopes"]["bot"]) == needed
+    assert manifest["settings"]["interactivity"]["is_enabled"] is True
+    assert manifest["settings"]["interactivity"]["request_url"].endswith("/slack/events")
+    assert "event_subscriptions" not in manifest["settings"]  # the app listens to no events

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import html
 import itertools
 import logging
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -437,23 +439,19 @@ def test_sportello_serve_answers_customers(server: FakeBotApi, tmp_path: Path, m
         process.wait(20)
 
 
-def test_customer_news_waits_out_a_telegram_outage(
-    server: FakeBotApi, tdesk: Desk, store: SqlStore
-) -> None:
+def _deliver_all(
+    tdesk: Desk,
+    server: FakeBotApi,
+    store: SqlStore,
+    passes: int = 4,
+    backoff: float = 1.0,
+    max_attempts: int = 3,
+) -> int:
+    """Run the sender `passes` times, its clock moved past the back-off after each."""
     from datetime import UTC, datetime, timedelta
 
     from bot.outbox import Sender
 
-    c = Customer(server)
-    with RunningBot(tdesk, server):
-        c.says("/start")
-        reach_summary(c)
-        done = c.presses("yes")
-    code = next(w.rstrip(":.,") for w in done["text"].split() if w.startswith("SPT-"))
-    before = server.sent_count(CHAT)
-    for status in ("in_progress", "resolved"):
-        assert tdesk.set_status(code, status, "done" if status == "resolved" else "")
-    server.fail_next("sendMessage", 500, count=3)
     now = [datetime.now(UTC)]
     channel = telegram.TelegramChannel(
         tdesk, telegram.Settings(server.token, server.base_url, chat_interval=0.0)
@@ -465,15 +463,34 @@ def test_customer_news_waits_out_a_telegram_outage(
                 store,
                 {"customer_message": telegram.customer_transport(channel)},
                 clock=lambda: now[0],
-                backoff=(5.0,),
+                backoff=(backoff,),
+                max_attempts=max_attempts,
             )
             total = 0
-            for _ in range(6):  # Telegram answers 500 three times, then recovers
+            for _ in range(passes):
                 total += await sender.run_once()
-                now[0] += timedelta(seconds=6)
+                now[0] += timedelta(seconds=backoff + 1)
             return total
 
-    assert asyncio.run(deliver()) == 2
+    server.user_sends_text(CHAT, "hi")  # the chat exists: the customer wrote to the bot once
+    return asyncio.run(deliver())
+
+
+def test_customer_news_waits_out_a_telegram_outage(
+    server: FakeBotApi, tdesk: Desk, store: SqlStore
+) -> None:
+    c = Customer(server)
+    with RunningBot(tdesk, server):
+        c.says("/start")
+        reach_summary(c)
+        done = c.presses("yes")
+    code = next(w.rstrip(":.,") for w in done["text"].split() if w.startswith("SPT-"))
+    before = server.sent_count(CHAT)
+    for status in ("in_progress", "resolved"):
+        assert tdesk.set_status(code, status, "done" if status == "resolved" else "")
+    server.fail_next("sendMessage", 500, count=3)
+    # Telegram answers 500 three times, then recovers
+    assert _deliver_all(tdesk, server, store, passes=6, backoff=5.0, max_attempts=15) == 2
     news = server.texts(CHAT)[before:]
     assert len(news) == 2  # each once
     assert "has taken your ticket" in news[0] and "has been resolved" in news[1]  # in order
@@ -499,3 +516,48 @@ def test_a_reply_lost_to_a_telegram_error_is_sent_later(
     )
     assert asyncio.run(telegram.deliver_now(channel, store)) == 1
     assert "You have no tickets with us yet." in server.texts(CHAT)[-1]
+
+
+def _queue_news(store: SqlStore, text: str, key: str) -> None:
+    with store.transaction() as tx:
+        tx.enqueue(
+            "customer_message",
+            key,
+            f"telegram:{CHAT}",
+            {"channel": "telegram", "chat": str(CHAT), "text": text},
+        )
+
+
+def test_a_long_message_is_never_cut_inside_an_html_entity(
+    server: FakeBotApi, tdesk: Desk, store: SqlStore
+) -> None:
+    text = "R&D <team> " + "&" * 1500 + " fine"  # escaped, 7,500 characters without a space
+    for part in telegram.split_escaped(text):
+        assert len(part) <= telegram.LIMIT
+        assert html.unescape(part) == html.unescape(part.replace("&amp;", "&"))  # whole ones
+        assert not re.search(r"&(?!amp;|lt;|gt;|quot;|#x27;)", part), part[-10:]
+    _queue_news(store, text, "long")
+    assert _deliver_all(tdesk, server, store) == 1
+    assert "".join(server.texts(CHAT)).replace(" ", "") == text.replace(" ", "")
+
+
+def test_a_message_telegram_refuses_goes_again_as_plain_text(
+    server: FakeBotApi, tdesk: Desk, store: SqlStore
+) -> None:
+    server.fail_next("sendMessage", 400, description="Bad Request: can't parse entities")
+    _queue_news(store, "Ticket <b>SPT-1</b> & co", "refused")
+    assert _deliver_all(tdesk, server, store) == 1
+    assert server.texts(CHAT) == ["Ticket <b>SPT-1</b> & co"]  # as plain text, shown as written
+
+
+def test_a_message_refused_twice_is_set_aside_and_the_next_one_goes(
+    server: FakeBotApi, tdesk: Desk, store: SqlStore
+) -> None:
+    server.fail_next("sendMessage", 400, description="Bad Request: message is too weird", count=2)
+    _queue_news(store, "the first", "first")
+    _queue_news(store, "the second", "second")
+    assert _deliver_all(tdesk, server, store) == 1
+    assert server.texts(CHAT) == ["the second"]
+    [dead] = [r for r in store.outbox() if r["state"] == "dead"]
+    assert "refused by Telegram" in dead["last_error"]
+    assert len([c for c in server.calls if c.method == "sendMessage"]) == 3  # not for ever

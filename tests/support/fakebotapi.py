@@ -340,12 +340,12 @@ class FakeBotApi:
 
     # -- life cycle ---------------------------------------------------------
 
-    def start(self) -> int:
-        """Listen on a free port of 127.0.0.1; returns the port."""
+    def start(self, port: int = 0) -> int:
+        """Listen on 127.0.0.1 (on `port`, or a free one); returns the port."""
         if self._httpd is not None:
             return self.port
         self._closing = False
-        httpd = _HttpServer((HOST, 0), _Handler)
+        httpd = _HttpServer((HOST, port), _Handler)
         httpd.fake = self
         self._httpd = httpd
         self._threads = [
