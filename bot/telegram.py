@@ -28,7 +28,7 @@ from telegram import (
     PhotoSize,
     Update,
 )
-from telegram.constants import ChatAction, ParseMode
+from telegram.constants import ChatAction, ChatType, ParseMode
 from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import AIORateLimiter, Application, ContextTypes, TypeHandler
 
@@ -151,6 +151,9 @@ class TelegramChannel:
         chat = update.effective_chat
         if chat is None:
             return
+        if chat.type != ChatType.PRIVATE:  # a group: its members would share one conversation
+            await self._private_only(update, chat.id)
+            return
         async with self._locks[chat.id]:  # one update of a chat at a time, in order
             await self._handle(update, chat.id)
 
@@ -177,6 +180,33 @@ class TelegramChannel:
             if query is not None and query.message is not None and n == 0:
                 await self._mark_choice(query.message, query.data, turn)
             await self.send_turn(chat_id, turn)
+
+    async def _private_only(self, update: Update, chat_id: int) -> None:
+        """In a group or channel, say politely that the desk works in private chats only.
+
+        Nothing is stored: what one member of a group wrote is never another's case.
+        """
+        user = update.effective_user
+        code = (user.language_code or "")[:2].lower() if user else ""
+        language = code if code in LANGUAGES else "en"
+        handle = "@" + self.app.bot.username if self.app.bot.username else ""
+        text = self.desk.renderer.text(
+            language,
+            t(
+                "I can help only in a private chat, so that what you tell me stays between us: "
+                "write to me directly, {bot}.",
+                bot=handle,
+            ),
+        )
+        try:
+            if update.callback_query is not None:
+                await self.app.bot.answer_callback_query(update.callback_query.id, text[:200])
+            elif update.message is not None:
+                await self.app.bot.send_message(
+                    chat_id, html.escape(text), parse_mode=ParseMode.HTML
+                )
+        except TelegramError:
+            log.info("could not answer in group %s", chat_id, exc_info=True)
 
     async def _answer_press(self, query_id: str) -> None:
         try:

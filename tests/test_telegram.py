@@ -561,3 +561,20 @@ def test_a_message_refused_twice_is_set_aside_and_the_next_one_goes(
     [dead] = [r for r in store.outbox() if r["state"] == "dead"]
     assert "refused by Telegram" in dead["last_error"]
     assert len([c for c in server.calls if c.method == "sendMessage"]) == 3  # not for ever
+
+
+def test_in_a_group_the_bot_asks_for_a_private_chat_and_keeps_nothing(
+    server: FakeBotApi, tdesk: Desk, store: SqlStore
+) -> None:
+    group = -100123
+    with RunningBot(tdesk, server):
+        for member, lang, text in ((501, "it", "/start"), (502, "es", "no me llega el correo")):
+            before = server.sent_count(group)
+            server.member_sends_text(group, member, text, language_code=lang)
+            server.wait_for_messages(group, before + 1, timeout=10)
+        texts = server.texts(group)
+    assert "chat privata" in texts[0] and "@" in texts[0]
+    assert "chat privado" in texts[1]
+    with store.transaction() as tx:  # no conversation of the group, nor of its members
+        for key in (str(group), "501", "502"):
+            assert tx.load_conversation("telegram", key) is None

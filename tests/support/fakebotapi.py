@@ -426,6 +426,39 @@ class FakeBotApi:
             ]
         return self._user_message(chat_id, message, user, language_code)
 
+    def member_sends_text(
+        self,
+        group_id: int,
+        user_id: int,
+        text: str,
+        *,
+        kind: str = "supergroup",
+        title: str = "Ufficio",
+        language_code: str | None = "it",
+    ) -> int:
+        """A message of one member in a group (`group_id` < 0) the bot is in."""
+        with self._cond:
+            sender: dict[str, Any] = {"id": user_id, "is_bot": False, "first_name": f"M{user_id}"}
+            if language_code is not None:
+                sender["language_code"] = language_code
+            chat_dict = {"id": group_id, "type": kind, "title": title}
+            chat = self._chats.setdefault(group_id, _Chat(chat_dict, sender))
+            chat.user = sender
+            message: dict[str, Any] = {
+                "message_id": next(chat.message_ids),
+                "from": sender,
+                "chat": dict(chat_dict),
+                "date": int(self._now()),
+                "text": text,
+            }
+            command = re.match(r"/[A-Za-z0-9_]+(?:@[A-Za-z0-9_]+)?", text)
+            if command:
+                message["entities"] = [
+                    {"type": "bot_command", "offset": 0, "length": _u16(command.group())}
+                ]
+            chat.messages[message["message_id"]] = message
+            return self._enqueue({"message": copy.deepcopy(message)})
+
     def user_sends_photo(
         self,
         chat_id: int,
