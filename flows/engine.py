@@ -226,7 +226,8 @@ def _facts(reading: Reading) -> bool:
 def _evidence(reading: Reading) -> str | None:
     """Route an unsure opening by its facts: an error code or a direction is a mail problem."""
     web = _WEB_ERROR.search(reading.text)
-    if web and not reading.direction and not reading.addresses:
+    pasted = reading.error or ""  # "Please contact the server administrator at webmaster@…"
+    if web and not reading.direction and not [a for a in reading.addresses if a not in pasted]:
         return "hosting"  # "503 Service Unavailable ... Apache Server at www.…": the website
     if reading.error or reading.direction or reading.webmail or _MAIL_TROUBLE.search(reading.text):
         return "email_generic"
@@ -324,6 +325,7 @@ def _sets_up(signal: str, text: str) -> bool:
 _WEB_ERROR = re.compile(
     r"\b(?:HTTP(?:/\d(?:\.\d)?)?\s+[45]\d\d|[45]0[0-9]\s+(?:Service Unavailable|Internal Server "
     r"Error|Bad Gateway|Gateway Time-?out|Not Found|Forbidden)|[45]0[0-9]s|Apache|nginx|IIS|"
+    r"Internal Server Error|the server encountered an internal error|"
     r"cloudflare|wp-admin|wp-config(?:\.php)?|wordpress|joomla|prestashop|woocommerce|"
     r"error establishing a database connection|database connection|php|mysql|"
     r"(?<=error )[45]0\d|(?<=errore )[45]0\d|(?<=c[oó]digo )[45]0\d|"

@@ -226,7 +226,11 @@ def fill(
             ours = introduced if len(introduced) == 1 else ours
         if len(ours) > 1 and topic == "email":  # "at info@… from anna@…": not the sender
             roles = _roles(r.text, ours)
-            ours = [a for a in ours if a not in roles.values()] or ours
+            # ...but sending "desde pedidos@… a contabilidad@…", the sender is the mailbox
+            own_role = {"send": "sender", "receive": "recipient"}.get(r.direction or "")
+            mine = [a for a in ours if own_role and roles.get(own_role) == a]
+            others_ = [a for a in ours if a not in roles.values()]
+            ours = mine if len(mine) == 1 else others_ or ours
         own = [a for a in r.addresses if not hosted(a) and own_address(r.text, a)]
         if ours and own and asked is None and all(said_fine(r.text, a) for a in ours):
             ours = []  # "la mia casella x@libero.it non riceve; quella dell'ufficio va benissimo"

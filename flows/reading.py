@@ -121,7 +121,7 @@ _DENIED_WAY = re.compile(
     re.IGNORECASE,
 )
 _SEND_STEM = Cue(
-    r"\b(invi\w*|sped\w*|mand\w*|envi\w*|env[ií]\w*|send\w*|sent|outgoing|outbox|"
+    r"\b(invi\w*|sped\w*|mand\w*|envi\w*|env[ií]\w*|send(?!ers?\b)\w*|sent|outgoing|outbox|"
     r"uscita|salida|salient\w*|partono|"
     r"(?<!ninguna )(?<!alguna )(?<!otra )(?<!nessuna )(?<!altra )(?<!mayor )(?<!maggior )"
     r"(?<!en )(?<!in )(?<!da )(?<!de )(?<!por )(?<!per )parte(?!\s+(?:de|di|del|della|dei)\b)|"
@@ -238,7 +238,9 @@ _CORRECTED = re.compile(
     r"no aspett\w|aspett\w,? no|no espera|espera,? no|"
     r"en realidad|in realt[aà]|scusi,? no|correction|me expliqu[eé] mal|mi sono spiegat[oa] male|"
     r"i explained (?:it )?badly|i misspoke|me equivoqu[eé]|mi sono sbagliat[oa]|i was wrong|"
-    r"ho sbagliato|bueno,? no|pues no|no,? mejor dicho|ah no,? scus\w*|no aspe|no,? wait)\b",
+    r"ho sbagliato|bueno,? no|pues no|no,? mejor dicho|ah no,? scus\w*|no aspe|no,? wait|"
+    # "I thought at first I couldn't SEND, but no, sending is fine": the first thought undone
+    r"(?:but|ma|pero|per[oò])\s+no(?=,))\b",
     re.IGNORECASE,
 )
 # A change of mind about the whole request: "quería borrar la cuenta... bueno no, pensándolo
@@ -693,6 +695,16 @@ def _program_name(folded: str, found: tuple[int, int, str, str]) -> str:
     return name
 
 
+# No bounce comes back (to the sender): it says nothing of which way fails.
+_NO_BOUNCE = re.compile(
+    r"\b(?:(?:don'?t|do not|doesn'?t|does not|didn'?t|did not|never)\s+(?:get|got|receive)\s+"
+    r"(?:anything|nothing|any\s+\w+|an?\s+\w+)\s+back|nothing\s+(?:comes|came|bounces)\s+back|"
+    r"non\s+(?:gli|le|mi|ci)\s+(?:torna|ritorna|rimbalza|tornano)\s+(?:indietro\s+)?"
+    r"(?:niente|nulla)|no\s+(?:les|le|me|nos)\s+(?:rebota|rebotan|vuelve|devuelve)\s+nada)\b",
+    re.IGNORECASE,
+)
+
+
 def direction_in(text: str) -> Said | None:
     """Return whether the message says sending, receiving, or both are affected.
 
@@ -709,6 +721,8 @@ def direction_in(text: str) -> Said | None:
     if "entra" in low:
         text = _C_ENTRA.sub(" ", text)  # "il pc non c'entra": no mail coming in
     text = _ISSUE_COMES.sub(" ", text)  # "same issue is coming in webmail also": it happens
+    if "back" in low or "rebot" in low or "indietro" in low or "devuelv" in low:
+        text = _NO_BOUNCE.sub(" ", text)  # "the senders don't get anything back": no bounce
     text = _POPS_UP.sub(" error ", text)  # "esce un errore di connessione": a message shows
     text = _SERVER_SETTING.sub(" ", text)  # "¿el servidor de salida?" names a setting
     fixed = _CORRECTED.split(text)
@@ -841,7 +855,9 @@ NOT_BEFORE = r"(?<!non )(?<!not )(?<!no )(?<!nn )(?<!n't )(?<!dont )"  # "non ca
 NEW_MAILBOX = re.compile(
     r"\b(?:an?|one|una|uno|un)\s+(?:new|nuov[ao]|nuev[ao])\s+(?:one|mailbox|address|account|"
     r"e-?mail|casella|indirizzo|buz[oó]n|cuenta|correo|direcci[oó]n)\b|"
-    r"\b(?:casella|indirizzo|buz[oó]n|cuenta|mailbox|address|account)\s+(?:nuov[ao]|nuev[ao])\b",
+    r"\b(?:casella|indirizzo|buz[oó]n|cuenta|mailbox|address|account)\s+(?:nuov[ao]|nuev[ao])\b|"
+    r"\b(?:crearne|aprirne|attivarne|aggiungerne|farne)\s+(?:una|uno|un'altra|un altro)\b|"
+    r"\b(?:crear|abrir|dar de alta)\s+(?:otr[oa]|un[oa]?\s+nuev[oa])\b",
     re.IGNORECASE,
 )
 # A mailbox to delete, in so many words: "va proprio cancellata", "just delete the whole thing".
@@ -858,7 +874,8 @@ DELETE_MAILBOX = re.compile(
 # A request about a mailbox that says neither create nor delete: "gestionar un buzón".
 ACTION_UNSAID = Cue(
     r"\b(?:gestionar|gestire|manage|managing|administrar|amministrare|sistemare|sort out|"
-    r"sorting out|fix up|tidy up|arreglar|una modifica (?:a|alle|alla)|modificare|modificar)\s+"
+    r"sorting out|fix up|tidy up|arreglar|una modifica (?:a|alle|alla)|modificare|modificar|"
+    r"(?:una|alguna|unas) gesti[oó]n(?:es)? (?:con|de|sobre|en)|un cambio (?:en|con|de))\s+"
     r"(?:\w+\s+){0,3}(?:buz[oó]n|buzones|casell[ae]|mailbox\w*|cuentas?|account\w*|"
     r"indirizz\w*|direcci\w*)\b"
 )
