@@ -19,6 +19,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -67,6 +68,9 @@ class Sender:
         # rows untried and their tries uncounted, while the other kinds go.
         self.ready = dict(ready or {})
         self._busy: set[str] = set()  # the targets with a delivery under way
+        # Marking a row delivered does not wait behind other database work: a crash
+        # between the receiver's OK and the mark would deliver the row twice.
+        self._marks = ThreadPoolExecutor(max_workers=2, thread_name_prefix="outbox-mark")
 
     async def _due(self) -> list[Pending]:
         due = await asyncio.to_thread(self.store.due, self.clock())
@@ -157,7 +161,8 @@ class Sender:
             retry_at = self.clock() + timedelta(seconds=wait)
             await asyncio.to_thread(self.store.failed, row.id, error, retry_at, maybe)
             return "failed"
-        await asyncio.to_thread(self.store.delivered, row.id, result)
+        loop = asyncio.get_running_loop()  # at once, in a thread of its own (see _marks)
+        await loop.run_in_executor(self._marks, self.store.delivered, row.id, result)
         return "delivered"
 
 

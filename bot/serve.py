@@ -95,7 +95,10 @@ async def serve(
     channel = telegram.TelegramChannel(desk, tg) if tg else None
     if channel is not None:
         transports["customer_message"] = telegram.customer_transport(channel)
-        ready["customer_message"] = lambda: health.parts.get("telegram") == "up"
+        transports["customer_reply"] = transports["customer_message"]  # kept with a turn
+        ready["customer_message"] = ready["customer_reply"] = lambda: (
+            health.parts.get("telegram") == "up"
+        )
         secret = None
         if options.webhook_url:
             secret = options.secret_token or _generated_secret()
@@ -177,7 +180,8 @@ async def _start_telegram(
                 secret_token=secret,
             )
         else:
-            await app.updater.start_polling(poll_interval=channel.settings.poll_interval)
+            await app.bot.get_me()  # reachable now, or the next try
+            channel.start_polling()
     except BaseException:
         await _stop_telegram(channel)  # the next try starts afresh
         raise
@@ -197,6 +201,7 @@ def _generated_secret() -> str:
 async def _stop_telegram(channel: telegram.TelegramChannel) -> None:
     app = channel.app
     with contextlib.suppress(Exception):
+        await channel.stop_polling()
         if app.updater is not None and app.updater.running:
             await app.updater.stop()
         if app.running:

@@ -7,6 +7,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -56,6 +57,15 @@ class _Prefetched:
 
 
 STATUSES = ("open", "in_progress", "waiting", "resolved", "closed")
+REPLY_GRACE = 60.0  # seconds a kept answer waits for its channel before the sender sends it
+REPLY_SEND = 30.0  # seconds the channel tries to send it itself (well inside the grace)
+
+
+def reply_key(channel: str, user: str, once: str) -> str:
+    """The outbox key of the answer to a channel's update (see `Desk.handle(keep=...)`)."""
+    return f"reply:{channel}:{user}:{once}"
+
+
 PUSH_CHANNELS = ("telegram",)  # channels where the sender can reach the customer any time
 
 
@@ -150,6 +160,7 @@ class Desk:
         language: str | None = None,
         progress: Callable[[str, T], None] | None = None,
         once: str | None = None,
+        keep: Callable[[Turn], dict[str, Any]] | None = None,
     ) -> Turn | None:
         """Apply `event` to the customer's conversation, save it, and return the answer.
 
@@ -158,13 +169,17 @@ class Desk:
         `progress(language, text)` is called with what to show at once while
         slow work (a DNS check) runs. With `once` (a channel's update id), an
         event delivered again is recognized and ignored: None is returned.
+        With `keep` (and `once`), the answer as `keep(turn)` renders it is written to
+        the outbox in the turn's transaction (`reply_key`), due `REPLY_GRACE` seconds
+        later: the channel sends it at once and marks it delivered, and should the
+        process die in between, the sender sends it after a restart.
         """
         prefetched = _Prefetched()
         try:
             for _ in range(_MAX_CHECKS + 1):
                 shown: list[T] = []
                 try:
-                    return self._turn(channel, user, event, language, once, prefetched, shown)
+                    return self._turn(channel, user, event, language, once, prefetched, shown, keep)
                 except _NeedsDns as need:  # rolled back: nothing of the turn is kept
                     if self.dns is None:
                         raise
@@ -202,6 +217,7 @@ class Desk:
         once: str | None,
         prefetched: _Prefetched,
         shown: list[T],
+        keep: Callable[[Turn], dict[str, Any]] | None = None,
     ) -> Turn | None:
         """One try at the turn, in one transaction; a DNS check it needs stops it (_NeedsDns)."""
         with self.store.transaction() as tx:
@@ -221,6 +237,14 @@ class Desk:
             )
             turn = self.engine.handle(conv, event, context)
             tx.save_conversation(conv)
+            if keep is not None and once is not None:
+                tx.enqueue(
+                    "customer_reply",
+                    reply_key(channel, user, once),
+                    f"{channel}:{user}",
+                    keep(turn),
+                    delay=REPLY_GRACE,
+                )
         return turn
 
     def again(self, channel: str, user: str, language: str | None = None) -> Turn:

@@ -11,11 +11,13 @@ python-telegram-bot's rate limiter and a blocked bot (403) shrugged off.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import html
 import logging
 import uuid
 from collections import defaultdict
 from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,12 +31,12 @@ from telegram import (
     Update,
 )
 from telegram.constants import ChatAction, ChatType, ParseMode
-from telegram.error import BadRequest, Forbidden, TelegramError
+from telegram.error import BadRequest, Forbidden, InvalidToken, TelegramError
 from telegram.ext import AIORateLimiter, Application, ContextTypes, TypeHandler
 
 from bot.i18n import LANGUAGES
 from bot.outbox import Sender, Transport, Undeliverable
-from bot.service import Desk
+from bot.service import REPLY_SEND, Desk, reply_key
 from flows.model import Event
 from flows.text import N_, T, Turn, t
 from storage.store import SqlStore
@@ -104,6 +106,7 @@ class Settings:
     base_url: str | None = None  # e.g. http://127.0.0.1:9000/bot (a local Bot API server)
     poll_interval: float = 0.0
     chat_interval: float = 1.0  # seconds between two messages to one chat (Telegram's advice)
+    long_poll: int = 10  # seconds a getUpdates call waits for updates
 
 
 def file_url(base_url: str) -> str:
@@ -120,6 +123,12 @@ class TelegramChannel:
         self.settings = settings
         self._locks: defaultdict[int, asyncio.Lock] = defaultdict(asyncio.Lock)
         self._last_sent: dict[int, float] = {}
+        self._poller: asyncio.Task[None] | None = None
+        # Marking an answer sent runs in threads of its own, not behind the turns: the
+        # shorter the time between Telegram's OK and the mark, the smaller the window in
+        # which a crash makes the kept answer go twice.
+        self._marks = ThreadPoolExecutor(max_workers=2, thread_name_prefix="telegram-mark")
+        self._chains: dict[int, asyncio.Task[None]] = {}  # per chat: its last update's handling
         builder = (
             Application.builder()
             .token(settings.token)
@@ -132,6 +141,90 @@ class TelegramChannel:
         self.app = builder.build()
         self.app.add_handler(TypeHandler(Update, self.on_update))
         self.app.add_error_handler(self._on_error)
+
+    # -- polling, through the inbox ------------------------------------------------
+    def start_polling(self) -> None:
+        """Fetch updates in the background (`stop_polling` ends it).
+
+        Each batch is kept in the inbox (one transaction) before the next fetch
+        confirms it to Telegram, then handled, a chat's updates in order; updates a
+        crash left unhandled are handled first. So an update Telegram gave us is
+        never lost, and one it gives again is handled once.
+        """
+        self._poller = asyncio.create_task(self._poll())
+
+    async def stop_polling(self) -> None:
+        poller, self._poller = self._poller, None
+        if poller is not None:
+            poller.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await poller
+        if self._chains:  # the updates being handled end (each turn is short)
+            await asyncio.wait(list(self._chains.values()), timeout=30)
+
+    async def _poll(self) -> None:
+        store = self.desk.store
+        offset = await asyncio.to_thread(store.inbox_offset, CHANNEL)
+        for update_id, data in await asyncio.to_thread(store.inbox_pending, CHANNEL):
+            update = Update.de_json(data, self.app.bot)
+            if update is not None:
+                self._dispatch(update_id, update)  # left unhandled by a crash
+        delay, cleared = 1.0, False
+        while True:
+            try:
+                if not cleared:  # polling and a webhook exclude each other
+                    await self.app.bot.delete_webhook()
+                    cleared = True
+                updates = await self.app.bot.get_updates(
+                    offset=offset, timeout=self.settings.long_poll, allowed_updates=Update.ALL_TYPES
+                )
+            except (InvalidToken, Forbidden):
+                raise
+            except TelegramError as exc:  # away for a moment: the next fetch, with back-off
+                log.warning("fetching updates failed (%s): trying again in %.0f s", exc, delay)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 30.0)
+                continue
+            delay = 1.0
+            if updates:
+                kept = [(u.update_id, u.to_dict()) for u in updates]
+                try:
+                    fresh = await asyncio.to_thread(store.inbox_add, CHANNEL, kept)
+                except Exception:  # not kept, so not confirmed: fetched again, the same
+                    log.exception("could not keep %d update(s); fetching them again", len(kept))
+                    await asyncio.sleep(1.0)
+                    continue
+                offset = max(offset or 0, *(u.update_id + 1 for u in updates))
+                for update in updates:
+                    if update.update_id in fresh:  # given again: handled once already
+                        fresh.discard(update.update_id)
+                        self._dispatch(update.update_id, update)
+            if self.settings.poll_interval:
+                await asyncio.sleep(self.settings.poll_interval)
+
+    def _dispatch(self, update_id: int, update: Update) -> None:
+        """Handle an update after the earlier ones of its chat, then mark it done."""
+        chat = update.effective_chat
+        key = chat.id if chat is not None else 0
+        before = self._chains.get(key)
+
+        async def handle() -> None:
+            if before is not None:
+                with contextlib.suppress(Exception):
+                    await asyncio.shield(before)
+            try:
+                await self.app.process_update(update)
+            except Exception:
+                log.exception("update %s could not be handled", update_id)
+            await asyncio.to_thread(self.desk.store.inbox_done, CHANNEL, update_id)
+
+        task = asyncio.create_task(handle())
+        self._chains[key] = task
+        task.add_done_callback(lambda done: self._forget(key, done))
+
+    def _forget(self, key: int, done: asyncio.Task[None]) -> None:
+        if self._chains.get(key) is done:
+            del self._chains[key]
 
     # -- start-up ----------------------------------------------------------------
     async def _post_init(self, app: Application) -> None:  # type: ignore[type-arg]
@@ -174,12 +267,13 @@ class TelegramChannel:
                 language,
                 self._typing(chat_id, asyncio.get_running_loop()),
                 once,
+                lambda turn: self._payload(chat_id, turn),  # kept with the turn: never lost
             )
             if turn is None:
-                return  # delivered before: already answered
+                return  # delivered before: already answered (or its kept answer will be)
             if query is not None and query.message is not None and n == 0:
                 await self._mark_choice(query.message, query.data, turn)
-            await self.send_turn(chat_id, turn)
+            await self.send_turn(chat_id, turn, reply_key(CHANNEL, str(chat_id), once))
 
     async def _private_only(self, update: Update, chat_id: int) -> None:
         """In a group or channel, say politely that the desk works in private chats only.
@@ -291,25 +385,32 @@ class TelegramChannel:
             log.info("could not mark the choice in %s", message.message_id, exc_info=True)
 
     # -- sending -----------------------------------------------------------------
-    async def send_turn(self, chat_id: int, turn: Turn) -> bool:
-        """Send a turn as one message (several if too long), the last with the buttons."""
+    def _payload(self, chat_id: int, turn: Turn) -> dict[str, Any]:
+        """A turn's answer as the outbox keeps it: its text and its buttons."""
         render = self.desk.renderer
-        texts = split_escaped(render.turn_text(turn))
-        keyboard = None
-        if turn.choices:
-            keyboard = InlineKeyboardMarkup(
-                [
-                    [
-                        InlineKeyboardButton(
-                            render.label(turn.language, c.label)[:64],
-                            callback_data=callback_data(turn.ref, c.id),
-                        )
-                    ]
-                    for c in turn.choices
-                ]
-            )
+        return {
+            "channel": CHANNEL,
+            "chat": str(chat_id),
+            "text": render.turn_text(turn),
+            "buttons": [
+                [render.label(turn.language, c.label)[:64], callback_data(turn.ref, c.id)]
+                for c in turn.choices
+            ],
+        }
+
+    async def send_turn(self, chat_id: int, turn: Turn, key: str | None = None) -> bool:
+        """Send a turn as one message (several if too long), the last with the buttons.
+
+        `key`: the answer was kept in the outbox with the turn; it is marked delivered
+        here, or handed to the sender (what is left of it) if Telegram failed.
+        """
+        payload = self._payload(chat_id, turn)
+        texts = split_escaped(payload["text"])
+        keyboard = _keyboard(payload["buttons"])
         sent = 0
-        try:
+
+        async def send_all() -> None:
+            nonlocal sent
             for i, text in enumerate(texts):
                 last = i == len(texts) - 1
                 await self._pace(chat_id)
@@ -320,23 +421,42 @@ class TelegramChannel:
                     reply_markup=keyboard if last else None,
                 )
                 sent += 1
+
+        try:  # bounded well inside REPLY_GRACE: the sender never sends it at the same time
+            await asyncio.wait_for(send_all(), REPLY_SEND)
+        except TimeoutError:
+            log.warning("sending to %s took too long; the sender will finish it", chat_id)
+            rest = {**payload, "text": html.unescape("\n\n".join(texts[sent:]))}
+            if key is not None:
+                await asyncio.to_thread(self.desk.store.due_now, key, rest)
+            return False
         except Forbidden:
             log.info("chat %s blocked the bot; the conversation is kept", chat_id)
+            if key is not None:
+                await asyncio.to_thread(self.desk.store.delivered_key, key, {"blocked": True})
             return False
         except TelegramError:  # the turn is saved: its answer must not be lost either
             log.warning("sending to %s failed; the sender will retry", chat_id, exc_info=True)
-            rest = html.unescape("\n\n".join(texts[sent:]))
-            await asyncio.to_thread(self._send_later, chat_id, rest)
+            rest = {**payload, "text": html.unescape("\n\n".join(texts[sent:]))}
+            if key is not None:
+                await asyncio.to_thread(self.desk.store.due_now, key, rest)
+            else:
+                await asyncio.to_thread(self._send_later, chat_id, rest)
             return False
+        if key is not None:
+            loop = asyncio.get_running_loop()
+            await loop.run_in_executor(
+                self._marks, self.desk.store.delivered_key, key, {"sent": sent}
+            )
         return True
 
-    def _send_later(self, chat_id: int, text: str) -> None:
+    def _send_later(self, chat_id: int, payload: dict[str, Any]) -> None:
         with self.desk.store.transaction() as tx:
             tx.enqueue(
                 "customer_message",
                 f"reply:{chat_id}:{uuid.uuid4().hex}",
                 f"{CHANNEL}:{chat_id}",
-                {"channel": CHANNEL, "chat": str(chat_id), "text": text},
+                payload,
             )
 
     async def _pace(self, chat_id: int) -> None:
@@ -358,9 +478,12 @@ def customer_transport(channel: TelegramChannel) -> Transport:
         chat_id = int(payload["chat"])
         sent = []
         try:
-            for text in split_escaped(payload["text"]):
+            texts = split_escaped(payload["text"])
+            keyboard = _keyboard(payload.get("buttons") or [])
+            for i, text in enumerate(texts):
                 await channel._pace(chat_id)
-                sent.append(await _send_or_plain(channel, chat_id, text))
+                markup = keyboard if i == len(texts) - 1 else None
+                sent.append(await _send_or_plain(channel, chat_id, text, markup))
         except Forbidden as exc:  # blocked: it can never be delivered
             raise Undeliverable(str(exc)) from exc
         return {"message_ids": sent}
@@ -368,18 +491,36 @@ def customer_transport(channel: TelegramChannel) -> Transport:
     return send
 
 
-async def _send_or_plain(channel: TelegramChannel, chat_id: int, text: str) -> int:
+def _keyboard(buttons: list[list[str]]) -> InlineKeyboardMarkup | None:
+    """Inline buttons, one per row, from (label, callback data) pairs."""
+    if not buttons:
+        return None
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(label, callback_data=data)] for label, data in buttons]
+    )
+
+
+async def _send_or_plain(
+    channel: TelegramChannel,
+    chat_id: int,
+    text: str,
+    markup: InlineKeyboardMarkup | None = None,
+) -> int:
     """Send one part; one Telegram refuses (its markup, say) goes again once as plain text.
 
     A part refused twice is set aside: retrying a message Telegram will never take
     would hold back every later message to the customer.
     """
     try:
-        message = await channel.app.bot.send_message(chat_id, text, parse_mode=ParseMode.HTML)
+        message = await channel.app.bot.send_message(
+            chat_id, text, parse_mode=ParseMode.HTML, reply_markup=markup
+        )
     except BadRequest as refused:
         log.warning("Telegram refused a message to %s (%s): sent as plain text", chat_id, refused)
         try:
-            message = await channel.app.bot.send_message(chat_id, html.unescape(text))
+            message = await channel.app.bot.send_message(
+                chat_id, html.unescape(text), reply_markup=markup
+            )
         except BadRequest as again:
             raise Undeliverable(f"refused by Telegram: {again}") from again
     return message.message_id
@@ -388,7 +529,8 @@ async def _send_or_plain(channel: TelegramChannel, chat_id: int, text: str) -> i
 async def deliver_now(channel: TelegramChannel, store: SqlStore) -> int:
     """Deliver the customer messages waiting in the outbox, from a short-lived process."""
     async with channel.app.bot:
-        sender = Sender(store, {"customer_message": customer_transport(channel)})
+        send = customer_transport(channel)
+        sender = Sender(store, {"customer_message": send, "customer_reply": send})
         return await sender.run_once()
 
 
@@ -400,10 +542,9 @@ async def run_until(channel: TelegramChannel, stop: Awaitable[object]) -> None:
         if app.post_init is not None:  # run_polling() would call it; so do we
             await app.post_init(app)
         await app.start()
-        assert app.updater is not None
-        await app.updater.start_polling(poll_interval=channel.settings.poll_interval, timeout=1)
+        channel.start_polling()
         await stop
-        await app.updater.stop()
+        await channel.stop_polling()
         await app.stop()
     finally:
         await app.shutdown()

@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     Column,
     DateTime,
@@ -134,6 +135,26 @@ class OutboxRow(SQLModel, table=True):
     # it again. False when every failure was a refusal that did nothing.
     maybe_sent: bool = Field(
         default=False, sa_column=Column(Boolean, nullable=False, server_default=false())
+    )
+
+
+class InboxRow(SQLModel, table=True):
+    """An update fetched from a channel (Telegram), kept before it is confirmed there.
+
+    Telegram forgets an update once the next fetch confirms it: kept here first,
+    an update a crash interrupted is handled after the restart (`done_at` unset).
+    """
+
+    __tablename__ = "inbox"
+    __table_args__ = (UniqueConstraint("channel", "update_id", name="uq_inbox_update"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    channel: str = Field(max_length=32)
+    update_id: int = Field(sa_column=Column(BigInteger, nullable=False))
+    payload: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    received_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    done_at: datetime | None = Field(
+        default=None, sa_column=Column(DateTime(timezone=True), nullable=True, index=True)
     )
 
 

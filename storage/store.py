@@ -7,7 +7,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +22,7 @@ from storage import schema
 from storage.models import (
     AttachmentRow,
     ConversationRow,
+    InboxRow,
     OutboxRow,
     ProcessedUpdateRow,
     StaffAlertRow,
@@ -78,8 +79,15 @@ class Tx(ABC):
     def ticket_team(self, code: str) -> str: ...
 
     @abstractmethod
-    def enqueue(self, kind: str, key: str, target: str, payload: dict[str, Any]) -> None:
-        """Add something to deliver, once per `key`, committed with the turn."""
+    def enqueue(
+        self, kind: str, key: str, target: str, payload: dict[str, Any], delay: float = 0.0
+    ) -> None:
+        """Add something to deliver, once per `key`, committed with the turn.
+
+        With `delay`, the sender takes it only that many seconds later: the caller
+        delivers it itself at once and marks it (`delivered_key`); the row is there
+        for when the caller dies first.
+        """
 
     @abstractmethod
     def first_time(self, channel: str, key: str) -> bool:
@@ -114,6 +122,24 @@ class Store(ABC):
     @abstractmethod
     def tickets(self, user: str | None = None) -> list[dict[str, Any]]: ...
 
+    @abstractmethod
+    def delivered_key(self, key: str, result: dict[str, Any] | None = None) -> None: ...
+
+    @abstractmethod
+    def due_now(self, key: str, payload: dict[str, Any] | None = None) -> None: ...
+
+    @abstractmethod
+    def inbox_add(self, channel: str, updates: list[tuple[int, dict[str, Any]]]) -> set[int]: ...
+
+    @abstractmethod
+    def inbox_pending(self, channel: str) -> list[tuple[int, dict[str, Any]]]: ...
+
+    @abstractmethod
+    def inbox_done(self, channel: str, update_id: int) -> None: ...
+
+    @abstractmethod
+    def inbox_offset(self, channel: str) -> int | None: ...
+
 
 def database_url(url: str | None) -> str:
     """Return `url`, or the default SQLite file (creating its folder)."""
@@ -141,10 +167,10 @@ def make_engine(url: str) -> Engine:
         @event.listens_for(engine, "connect")
         def _pragmas(dbapi_conn: Any, _record: Any) -> None:
             cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA busy_timeout=5000")  # first: switching to WAL may have to wait
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA synchronous=NORMAL")
             cur.execute("PRAGMA foreign_keys=ON")
-            cur.execute("PRAGMA busy_timeout=5000")
             cur.close()
             # The driver's own transactions start only at the first write, so
             # two turns could both read a conversation and the later save
@@ -216,6 +242,26 @@ class SqlStore(Store):
             row.sent_at, row.result, row.last_error = utcnow(), result, None
             session.add(row)
             session.commit()
+
+    def delivered_key(self, key: str, result: dict[str, Any] | None = None) -> None:
+        """Mark the row of `key` delivered (by whoever delivered it)."""
+        with Session(self.engine) as session:
+            row = session.exec(select(OutboxRow).where(OutboxRow.key == key)).first()
+            if row is not None and row.sent_at is None:
+                row.sent_at, row.result, row.last_error = utcnow(), result, None
+                session.add(row)
+                session.commit()
+
+    def due_now(self, key: str, payload: dict[str, Any] | None = None) -> None:
+        """Hand the row of `key` to the sender at once (with what is left to say, if given)."""
+        with Session(self.engine) as session:
+            row = session.exec(select(OutboxRow).where(OutboxRow.key == key)).first()
+            if row is not None and row.sent_at is None:
+                row.next_at = utcnow()
+                if payload is not None:
+                    row.payload = payload
+                session.add(row)
+                session.commit()
 
     def failed(self, row_id: int, error: str, retry_at: datetime, maybe_sent: bool = True) -> None:
         """Record a failed try; `maybe_sent`: it may have reached the receiver all the same."""
@@ -292,6 +338,61 @@ class SqlStore(Store):
                     )
                 ).all()
             )
+
+    # -- the inbox -------------------------------------------------------------
+    def inbox_add(self, channel: str, updates: list[tuple[int, dict[str, Any]]]) -> set[int]:
+        """Keep fetched updates (once each); return the ids not kept before."""
+        if not updates:
+            return set()
+        updates = list(dict(updates).items())  # an update given twice in one batch: once
+        ids = [update_id for update_id, _ in updates]
+        with Session(self.engine) as session:
+            known = set(
+                session.exec(
+                    select(InboxRow.update_id).where(
+                        InboxRow.channel == channel, col(InboxRow.update_id).in_(ids)
+                    )
+                ).all()
+            )
+            now = utcnow()
+            fresh = {u for u in ids if u not in known}
+            for update_id, payload in updates:
+                if update_id in fresh:
+                    session.add(
+                        InboxRow(
+                            channel=channel, update_id=update_id, payload=payload, received_at=now
+                        )
+                    )
+            session.commit()
+        return fresh
+
+    def inbox_pending(self, channel: str) -> list[tuple[int, dict[str, Any]]]:
+        """Updates kept but not yet handled (a crash came between), oldest first."""
+        with Session(self.reads) as session:
+            rows = session.exec(
+                select(InboxRow)
+                .where(InboxRow.channel == channel, col(InboxRow.done_at).is_(None))
+                .order_by(col(InboxRow.update_id))
+            ).all()
+            return [(row.update_id, dict(row.payload)) for row in rows]
+
+    def inbox_done(self, channel: str, update_id: int) -> None:
+        with Session(self.engine) as session:
+            row = session.exec(
+                select(InboxRow).where(InboxRow.channel == channel, InboxRow.update_id == update_id)
+            ).first()
+            if row is not None and row.done_at is None:
+                row.done_at = utcnow()
+                session.add(row)
+                session.commit()
+
+    def inbox_offset(self, channel: str) -> int | None:
+        """The first update id not yet kept (to fetch from), or None."""
+        with Session(self.reads) as session:
+            last = session.exec(
+                select(sa.func.max(InboxRow.update_id)).where(InboxRow.channel == channel)
+            ).one()
+        return None if last is None else int(last) + 1
 
     def attachment(self, attachment_id: int) -> tuple[str, str, bytes] | None:
         """A kept file: its name, content type and bytes."""
@@ -516,10 +617,17 @@ class _SqlTx(Tx):
     def ticket_team(self, code: str) -> str:
         return self.session.exec(select(TicketRow.team).where(TicketRow.code == code)).one()
 
-    def enqueue(self, kind: str, key: str, target: str, payload: dict[str, Any]) -> None:
+    def enqueue(
+        self, kind: str, key: str, target: str, payload: dict[str, Any], delay: float = 0.0
+    ) -> None:
         now = utcnow()
         row = OutboxRow(
-            key=key, kind=kind, target=target, payload=payload, next_at=now, created_at=now
+            key=key,
+            kind=kind,
+            target=target,
+            payload=payload,
+            next_at=now + timedelta(seconds=delay),
+            created_at=now,
         )
         try:
             with self.session.begin_nested():

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import re
+import threading
 import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
@@ -104,10 +105,21 @@ class SlackSide:
         }
         if bot is not None:
             transports["customer_message"] = telegram.customer_transport(bot.channel)
+            transports["customer_reply"] = transports["customer_message"]
         self.sender = Sender(store, transports, clock=clock, backoff=(BACKOFF,))
 
     def deliver(self) -> int:
         """One pass of the sender: what is due now is delivered (or fails and waits)."""
+        # The answers the bot is sending itself right now are kept in the outbox until it
+        # marks them: this sender's clock is ahead, so let the bot finish first.
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline and any(
+            r.key.startswith("reply:")
+            and r.sent_at is None
+            and _aware(r.next_at) > datetime.now(UTC)
+            for r in outbox(self.store)
+        ):
+            time.sleep(0.01)
         if self.bot is not None:
             return int(self.bot.run(self.sender.run_once()))
         return asyncio.run(self.sender.run_once())
@@ -253,6 +265,10 @@ def buttons(message: dict[str, Any]) -> list[str]:
 
 def alert_code(message: dict[str, Any]) -> str:
     return str(message["metadata"]["event_payload"]["code"])
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def outbox(store: SqlStore, kind: str | None = None) -> list[OutboxRow]:
@@ -794,10 +810,19 @@ def test_one_teams_hanging_slack_channel_does_not_delay_the_other_team(
     side = SlackSide(desk, store, slack, sender_clock)
     try:
         technical = open_terminal_ticket(desk, "tech")
-        sales = open_terminal_ticket(desk, "sales", team="sales")
         slack.delay_next("chat.postMessage", 4.0)  # the first post: the technical alert
+        opened: list[str] = []
+
+        def sales_later() -> None:  # once the technical post hangs, a sales ticket comes
+            time.sleep(0.5)
+            opened.append(open_terminal_ticket(desk, "sales", team="sales"))
+
+        later = threading.Thread(target=sales_later)
+        later.start()
         took = _run_sender_until(side, lambda: len(slack.messages(SALES)) == 1)
-        assert took < 2.0
+        later.join()
+        sales = opened[0]
+        assert took < 2.5  # 0.5 s, then its own post: not 4 s behind the hanging one
         _run_sender_until(side, lambda: store.undelivered() == 0)
         assert [alert_code(m) for m in slack.messages(TECH)] == [technical]
         assert [alert_code(m) for m in slack.messages(SALES)] == [sales]

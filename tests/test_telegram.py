@@ -578,3 +578,64 @@ def test_in_a_group_the_bot_asks_for_a_private_chat_and_keeps_nothing(
     with store.transaction() as tx:  # no conversation of the group, nor of its members
         for key in (str(group), "501", "502"):
             assert tx.load_conversation("telegram", key) is None
+
+
+def test_an_update_fetched_just_before_a_crash_is_handled_after_the_restart(
+    server: FakeBotApi, tdesk: Desk, store: SqlStore
+) -> None:
+    """Telegram forgets an update once the next fetch confirms it: it is kept first."""
+    server.user_sends_text(CHAT, "/start", language_code="en")
+    channel = telegram.TelegramChannel(
+        tdesk, telegram.Settings(server.token, server.base_url, chat_interval=0.0)
+    )
+
+    async def fetch_keep_confirm_and_die() -> None:
+        async with channel.app.bot as bot:
+            [update] = await bot.get_updates(timeout=1)
+            store.inbox_add("telegram", [(update.update_id, update.to_dict())])
+            assert not await bot.get_updates(offset=update.update_id + 1, timeout=0)
+
+    asyncio.run(fetch_keep_confirm_and_die())
+    assert server.pending_updates == []  # Telegram will not give it again
+    with RunningBot(tdesk, server):  # the restarted process
+        server.wait_for_messages(CHAT, 1, timeout=10)
+    assert "What can I help you with?" in server.texts(CHAT)[0]
+    assert store.inbox_pending("telegram") == []
+
+
+def test_an_answer_kept_with_its_turn_is_sent_after_a_crash_with_its_buttons(
+    server: FakeBotApi, tdesk: Desk, store: SqlStore
+) -> None:
+    """The turn is committed, the process dies before it sends the answer: it is not lost."""
+    from datetime import UTC, datetime, timedelta
+
+    from bot.outbox import Sender
+    from bot.service import REPLY_GRACE
+    from flows.model import Event
+
+    channel = telegram.TelegramChannel(
+        tdesk, telegram.Settings(server.token, server.base_url, chat_interval=0.0)
+    )
+    server.user_sends_text(CHAT, "hi")  # the chat exists
+    turn = tdesk.handle(
+        "telegram", str(CHAT), Event("start", ""), "en", None, "77.0",
+        lambda turn: channel._payload(CHAT, turn),
+    )  # fmt: skip
+    assert turn is not None and turn.choices  # ...and here the process died
+
+    async def restart(later: float) -> int:
+        async with channel.app.bot:
+            send = telegram.customer_transport(channel)
+            sender = Sender(
+                store,
+                {"customer_reply": send},
+                clock=lambda: datetime.now(UTC) + timedelta(seconds=later),
+            )
+            return await sender.run_once()
+
+    assert asyncio.run(restart(0)) == 0  # within the grace: the channel may still send it
+    assert asyncio.run(restart(REPLY_GRACE + 1)) == 1
+    [message] = server.messages(CHAT)[-1:]
+    assert "What can I help you with?" in message["text"]
+    assert message["reply_markup"]["inline_keyboard"]  # the menu's buttons
+    assert asyncio.run(restart(REPLY_GRACE + 1)) == 0  # once
