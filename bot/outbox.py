@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Awaitable, Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
@@ -68,14 +69,22 @@ class Sender:
         # rows untried and their tries uncounted, while the other kinds go.
         self.ready = dict(ready or {})
         self._busy: set[str] = set()  # the targets with a delivery under way
+        self._handled: dict[int, float] = {}  # row id -> when a lane finished it (monotonic)
         # Marking a row delivered does not wait behind other database work: a crash
         # between the receiver's OK and the mark would deliver the row twice.
         self._marks = ThreadPoolExecutor(max_workers=2, thread_name_prefix="outbox-mark")
 
     async def _due(self) -> list[Pending]:
+        read_at = time.monotonic()
         due = await asyncio.to_thread(self.store.due, self.clock())
         up = {kind for kind in self.transports if self.ready.get(kind, _always)()}
-        return [r for r in due if r.kind in up and r.target not in self._busy]
+        # A row a lane finished while this read ran may still look pending in it: the
+        # read began before the lane's mark was committed. It is not taken again.
+        stale = {i for i, at in self._handled.items() if at >= read_at}
+        for i, at in list(self._handled.items()):
+            if at < read_at - 60:
+                del self._handled[i]
+        return [r for r in due if r.kind in up and r.target not in self._busy and r.id not in stale]
 
     async def run_once(self) -> int:
         """Deliver what is due now, every lane at once; return how many rows were delivered."""
@@ -124,6 +133,7 @@ class Sender:
         except Exception:  # the store failed while recording: the row is tried again later
             log.exception("the sender could not record outbox row %s", row.id)
         finally:
+            self._handled[row.id] = time.monotonic()
             self._busy.discard(row.target)
 
     async def _deliver(self, row: Pending) -> str:
