@@ -58,6 +58,7 @@ class Sender:
         max_attempts: int = MAX_ATTEMPTS,
         timeout: float = CALL_TIMEOUT,
         ready: Mapping[str, Callable[[], bool]] | None = None,
+        settle: Mapping[str, float] | None = None,
     ) -> None:
         self.store = store
         self.transports = dict(transports)
@@ -68,6 +69,10 @@ class Sender:
         # A kind whose receiver is not up yet (Telegram unreachable at start) waits, its
         # rows untried and their tries uncounted, while the other kinds go.
         self.ready = dict(ready or {})
+        # After a lost answer, how long a kind's receiver may still be acting on the lost
+        # call (a slow Slack posts after the client gave up): the retry, which looks
+        # first, waits at least that long, or it would not yet see the post.
+        self.settle = dict(settle or {})
         self._busy: set[str] = set()  # the targets with a delivery under way
         self._handled: dict[int, float] = {}  # row id -> when a lane finished it (monotonic)
         # Marking a row delivered does not wait behind other database work: a crash
@@ -167,6 +172,8 @@ class Sender:
                 await asyncio.to_thread(self.store.dead, row.id, error, True, maybe)
                 return "dead"
             wait = self.backoff[min(row.attempts, len(self.backoff) - 1)]
+            if maybe:
+                wait = max(wait, self.settle.get(row.kind, 0.0))
             log.info("outbox %s (%s) failed, retry in %ss: %s", row.id, row.kind, wait, error)
             retry_at = self.clock() + timedelta(seconds=wait)
             await asyncio.to_thread(self.store.failed, row.id, error, retry_at, maybe)

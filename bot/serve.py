@@ -34,6 +34,7 @@ from storage.store import SqlStore
 log = logging.getLogger(__name__)
 
 SLACK_TIMEOUT = 10  # seconds for one Slack Web API call (the sender's own limit is longer)
+SLACK_SETTLE = 30.0  # after a lost answer, seconds before the look-up and retry (see Sender)
 FIRST_RETRY, LAST_RETRY = 1.0, 60.0  # seconds between tries to start a part: doubling
 
 
@@ -113,7 +114,8 @@ async def serve(
                 )
             )
         )
-    sender = Sender(store, transports, ready=ready)
+    settle = {"staff_alert": SLACK_SETTLE, "staff_thread": SLACK_SETTLE}
+    sender = Sender(store, transports, ready=ready, settle=settle)
     try:
         await sender.run(stop)
     finally:

@@ -48,3 +48,28 @@ def test_a_row_delivered_while_a_read_ran_is_not_delivered_again(store: SqlStore
     asyncio.run(go())
     assert len(calls) == 1
     assert store.undelivered() == 0
+
+
+def test_after_a_lost_answer_the_retry_waits_for_the_receiver_to_settle(store: SqlStore) -> None:
+    from datetime import UTC, timedelta
+
+    from bot.outbox import Refused
+
+    with store.transaction() as tx:
+        tx.enqueue("staff_alert", "lost", "staff:technical", {"code": "X"})
+        tx.enqueue("staff_alert", "refused", "staff:sales", {"code": "Y"})
+    now = datetime.now(UTC) + timedelta(seconds=1)
+
+    async def transport(payload: dict[str, Any], attempts: int) -> dict[str, Any]:
+        if payload["code"] == "Y":
+            raise Refused("ratelimited")  # Slack said no: nothing can have been posted
+        raise ConnectionResetError("the answer was lost")  # it may have been posted
+
+    sender = Sender(
+        store, {"staff_alert": transport}, clock=lambda: now, backoff=(1.0,),
+        settle={"staff_alert": 30.0},
+    )  # fmt: skip
+    assert asyncio.run(sender.run_once()) == 0
+    waits = {r["about"]: r["next_at"] for r in store.outbox()}
+    assert datetime.fromisoformat(waits["X"]) >= now + timedelta(seconds=29)
+    assert datetime.fromisoformat(waits["Y"]) < now + timedelta(seconds=5)
