@@ -14,7 +14,6 @@ import asyncio
 import contextlib
 import html
 import logging
-import uuid
 from collections import defaultdict
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -398,11 +397,12 @@ class TelegramChannel:
             ],
         }
 
-    async def send_turn(self, chat_id: int, turn: Turn, key: str | None = None) -> bool:
+    async def send_turn(self, chat_id: int, turn: Turn, key: str) -> bool:
         """Send a turn as one message (several if too long), the last with the buttons.
 
-        `key`: the answer was kept in the outbox with the turn; it is marked delivered
-        here, or handed to the sender (what is left of it) if Telegram failed.
+        `key`: the answer kept in the outbox with the turn (`Desk.handle(keep=...)`); it
+        is marked delivered here, or handed to the sender (what is left of it) if
+        Telegram failed or took too long.
         """
         payload = self._payload(chat_id, turn)
         texts = split_escaped(payload["text"])
@@ -424,40 +424,18 @@ class TelegramChannel:
 
         try:  # bounded well inside REPLY_GRACE: the sender never sends it at the same time
             await asyncio.wait_for(send_all(), REPLY_SEND)
-        except TimeoutError:
-            log.warning("sending to %s took too long; the sender will finish it", chat_id)
-            rest = {**payload, "text": html.unescape("\n\n".join(texts[sent:]))}
-            if key is not None:
-                await asyncio.to_thread(self.desk.store.due_now, key, rest)
-            return False
         except Forbidden:
             log.info("chat %s blocked the bot; the conversation is kept", chat_id)
-            if key is not None:
-                await asyncio.to_thread(self.desk.store.delivered_key, key, {"blocked": True})
+            await asyncio.to_thread(self.desk.store.delivered_key, key, {"blocked": True})
             return False
-        except TelegramError:  # the turn is saved: its answer must not be lost either
-            log.warning("sending to %s failed; the sender will retry", chat_id, exc_info=True)
+        except (TelegramError, TimeoutError):  # the turn is saved: its answer is not lost
+            log.warning("sending to %s failed; the sender will finish it", chat_id, exc_info=True)
             rest = {**payload, "text": html.unescape("\n\n".join(texts[sent:]))}
-            if key is not None:
-                await asyncio.to_thread(self.desk.store.due_now, key, rest)
-            else:
-                await asyncio.to_thread(self._send_later, chat_id, rest)
+            await asyncio.to_thread(self.desk.store.due_now, key, rest)
             return False
-        if key is not None:
-            loop = asyncio.get_running_loop()
-            await loop.run_in_executor(
-                self._marks, self.desk.store.delivered_key, key, {"sent": sent}
-            )
+        loop = asyncio.get_running_loop()
+        await loop.run_in_executor(self._marks, self.desk.store.delivered_key, key, {"sent": sent})
         return True
-
-    def _send_later(self, chat_id: int, payload: dict[str, Any]) -> None:
-        with self.desk.store.transaction() as tx:
-            tx.enqueue(
-                "customer_message",
-                f"reply:{chat_id}:{uuid.uuid4().hex}",
-                f"{CHANNEL}:{chat_id}",
-                payload,
-            )
 
     async def _pace(self, chat_id: int) -> None:
         """Keep about `chat_interval` seconds between messages to the same chat."""
