@@ -409,15 +409,22 @@ class SqlStore(Store):
             ).first()
 
     def save_staff_alert(self, code: str, channel: str, ts: str) -> None:
-        with Session(self.engine) as session:
-            ticket_id = session.exec(select(TicketRow.id).where(TicketRow.code == code)).one()
-            assert ticket_id is not None
-            row = session.get(StaffAlertRow, ticket_id) or StaffAlertRow(
-                ticket_id=ticket_id, channel=channel, ts=ts
-            )
-            row.channel, row.ts = channel, ts
-            session.add(row)
-            session.commit()
+        """Record where a ticket's alert is; two recording it at once (a late post and the
+        retry that found it) both succeed."""
+        for _ in range(2):
+            with Session(self.engine) as session:
+                ticket_id = session.exec(select(TicketRow.id).where(TicketRow.code == code)).one()
+                assert ticket_id is not None
+                row = session.get(StaffAlertRow, ticket_id) or StaffAlertRow(
+                    ticket_id=ticket_id, channel=channel, ts=ts
+                )
+                row.channel, row.ts = channel, ts
+                session.add(row)
+                try:
+                    session.commit()
+                    return
+                except IntegrityError:  # the other one inserted it first: update theirs
+                    session.rollback()
 
     def assign(self, code: str, assignee: str) -> None:
         with Session(self.engine) as session:
