@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import random
+import sqlite3
+import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
@@ -152,6 +154,30 @@ def database_url(url: str | None) -> str:
 _READ_ONLY = "sportello_read_only"  # an execution option: this connection only reads
 
 
+_WAL_TRIES = 200  # 10 ms to 50 ms apart: about 8 s in all
+
+
+def _switch_to_wal(cursor: Any) -> None:
+    """Put the file in WAL mode, waiting for the lock the switch needs.
+
+    SQLite does not call its busy handler for that lock: a process opening a
+    new file while another is creating its tables got "database is locked"
+    at once. A file already in WAL mode is left as it is.
+    """
+    for attempt in range(_WAL_TRIES):
+        try:
+            if cursor.execute("PRAGMA journal_mode").fetchone()[0] == "wal":
+                return
+            cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) and "busy" not in str(exc):
+                raise
+            if attempt == _WAL_TRIES - 1:
+                raise
+            time.sleep(random.uniform(0.01, 0.05))
+
+
 def make_engine(url: str) -> Engine:
     """Create the SQLAlchemy engine; SQLite gets WAL and foreign keys.
 
@@ -167,8 +193,8 @@ def make_engine(url: str) -> Engine:
         @event.listens_for(engine, "connect")
         def _pragmas(dbapi_conn: Any, _record: Any) -> None:
             cur = dbapi_conn.cursor()
-            cur.execute("PRAGMA busy_timeout=5000")  # first: switching to WAL may have to wait
-            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA busy_timeout=5000")
+            _switch_to_wal(cur)
             cur.execute("PRAGMA synchronous=NORMAL")
             cur.execute("PRAGMA foreign_keys=ON")
             cur.close()
