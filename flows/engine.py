@@ -76,6 +76,8 @@ SIGNAL_CONFIDENCE = 0.2  # an out-of-scope subject named, and this likely the re
 SURE_LEAD = 0.2  # ... and this far ahead of the next intent ("receiving" 0.45, "sending" 0.3: ask)
 LEAD_CONFIDENCE = 0.3  # an unsure request of a specific form this likely ...
 LEAD = 0.12  # ... and this far ahead of the next one is taken without asking
+OTHER_CONFIDENCE = 0.35  # a question for none of the forms, with no fact of mail, this likely ...
+OTHER_LEAD = 0.2  # ... and this far ahead is a general request, without asking
 SIGNALS = {
     "antivirus": "oos_antivirus",
     "firewall": "oos_firewall",
@@ -262,6 +264,17 @@ _NEW_PASSWORD = re.compile(  # not "non cambiare": a change of mind
     r"una nuova|nuova|una nueva|nueva|otra)\s+(?:\w+\s+){0,3}?(?:password|contrase[nñ]a|clave)\b",
     re.IGNORECASE,
 )
+# A password already changed, which the mail now fails after (seed 002: a program that sends
+# through the mailbox stops): "ho cambiato la password", "after I changed the password".
+_PASSWORD_CHANGED = re.compile(
+    r"\b(?:ho|abbiamo|hanno|ha|aver|avere|he|hemos|han|i|we|they|have|has|had|i've|we've)\s+"
+    r"(?:gi[aà]\s+|ya\s+|just\s+|recently\s+)?(?:cambiat[oa]|modificat[oa]|cambiado|modificado|"
+    r"changed|reset|updated)\s+(?:\w+\s+){0,2}?(?:password|contrase[nñ]a|clave)\b|"
+    r"\b(?:cambié|cambiamos|cambió|modifiqué)\s+(?:\w+\s+){0,2}?(?:contrase[nñ]a|clave|password)\b|"
+    r"\b(?:dopo|despu[eé]s de|after)\s+(?:aver\s+|haber\s+)?(?:cambiat[oa]|cambiar|cambiado|"
+    r"changing|resetting)\s+(?:\w+\s+){0,2}?(?:password|contrase[nñ]a|clave)\b",
+    re.IGNORECASE,
+)
 # Another provider, said without its name: "it's with another company", "otro proveedor".
 _ELSEWHERE = re.compile(
     r"\b(?:another|other|different|altro|altra|otro|otra|diverso|distinto)\s+"
@@ -280,6 +293,12 @@ _LEARN_OR_SET_UP = re.compile(
     r"rules?|reglas?|cartell[ae]|folders?|carpetas?|nuovo (?:pc|computer)|(?:pc|computer) nuovo|"
     r"nuevo ordenador|ordenador nuevo|new (?:pc|computer|laptop|phone)|migra\w*|trasfer\w*|"
     r"move my (?:e-?mails?|mail)|passare le mail|pasar los correos)\b",
+    re.IGNORECASE,
+)
+# Asking to be taught to use the mail: "¿me pueden enseñar a usarlo?", "can you show me how".
+_TEACH = re.compile(
+    r"\b(?:ense[nñ]ar\w*|ens[eé][nñ]e\w*|insegnar\w*|insegn\w+ a usar\w*|teach\w*|show me how|"
+    r"spiegarmi come|explicarme c[oó]mo|a usarl[oa]|ad usarl[oa]|to use it)\b",
     re.IGNORECASE,
 )
 _WEBMAIL_NAMED = re.compile(r"\bweb ?-?mail\b", re.IGNORECASE)
@@ -546,6 +565,9 @@ class Engine:
             return self._route(d, "mailbox_delete", reading)  # "...anzi no, va cancellata"
         asks_password = _NEW_PASSWORD.search(tail or reading.text) and not reading.error
         wants_password = asks_password and not reading.direction
+        changed = best == "password_change" and _PASSWORD_CHANGED.search(reading.text)
+        if changed and reading.direction and not asks_password:  # "ho cambiato la password di
+            return self._route(d, "email_generic", reading)  # x@… e il gestionale nn manda più"
         if asks_password and best == "password_change":  # "...porque me salen correos enviados
             return self._route(d, "password", reading)  # que yo no he mandado": the request
         if best == "webmail_advice" and reading.program and not _WEBMAIL_NAMED.search(reading.text):
@@ -553,8 +575,13 @@ class Engine:
         leaver = best == "password_change" and _LEAVER.search(reading.text)
         if leaver and not _PASSWORD_WORD.search(reading.text):  # "una collega è in pensione"
             return self._route(d, "mailbox_admin", reading)
+        managed = ACTION_UNSAID.search(reading.text) and not _PASSWORD_WORD.search(reading.text)
+        if managed and not mail_facts and _OFFER.get(best, best) in ("other", "mailbox_admin"):
+            return self._route(d, "mailbox_admin", reading)  # "un cambio en los buzones": which?
         if wants_password and (_OFFER.get(best) == "email" or tail is not None):
             return self._route(d, "password", reading)  # "I must change the password of my e-mail"
+        if best == "oos_mail_client" and _TEACH.search(reading.text) and not _evidence(reading):
+            return self._route(d, best, reading)  # "¿me pueden enseñar a usarlo?": a lesson
         if _OFFER.get(best) == "email" and _evidence(reading) == "hosting" and not reading.webmail:
             return self._route(d, "hosting", reading)  # "throwing 503s, wp-admin too": the site
         if (
@@ -578,6 +605,8 @@ class Engine:
             if best == "oos_mail_client" and reading.direction:
                 specific = False  # "on the new PC my mail doesn't arrive": webmail tells
             leads = specific and sure >= LEAD_CONFIDENCE and sure - runner_up >= LEAD
+            if best == "other_request" and "?" in reading.text and not _facts(reading):
+                leads = sure >= OTHER_CONFIDENCE and sure - runner_up >= OTHER_LEAD  # "il GDPR..."
             buried = phrased is not None and len(reading.text.split()) > PHRASE_WORDS
             if buried and not unsure and (offered[0] == "other" or leads):
                 phrased = None  # "...something about changes to the email": a word, not a topic
@@ -648,6 +677,8 @@ class Engine:
                 case.taken.append("description")
         if topic == "mailbox_admin" and reading and reading.guess:
             tail = after_correction(reading.text)  # "cancellare... anzi no, una nuova"
+            if tail == reading.text:  # "...bueno no, pensándolo mejor... una cuenta nueva"
+                tail = changed_mind(own_words(reading.text)) or tail
             said_again = tail != reading.text and len(tail.split()) >= 2
             corrected = read(tail).guess if said_again else None
             said = action_said(tail) if said_again else None  # "...wait no, a NEW one"
@@ -714,6 +745,7 @@ class Engine:
             and guess.intent == "human"
             and guess.confidence >= SOCIAL_CONFIDENCE
             and words <= PERSON_WORDS  # a longer one also asks something else
+            and not _facts(reading)  # "no, tengo smtp.movistar.es, lo dejó el técnico": a fact
         )
 
     def _agrees(self, d: Dialog, reading: Reading) -> bool:

@@ -25,8 +25,10 @@ from flows.reading import (
     OUTGOING_SERVER,
     Reading,
     addresses_in,
+    changed_mind,
     gazetteer,
     looks_like_smtp,
+    own_words,
     ways_named,
 )
 from flows.understand import tokens
@@ -103,6 +105,19 @@ def after_correction(text: str) -> str:
     return text[found[-1].end() :] if found else text  # "... - no, 10:21, sorry": not "sorry"
 
 
+def without_error(r: Reading) -> str:
+    """The message without its pasted or quoted error: the customer's own words.
+
+    The error is kept as read, without the blank lines of the paste: where it is not
+    in the text as it stands, its lines are left out one by one.
+    """
+    if not r.error:
+        return r.text
+    if r.error in r.text:
+        return r.text.replace(r.error, " ")
+    return own_words(r.text, r.error)
+
+
 def _find(text: str, address: str) -> int:
     """Where `address` is written in `text` (not inside a longer one: "jose.almacen@…"), or -1."""
     found = re.search(rf"(?<![\w.+-]){re.escape(address)}", text, re.IGNORECASE)
@@ -137,8 +152,15 @@ _MAILBOX_BEFORE = re.compile(
     r"\b(?:casella|mailbox|account|cuenta|buz[oó]n|indirizzo|direcci[oó]n|address|inbox|"
     r"(?:el|il|la|my|mi|our|nuestro|nostra|uso el|uso la) (?:correo|e-?mail|mail|posta)|"
     r"(?:casella|cuenta|account|mailbox|indirizzo|buz[oó]n|address) (?:che|que|that|it) "
-    r"(?:usa|uses|utilizza|tiene|has|usiamo|usamos|we use),?)"
-    r"(?: di posta| de correo| e-?mail| mail| elettronica)?\s*:?\s*$",
+    r"(?:usa|uses|utilizza|tiene|has|usiamo|usamos|we use),?|"
+    r"(?:e-?mails?|mails?|posta|correos?|messaggi|mensajes)\s+(?:su|sulla|sull'|en|on)|"
+    r"(?:download\w*|scaric\w*|descarg\w*)(?:\s+\w+){0,3}?\s+(?:from|da|dalla|de|desde))"  # the
+    r"(?: di posta| de correo| e-?mail| mail| elettronica)?\s*:?\s*$",  # account a program reads
+    re.IGNORECASE,
+)
+# The account a mail program's popup names: 'La contraseña de la cuenta "x@…" es incorrecta'.
+_POPUP_ACCOUNT = re.compile(
+    r"\b(?:account|cuenta|conto)\s*(?:di posta\s*|de correo\s*)?[\"\u201c\u00ab']?\s*$",
     re.IGNORECASE,
 )
 _FAILS_AFTER = re.compile(
@@ -197,7 +219,7 @@ def fill(
 ) -> list[str]:
     """Take what `r` says into `case`; return the names of the fields it filled or changed."""
     # (a correction in the customer's words: a bounce's "I'm sorry to have to inform you" is none)
-    changes = at_summary or is_correction(r.text.replace(r.error, " ") if r.error else r.text)
+    changes = at_summary or is_correction(without_error(r))
     if asked in VERBATIM_STATES and not (changes and asked == "email_error"):
         return []  # copied word for word, unless it corrects something said before
     filled: list[str] = []
@@ -219,6 +241,9 @@ def fill(
         if len(ours) > 1 and changes:  # "from sales@example.com, sorry, I mean sales@example.org"
             after = after_correction(r.text)
             ours = [a for a in ours if a.lower() in after.lower()][-1:] or ours
+        rethought = changed_mind(r.text) if len(ours) > 1 else None
+        if rethought is not None:  # "borrad marta@…, bueno no... una cuenta nueva: lucia@…"
+            ours = [a for a in ours if _find(rethought, a) >= 0] or ours
         if len(ours) > 1:  # "...la de almacen@… NO hay que tocarla": not that one
             ours = [a for a in ours if not spared(r.text, a)] or ours
         if len(ours) > 1 and not changes:  # "per la casella ordini@… - esempio: da ordini@… a x@…"
@@ -245,8 +270,16 @@ def fill(
             if not own and len(r.addresses) == 1 and not r.error:
                 own = [a for a in r.addresses if named_mailbox(r.text, a, r.direction)]
             elif not own and r.error:  # "la casella x@… non riceve, tornano indietro: <paste>"
-                words = r.text.replace(r.error, " ")
+                words = without_error(r)
                 own = [a for a in addresses_in(words) if named_mailbox(words, a, r.direction)]
+                if not addresses_in(
+                    words
+                ):  # a program's popup: 'the password of the account "x@…"'
+                    own = [
+                        a
+                        for a in r.addresses
+                        if _POPUP_ACCOUNT.search(r.error[: _find(r.error, a)])
+                    ]
             if len(own) == 1:
                 put("mailbox", None, own[0])  # another provider's: the path ends
     if topic in ("domain", "hosting", "dns_check") and asked not in DOMAIN_STATES:
@@ -439,7 +472,10 @@ def _fails_by_name(text: str, address: str) -> bool:
 _FAILS_IN = re.compile(
     r"\b(?:non|nn|no|doesn'?t|does not|won'?t|can'?t|cannot|isn'?t|not)\s+(?:\w+\s+){0,2}?"
     r"(?:scarica|riceve|arriva|funziona|va|descarga|recibe|llega|funciona|anda|download\w*|"
-    r"receiv\w*|work\w*|sync\w*)|\b(?:falla|fails|failing|fallisce|quella che non|la que no)\b",
+    r"receiv\w*|work\w*|sync\w*)|\b(?:falla|fails|failing|fallisce|quella che non|la que no)\b|"
+    r"\b(?:stopped|ha smesso di|smesso di|dej[oó] de|ha dejado de|ya no)\s+(?:\w+\s+)?"
+    r"(?:download\w*|receiv\w*|work\w*|sync\w*|scaric\w*|ricev\w*|funzion\w*|descarg\w*|"
+    r"recib\w*|funcion\w*|llega\w*|arriv\w*)",
     re.IGNORECASE,
 )
 
@@ -460,7 +496,8 @@ def rejected_in(error: str) -> list[str]:
 
 
 _CONFIGURED = re.compile(
-    rf"(?:{OUTGOING_SERVER})\s*(?:\(smtp\))?\s*:?\s*[\"'“«]?([a-z0-9-]+(?:\.[a-z0-9-]+)+)",
+    rf"(?:{OUTGOING_SERVER}|(?:^|\n)\s*(?:server|servidor|nome server|server name)(?=\s*:))"
+    r"\s*(?:\(smtp\))?\s*:?\s*[\"'“«]?([a-z0-9-]+(?:\.[a-z0-9-]+)+)",  # "Servidor: smtp.…" too
     re.IGNORECASE,
 )
 
@@ -469,7 +506,7 @@ def smtp_answer(r: Reading, smtp_host: str) -> bool | None:
     """Return whether the message says the customer sends through our SMTP server."""
     # The hosts of a pasted bounce are not the customer's settings, but the outgoing server
     # a mail program's error names is: "...connection to Outgoing server (SMTP) smtp.x was lost".
-    own = r.text.replace(r.error, " ").lower() if r.error else r.text.lower()
+    own = without_error(r).lower()
     configured = {h.lower() for h in _CONFIGURED.findall(r.error or "")}
     servers = [h for h in r.hosts if looks_like_smtp(h) and (h in own or h in configured)]
     ours = smtp_host.lower()
@@ -513,7 +550,7 @@ _WORD = re.compile(r"[\w.]+")
 def others(r: Reading, hosted: Callable[[str], bool]) -> str:
     """Return the addresses, domains or providers a message names besides ours."""
     names = [a for a in r.addresses if not hosted(a)]
-    own = (r.text.replace(r.error, " ") if r.error else r.text).lower()  # not a bounce's hosts
+    own = without_error(r).lower()  # not a bounce's hosts
     names += [
         h for h in r.hosts if not looks_like_smtp(h) and not hosted(f"x@{h}") and h.lower() in own
     ]
@@ -609,7 +646,8 @@ def headers_in(text: str, when: Callable[[str | datetime], str | None]) -> dict[
 # The last mail that did arrive: "last email in it is from yesterday about 6pm".
 _LAST_GOOD = re.compile(
     r"\b(?:last|latest|ultim[ao]|[uú]ltim[oa])\b[^.,;]{0,30}?\b(?:arriv\w*|receiv\w*|got|"
-    r"in (?:it|the inbox)|ricevut\w*|arrivat\w*|lleg[oó]|recibid\w*|entr[oó]|in (?:arrivo|posta))|"
+    r"in (?:it|the inbox)|ricevut\w*|arrivat\w*|lleg[oó]|recibid\w*|entr[oó]|in (?:arrivo|posta)|"
+    r"que hay|che c'[eè]|there is|i have|tengo|aparece)|"
     r"\b(?:inbox|bandeja|casella|posta in arrivo|buz[oó]n)\b[^.,;]{0,20}?\b(?:ferm[ao]|bloccat[ao]|"
     r"parad[ao]|stuck|frozen|stopped|congelad[ao])\b",  # "la inbox è ferma alle 7:58"
     re.IGNORECASE,
@@ -689,7 +727,7 @@ _QUOTED_SUBJECT = re.compile(r"[\"\u201c\u00ab]([^\"\u201d\u00bb\n]{2,80})[\"\u2
 
 def _quoted_subject(r: Reading, others_: list[str]) -> str | None:
     """A quoted title in the sentence that tells the example ("I sent "Pedido 3391" to x@…")."""
-    own = r.text.replace(r.error, " ") if r.error else r.text
+    own = without_error(r)
     for sentence in re.split(r"(?<=[.!?])\s+|\n", own):
         if (
             any(a in sentence.lower() for a in others_)
@@ -709,11 +747,12 @@ _EXAMPLE_WORD = re.compile(  # the word, not the domain "example.com"
 
 def _way_of(text: str, address: str) -> Direction | None:
     """Tell the way of mail an unambiguous "from" or "to" before our address says."""
-    before = text[: max(_find(text, address), 0)][-12:].lower()
+    before = text[: max(_find(text, address), 0)][-24:].lower()
     if re.search(r"\b(?:from|desde|sent from|inviate dalla)\s*:?\s*<?$", before):
         return "send"
-    if re.search(r"\b(?:to|verso|hacia|para)\s*:?\s*<?$", before):
-        return "receive"
+    reached = r"(?:not|n'?t|never) (?:reach\w*|get(?:ting)? (?:in)?to)"
+    if re.search(rf"\b(?:to|verso|hacia|para|{reached})\s*:?\s*<?$", before):
+        return "receive"  # "emails from our bank are not reaching finance@…"
     return None
 
 

@@ -139,6 +139,8 @@ _RECEIVE_STEM = Cue(
     r"get(?:s|ting)? (?:through|thru)|reach(?:es|ing)? me|entrano|entran|entra|scaric\w*|"
     r"descarg\w*|download\w*|no me baja|bajar el correo|baja el correo|baja los correos|"
     r"get (?:any |new |my )?(?:e-?mails?|mail)|gett?in[g']? (?:any |new |my )?(?:e-?mails?|mail)|"
+    r"(?:i|we) (?:never|haven'?t|have not|didn'?t|did not|still haven'?t|still didn'?t) "
+    r"(?:got|get|gotten)(?! (?:an? |any )?(?:error|message|warning|reply|answer))\b|"
     r"had (?:any |no )?(?:e-?mails?|mail|messages)|"
     r"get mail|show(?:s|ing)? up|posta nuova|nuove (?:e-?)?mail|(?:e-?)?mail nuove|"
     r"new (?:e-?)?mails?|correos? nuevos?|nuevos correos|mensajes nuevos|leggere la posta|"
@@ -724,6 +726,10 @@ def direction_in(text: str) -> Said | None:
     if "back" in low or "rebot" in low or "indietro" in low or "devuelv" in low:
         text = _NO_BOUNCE.sub(" ", text)  # "the senders don't get anything back": no bounce
     text = _POPS_UP.sub(" error ", text)  # "esce un errore di connessione": a message shows
+    if "sal" in low or "esc" in low:
+        text = _ON_SCREEN.sub(" ", text)  # "lo que salía antes en la pantalla": what it showed
+    if "c" in low or "how" in low:
+        text = _HOW_ONE.sub(" ", text)  # "no sé cómo se mandan las fotos": to learn, not a fault
     text = _SERVER_SETTING.sub(" ", text)  # "¿el servidor de salida?" names a setting
     fixed = _CORRECTED.split(text)
     if len(fixed) > 1 and (after := direction_in(fixed[-1])) is not None:
@@ -834,6 +840,21 @@ _SEND_RECEIVE_BUTTON = re.compile(
     r"(?:(?:el|il|the|on|sul|su|en)\s+)?(?:(?:bot[oó]n|tasto|pulsante|button)\s+(?:de\s+|di\s+)?)?"
     r"(?:enviar y recibir|enviar/recibir|invia(?:re)? e ricev(?:i|ere)|invia/ricevi|"
     r"send(?:/| and | & )receive)\b",
+    re.IGNORECASE,
+)
+# What shows on the screen, not mail that goes out: "lo que salía antes en la pantalla".
+_ON_SCREEN = re.compile(
+    r"\b(?:lo que|quello che|ci[oò] che|quel che)\s+(?:me |mi |nos |ci )?"
+    r"(?:sal[ií]\w*|sale|esc\w*)\b|"
+    r"\b(?:sal[ií]\w*|sale|salen|esc\w*)\s+(?:\w+\s+){0,2}?(?:en|sulla|sullo|nella|nello|in)\s+"
+    r"(?:la |lo |el )?(?:pantalla|schermo|display|tablet|tableta)\b",
+    re.IGNORECASE,
+)
+# Not knowing how one sends or reads mail: a lesson to ask for, no way that fails.
+_HOW_ONE = re.compile(
+    r"\b(?:no s[eé]|non so|non sappiamo|no sabemos|(?:i|we) (?:don'?t|do not) know|i dunno|"
+    r"dont know)\s+(?:c[oó]mo|come|how)\s+(?:to\s+|se\s+|si\s+|puedo\s+|posso\s+|i can\s+)?"
+    r"(?:send|receiv|invi|ricev|envi|recib|mand|contest|rispond|repl|answer|leer|legg|read)\w*",
     re.IGNORECASE,
 )
 # A message that shows up, not mail that goes out: "esce un errore", "me sale un aviso".
@@ -1019,14 +1040,13 @@ def webmail_in(text: str) -> Webmail | None:
         after = clauses[i + 1] if i + 1 < len(clauses) else ""
         if (
             found == "works"
-            and _LOGS_IN.search(clause)
             and after
+            and ((_LOGS_IN.search(clause) and _NEGATED.search(after)) or _EITHER.search(after))
             and not program_in(after)
             and not _WEBMAIL.search(after)
-            and _NEGATED.search(after)
             and _webmail_says(after) == "fails"
         ):
-            found = "fails"  # "entro ma le mail nuove non ci sono": in, but not working
+            found = "fails"  # "entro ma le mail nuove non ci sono", "...e non entra neanche lì"
         if found is not None:
             result = found  # said in the clause that names webmail: the latest such wins
             continue
@@ -1296,6 +1316,7 @@ def _without_prose(lines: list[str]) -> list[str]:
     end = len(lines)
     while end > 1 and (
         _EXAMPLE_LINE.match(lines[end - 1])
+        or MESSAGE_WAS.search(lines[end - 1])  # 'El mensaje que rebotó era "Factura…", enviado…'
         or (
             not _MACHINE.search(lines[end - 1])
             and (_PROSE.search(lines[end - 1]) or lines[end - 1].rstrip().endswith(("!", "?")))

@@ -81,11 +81,18 @@ def tokens(text: str) -> tuple[str, ...]:
     return tuple(w for w in words if w)
 
 
+# Words of their own, one letter from a phrase's word: never taken for its typo ("lo que
+# salía en la pantalla" is what showed, not "salida").
+_WORDS_NOT_TYPOS = frozenset({"sale", "salia", "salian", "usciva", "entrava", "manda", "mande"})
+
+
 def _close(said: str, word: str) -> bool:
     """Tell whether `said` is `word`, or `word` with one typo (for words of 5+ letters)."""
     if said == word:
         return True
     if len(word) < 5 or abs(len(said) - len(word)) > 1 or said[0] != word[0]:
+        return False
+    if said in _WORDS_NOT_TYPOS:
         return False
     return _one_edit(said, word)
 

@@ -2012,3 +2012,57 @@ def test_sending_the_bounce_names_the_example_s_recipient(chat: Chat, store: Sql
     chat2.choose("no")
     assert "fidi@bancadelpo.it" in chat2.text and "15:30" in chat2.text, chat2.text
     assert case_of(chat2, store).direction == "send"  # the bounce's "sorry" corrects nothing
+
+
+@pytest.mark.parametrize(
+    ("said", "direction"),
+    [
+        ("my grandson says he sent me the photos on sunday but i never got them", "receive"),
+        ("I didn't get an error, it just sits there", None),
+        ("no se como se mandan las fotos de los nietos, ¿me pueden enseñar?", None),
+        ("pues lo de siempre hijo, lo que salia antes en la pantalla", None),
+    ],
+)
+def test_ways_of_mail_that_are_no_fault(said: str, direction: str | None) -> None:
+    # Not knowing how to send, or what showed on the screen, names no way that fails.
+    assert read(said, classify=False).direction == direction
+
+
+def test_not_there_either_after_opening_webmail_is_a_failure() -> None:
+    said = (
+        "ok mio nipote mi ha aperto webmail.example.net sul computer, ho messo la stessa "
+        "password e non entra neanche li, dice password errata"
+    )
+    assert read(said, classify=False).webmail == "fails"
+
+
+@pytest.mark.parametrize(
+    ("said", "asking", "topic"),
+    [
+        (  # an account named only in the program's popup: another provider's
+            "hola. desde el ipad no puedo ver el correo, me sale esto:\n\nNo se puede obtener "
+            'el correo\nLa contraseña de la cuenta "amparo.ferrer@telefonica.net" es '
+            "incorrecta.\n\ny la contraseña es la de siempre",
+            "another",  # out of scope at once: the provider that hosts telefonica.net
+            "email",
+        ),
+        (  # a password already changed, and now the program does not send: a mail problem
+            "ho cambiato la password di fatture@example.com e adesso il gestionale nn manda più "
+            "le fatture ai clienti",
+            "smtp_is_provider",
+            "email",
+        ),
+        (  # "a change in our mailboxes": mailbox administration, which one asked
+            "Hola, quería hacer un cambio en los buzones de correo de la empresa "
+            "(rossi-srl.example), ¿lo puedo pedir por aquí?",
+            "action",
+            "mailbox_admin",
+        ),
+    ],
+)
+def test_openings_that_named_their_request_indirectly(
+    chat: Chat, store: SqlStore, said: str, asking: str, topic: str
+) -> None:
+    chat.say(said)
+    assert chat.asking == asking, chat.text
+    assert case_of(chat, store).topic == topic

@@ -39,18 +39,6 @@ KNOWN_FAILING: frozenset[str] = frozenset(
         "g-es-01",  # the same
         "b-en-12",  # "hello is this the email folk. i dinnae really know how": taken for e-mail
         "lj-it-19",  # support on 24 and 31 December, a phone line for emergencies: read as sales
-        # sets 38 to 40, not yet fixed (first runs 53, 56 and 57 of 60):
-        "ll-es-02",  # a vague date, then a clear one: the first is kept
-        "ll-es-05",  # an iPad popup for a telefonica.net mailbox: the mailbox asked
-        "ll-es-10",  # learning the mail app: taken for a sending problem
-        "ll-es-12",  # create, then delete: "did you mean...?"
-        "lm-en-04",  # a libero.it account: the mailbox asked
-        "lm-es-12",  # change of mind in the opening: the mailbox asked again
-        "lm-it-03",  # "what is webmail?" then a clear answer: ends out of scope
-        "lm-it-12",  # where the data are stored (GDPR): "did you mean...?"
-        "ln-en-03",  # receiving from one sender, on an iPad: the way asked again
-        "ln-en-05",  # the private Gmail in the same Outlook: webmail asked
-        "ln-es-19",  # not understood twice, then a person: taken for e-mail
     }
 )
 
