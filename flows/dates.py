@@ -28,6 +28,7 @@ RELATIVE_DAYS: dict[str, int] = {
     "today": 0,
     "this morning": 0,
     "this afternoon": 0,
+    "this arvo": 0,
     "this evening": 0,
     "tonight": 0,
     # Italian
@@ -63,6 +64,7 @@ PM_DAYS = frozenset(
     {
         "last night",
         "this afternoon",
+        "this arvo",
         "this evening",
         "tonight",
         "oggi pomeriggio",
@@ -97,7 +99,7 @@ MONTH_NAMES: dict[str, int] = {
 }  # fmt: skip
 # Words that say morning or afternoon: "3 del pomeriggio", "9 de la manana", "3 pm".
 PM_WORDS = (
-    "pm", "p.m", "in the afternoon", "in the evening", "at night", "afternoon", "evening",
+    "pm", "p.m", "in the afternoon", "in the evening", "at night", "afternoon", "evening", "arvo",
     "del pomeriggio", "di pomeriggio", "pomeriggio", "di sera", "della sera", "sera",
     "de la tarde", "por la tarde", "de la noche", "por la noche", "tarde", "noche",
 )  # fmt: skip
@@ -118,7 +120,8 @@ NAMED_TIMES = {
 }  # fmt: skip
 FILLER = frozenset(
     {
-        "last", "on", "at", "around", "about", "approximately", "approx", "circa", "ca", "h", "o",
+        "last", "on", "at", "around", "round", "about", "approximately", "approx", "circa", "ca",
+        "h", "o",
         "clock", "oclock", "the", "of", "alle", "all", "alla", "ore", "verso", "le", "la", "il",
         "lo", "l", "di", "del", "dello", "dei", "intorno", "attorno", "sul", "scorso", "scorsa",
         "passato", "passata", "a", "las", "el", "de", "sobre", "hacia", "eso", "alrededor",
@@ -311,8 +314,8 @@ def _parse(said: str, today: date) -> _Parts:
 
 # Words around a bare hour that make it a time: "alle 4", "a las 8", "10ish".
 _CUE_BEFORE = (
-    r" (?:alle|all|ore|verso le|verso|sulle|tipo|at|around|about|approx|circa|sobre las|after|"
-    r"dopo le|passate le|despues de las|pasadas las|"
+    r" (?:alle|all|ore|verso le|verso|sulle|tipo|at|around|round|about|approx|circa|sobre las|"
+    r"after|dopo le|passate le|despues de las|pasadas las|"
     r"sobre la|a las|a la|las|a eso de las|hacia las|le|intorno alle|h) (\d{1,2}) "
 )
 _CUE_AFTER = (

@@ -21,7 +21,14 @@ from transitions import Machine
 
 from flows.model import AttachmentRef, Context, Conversation, Event, Notice
 from flows.policy import Policy
-from flows.prefill import VERBATIM_STATES, after_correction, others, own_address, smtp_answer
+from flows.prefill import (
+    VERBATIM_STATES,
+    after_correction,
+    others,
+    own_address,
+    smtp_answer,
+    way_of,
+)
 from flows.questions import QUESTIONS, YES_NO_INTENTS, Question
 from flows.reading import (
     ACTION_UNSAID,
@@ -251,6 +258,7 @@ _MAIL_WORD = re.compile(
     r"\b(?:e-?mails?|\w*mail\w*|correos?|posta|inbox|buz[oó]n\w*|casell\w*|messag\w*|mensaj\w*|"
     r"send\w*|sent|receiv\w*|invi\w*|ricev\w*|env[ií]\w*|recib\w*|mand\w*|arriv\w*|lleg\w*|"
     r"smtp|imap|pop3?|password|contrase\w*|clave|account|cuenta|bounce\w*|rebot\w*|rimbalz\w*|"
+    r"torna\w* indietro|scriver\w*|escribir\w*|write|writing|"
     r"spam|allegat\w*|adjunt\w*|attach\w*|outlook|thunderbird|firma|signature|"
     r"destinatari\w*|recipient\w*|mittent\w*|remitent\w*|sender\w*)\b",
     re.IGNORECASE,
@@ -262,6 +270,11 @@ _NEW_PASSWORD = re.compile(  # not "non cambiare": a change of mind
     rf"\b{NOT_BEFORE}(?:change|reset|cambiare|cambiar|cambia|modificare|reimpostare|resetear|"
     r"restablecer|a new|new|"
     r"una nuova|nuova|una nueva|nueva|otra)\s+(?:\w+\s+){0,3}?(?:password|contrase[nñ]a|clave)\b",
+    re.IGNORECASE,
+)
+# A mailbox, named as one: "el buzón antiguo", "la casella", "the mailbox", "an account".
+_BOX_WORD = re.compile(
+    r"\b(?:buz[oó]n\w*|casell\w*|mailbox\w*|accounts?|cuentas?|indirizz\w*|e-?mail address\w*)\b",
     re.IGNORECASE,
 )
 # A password already changed, which the mail now fails after (seed 002: a program that sends
@@ -575,13 +588,27 @@ class Engine:
         leaver = best == "password_change" and _LEAVER.search(reading.text)
         if leaver and not _PASSWORD_WORD.search(reading.text):  # "una collega è in pensione"
             return self._route(d, "mailbox_admin", reading)
+        boxed = _BOX_WORD.search(reading.text) and tail is None  # (a change of mind: below)
+        action = action_said(reading.text) if boxed else None
+        if action and not mail_facts and _OFFER.get(best, best) in ("other", "mailbox_admin"):
+            wanted = "mailbox_delete" if action == "delete" else "mailbox_create"
+            return self._route(d, wanted, reading)  # "hay que borrar el buzón antiguo x@…"
         managed = ACTION_UNSAID.search(reading.text) and not _PASSWORD_WORD.search(reading.text)
         if managed and not mail_facts and _OFFER.get(best, best) in ("other", "mailbox_admin"):
             return self._route(d, "mailbox_admin", reading)  # "un cambio en los buzones": which?
-        if wants_password and (_OFFER.get(best) == "email" or tail is not None):
+        if wants_password and (_OFFER.get(best, best) in ("email", "other") or tail is not None):
             return self._route(d, "password", reading)  # "I must change the password of my e-mail"
         if best == "oos_mail_client" and _TEACH.search(reading.text) and not _evidence(reading):
             return self._route(d, best, reading)  # "¿me pueden enseñar a usarlo?": a lesson
+        ours = [a for a in reading.addresses if d.hosted(a)]
+        mail_to_us = ours and (reading.direction or any(way_of(reading.text, a) for a in ours))
+        if (
+            _OFFER.get(best, best) == "hosting"
+            and mail_to_us
+            and not _WEB_ERROR.search(reading.text)
+        ):
+            return self._route(d, "email_generic", reading)  # "nothing from our website's form
+            # reaches enquiries@…": the mail is the problem, the site only sends it
         if _OFFER.get(best) == "email" and _evidence(reading) == "hosting" and not reading.webmail:
             return self._route(d, "hosting", reading)  # "throwing 503s, wp-admin too": the site
         if (

@@ -155,7 +155,16 @@ _MAILBOX_BEFORE = re.compile(
     r"(?:usa|uses|utilizza|tiene|has|usiamo|usamos|we use),?|"
     r"(?:e-?mails?|mails?|posta|correos?|messaggi|mensajes)\s+(?:su|sulla|sull'|en|on)|"
     r"(?:download\w*|scaric\w*|descarg\w*)(?:\s+\w+){0,3}?\s+(?:from|da|dalla|de|desde))"  # the
-    r"(?: di posta| de correo| e-?mail| mail| elettronica)?\s*:?\s*$",  # account a program reads
+    r"(?: di posta| de correo| e-?mail| mail| elettronica)?"  # the account a program reads
+    r"(?: antigu[oa]| viej[oa]| vecchi[ao]| old| nuev[oa]| nuov[ao]| new)?\s*:?\s*$",
+    re.IGNORECASE,
+)
+# The mail said to be hosted by someone: "their mail is hosted at GoDaddy", "è su Aruba".
+_HOSTED_ELSEWHERE = re.compile(
+    r"\b(?:hosted (?:at|with|by|on)|alojad[oa]s? (?:en|con|por)|ospitat[ao]s? (?:su|da|presso)|"
+    r"(?:is|are|sta|stanno|est[aá]n?) (?:with|con|presso) (?!you|us|voi|vosotros|ustedes)\w+|"
+    r"(?:posta|mail|dominio|correo|e-?mail|domain)\s+(?:\w+\s+){0,3}?(?:sono|[eè]|sta|stanno|"
+    r"est[aá]n?|is|are)\s+(?:su|con|presso|en|on|at|with)\s+(?!voi|you|vosotros|ustedes|us)\w+)",
     re.IGNORECASE,
 )
 # The account a mail program's popup names: 'La contraseña de la cuenta "x@…" es incorrecta'.
@@ -269,6 +278,8 @@ def fill(
             own = [a for a in r.addresses if own_address(r.text, a)]
             if not own and len(r.addresses) == 1 and not r.error:
                 own = [a for a in r.addresses if named_mailbox(r.text, a, r.direction)]
+                if not own and not hosted(r.addresses[0]) and _HOSTED_ELSEWHERE.search(r.text):
+                    own = list(r.addresses)  # "my client x@… isn't receiving; hosted at GoDaddy"
             elif not own and r.error:  # "la casella x@… non riceve, tornano indietro: <paste>"
                 words = without_error(r)
                 own = [a for a in addresses_in(words) if named_mailbox(words, a, r.direction)]
@@ -301,7 +312,7 @@ def fill(
         if bounced:
             r = replace(r, direction="receive" if hosted(bounced[0]) else "send")
     if case.direction is None and r.direction is None and asked != "email_direction":
-        ways = {_way_of(r.text, a) for a in r.addresses if hosted(a)} - {None}
+        ways = {way_of(r.text, a) for a in r.addresses if hosted(a)} - {None}
         if len(ways) == 1:  # "emails from info@… to gmail addresses are bouncing"
             r = replace(r, direction=ways.pop())
     if (
@@ -312,7 +323,11 @@ def fill(
     ):  # "...e adesso che ci guardo non mi arriva più niente neanche in entrata"
         case.direction = "both"
         filled.append("direction")
-    elif asked != "email_direction" and r.direction is not None:
+    elif (
+        asked != "email_direction"
+        and r.direction is not None
+        and not (asked in EXAMPLE_STATES and case.direction is not None)
+    ):  # (an example's "no wait... he sent it at 9:15" corrects the time, not the way)
         before = case.direction
         if put("direction", case.direction, r.direction) and r.direction == "receive" and before:
             case.smtp_is_provider = None
@@ -745,12 +760,12 @@ _EXAMPLE_WORD = re.compile(  # the word, not the domain "example.com"
 )
 
 
-def _way_of(text: str, address: str) -> Direction | None:
+def way_of(text: str, address: str) -> Direction | None:
     """Tell the way of mail an unambiguous "from" or "to" before our address says."""
     before = text[: max(_find(text, address), 0)][-24:].lower()
     if re.search(r"\b(?:from|desde|sent from|inviate dalla)\s*:?\s*<?$", before):
         return "send"
-    reached = r"(?:not|n'?t|never) (?:reach\w*|get(?:ting)? (?:in)?to)"
+    reached = r"(?:(?:not|n'?t|never) (?:reach\w*|get(?:ting)? (?:in)?to)|reach(?:es|ed)?)"
     if re.search(rf"\b(?:to|verso|hacia|para|{reached})\s*:?\s*<?$", before):
         return "receive"  # "emails from our bank are not reaching finance@…"
     return None

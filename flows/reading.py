@@ -129,7 +129,10 @@ _SEND_STEM = Cue(
     r"(?<=no )sale(?=\s+(?:(?:ning[uú]n|ni un|el|mi|un)\s+)?(?:correo|mail|e-?mail)\b)|"
     r"out ?going|"
     r"scrivo a|scriviamo a|scrivendo a|escribo a|escribimos a|escribiendo a|i write to|"
-    r"we write to|writing to|i email|emailing)\b"
+    r"we write to|writing to|i email|emailing|"
+    r"(?:riesco a|riusciamo a|posso|possiamo|puedo|podemos|consigo|conseguimos|i can'?t|"
+    r"we can'?t|i cannot|we cannot|i'?m unable to|we'?re unable to)\s+(?:pi[uù]\s+|m[aá]s\s+)?"
+    r"(?:scrivere|escribir(?:le|les)?|write|email) (?:a|ad|al|alla|ai|agli|to)\b)\b"
 )
 _RECEIVE_STEM = Cue(
     r"\b((?<!le )(?<!la )(?<!delle )(?<!della )(?<!una )(?<!alle )(?<!sulle )(?<!nelle )ricev\w*|"
@@ -158,6 +161,8 @@ _TO_ME = Cue(
     r"\b(?:me|mi|ci|nos|ce|te)\s+(?:l[oaie]s?\s+|la\s+|han\s+|ha\s+|hanno\s+)?"
     r"(?:mand|invi|envi|scriv|escrib|gir|reenvi|inoltr)\w*|"
     r"\b(?:m'|c'|me l'|mi l')(?:ha|hanno|han|hann)\s+(?:mand|invi|scritt|spedit)\w*|"
+    r"\b(?:me|nos|ci|mi)\s+(?:puede|pueden|pu[oò]|possono|riesce a|riescono a|consigue|consiguen)"
+    r"\s+(?:escribir|scrivere|mandar|enviar|inviare|mandare)\b|"
     r"\b(?:send|sends|sent|sending|email|emails|emailed|emailing|write|writes|writing|"
     r"wrote|mail)\s+(?:to\s+)?(?:me|us)\b|\bescribirnos\b|\bscriverci\b|\bescribirme\b|"
     r"\bscrivermi\b|\bmandarme\b|\bmandarmi\b"
@@ -294,7 +299,7 @@ _FAILS = Cue(
     r"(\b(not|no|non|nun|nothing|niente|nulla|nada|never|mai|nunca|nn|ni|n[eé]|neither|nor|"
     r"cannot|stopped|smesso|dejado|dejaron|error|errore|(?<!without )fail\w*|bounc\w*|problem\w*|"
     r"rimbalz\w*|rebot\w*|issue\w*|trouble|stuck|bloccat\w*|bloquead\w*|atascad\w*|"
-    r"rechaz\w*|rifiut\w*|reject\w*|denied|deneg\w*|"
+    r"rechaz\w*|rifiut\w*|reject\w*|denied|deneg\w*|retras\w*|ritard\w*|delay\w*|"
     r"impossibile|imposible|unable|senza|sin|without(?! fail)|more|pi[uù]|"
     r"torn\w* (?:\w+ )?indietro|"
     r"devuelv\w*|devuelto|vuelv\w*|volvi\w*|regresa\w*|returned|come back|comes back|"
@@ -383,6 +388,7 @@ _WEBMAIL_FAILS = Cue(
     r"times out|"
     r"tp|tmp|tmb|tb|tbn|ta[nm]poc\w*|nemmen\w*|neanch\w*|idem|ni siquiera|nemmeno|"
     r"not even|anke|"
+    r"(?:nn|non|no) (?:l[aoe]s? |li |le |me l[aoe]s? )?(?:veo|vedo|vediamo|vemos|encuentro|trovo)|"
     r"(?:nn|non|no|not) (?:va|vanno|funziona\w*|parte|partono|arriva\w*|llega\w*|funciona\w*|sale|"
     r"salen|carga\w*|entra\w*|riesc\w*|pued\w*|se ven?|si vedono|si vede|c'[eè]|hay|est[aá]n?|"
     r"ci sono|works?|sends?|"
@@ -614,6 +620,13 @@ def _has_name(folded: str, names: tuple[str, ...]) -> bool:
     return any(f" {n} " in folded for n in names)
 
 
+def _without_names(folded: str, names: tuple[str, ...]) -> str:
+    for n in names:
+        if " " in n and f" {n} " in folded:
+            folded = folded.replace(f" {n} ", "  ")
+    return folded
+
+
 # A mail program spoken of without its name: "the program that came with the computer".
 _A_PROGRAM = re.compile(
     r"\b(?:programm[ai]|programs?|programas?|applicazione|app|aplicaci[oó]n|"
@@ -707,6 +720,15 @@ _NO_BOUNCE = re.compile(
 )
 
 
+# A line of a message's pasted headers: the servers' words, not the customer's.
+_HEADER_LINE = re.compile(
+    r"^[ \t]*(?:received|date|from|to|cc|subject|message-id|return-path|delivered-to|reply-to|"
+    r"x-[\w-]+|authentication-results|dkim-signature|arc-[\w-]+|mime-version|content-[\w-]+|"
+    r"received-spf)[ \t]*:.*$",
+    re.IGNORECASE | re.MULTILINE,
+)
+
+
 def direction_in(text: str) -> Said | None:
     """Return whether the message says sending, receiving, or both are affected.
 
@@ -714,6 +736,8 @@ def direction_in(text: str) -> Said | None:
     goes out", "riesco a ricevere ma non a inviare") points at the other one.
     Addresses and host names are left out ("recepcion@…" says nothing).
     """
+    if ":" in text:
+        text = _HEADER_LINE.sub(" ", text)  # pasted headers ("Received: from … outbound…")
     text = _HOSTNAME.sub(" ", _ADDRESS.sub(" ", text.replace("\u2019", "'")))
     text = _QUOTED.sub(" ", text)  # a quoted error or button ("Invio/ricezione") is not theirs
     low = text.lower()  # (each rewrite below only where its words are: a turn is short of time)
@@ -1110,7 +1134,7 @@ _TRIED = Cue(
 # Webmail shows a message, quoted: it is an error (what works shows nothing to quote).
 _QUOTES_A_MESSAGE = Cue(
     r"\b(?:dice|says|said|shows|show|me sale|sale|pone|mi d[aà]|me da|gives|scrive|aparece|"
-    r"appare|compare|esce|pops up)\b\s*:?\s*[\"“«]"
+    r"appare|compare|esce|pops up|i get|i got|we get|we got)\b\s*:?\s*[\"“«']"
 )
 
 
@@ -1162,6 +1186,13 @@ def error_in(text: str) -> str | None:
         for i, line in enumerate(lines):
             if i + 1 < len(lines) and _INTRODUCES.search(line) and _looks_pasted(lines[i + 1]):
                 return _pasted(lines[i + 1 :])  # "...and then it says" / the message, below
+            if (
+                i + 1 < len(lines)
+                and line.rstrip().endswith(":")
+                and _THROWS.search(line)
+                and _looks_pasted(lines[i + 1])
+            ):  # "Thunderbird keeps throwing this when I check mail on x@…:" / the message
+                return _pasted(lines[i + 1 :])
             if not (_BOUNCE_LINE.search(line) or _OUTLOOK.search(line) or _quotes(line)):
                 continue
             if len(line) > 120 and _quotes(line) and not _code_at(line):
@@ -1243,6 +1274,13 @@ _INTRODUCES = re.compile(
 )
 
 
+# A program that shows something, said anywhere in a line that ends with a colon.
+_THROWS = Cue(
+    r"\b(?:throw\w*|says?|shows?|gives? me|pops? up|i get|comes? up|this|these|esto|questo|"
+    r"quest[ao]|est[ae]|dice|sale|esce|aparece|appare|compare)\b"
+)
+
+
 def _looks_pasted(line: str) -> bool:
     """Tell whether a line reads as a program's message, not as the customer's own words."""
     return bool(
@@ -1277,7 +1315,9 @@ _PROSE = Cue(
     r"porfa|aiuto|ayuda|saludos|cordiali saluti|regards|"
     r"la casella|il mio|la mia|mio|mia|nostro|nostra|nuestro|nuestra|agli altri|gli altri|"
     r"le altre|a los dem[aá]s|los dem[aá]s|the others|le mail|los correos|the emails|webmail|"
-    r"veo|vedo|i see|leemos|leggiamo|usamos|usiamo|uso|nos|el buz[oó]n|ejemplo|esempio)\b"
+    r"veo|vedo|i see|leemos|leggiamo|usamos|usiamo|uso|nos|el buz[oó]n|ejemplo|esempio|"
+    r"vuestro|vuestra|vostro|vostra|usan|usano|inviano|env[ií]an|they use|they send|"
+    r"nada raro|niente di strano)\b"
 )
 _SPEAKER = Cue(  # the customer speaking of themselves, or to us
     r"\b(i|i'?m|i'?ve|my|me|us|we|our|io|ho|abbiamo|mio|mia|ci|nostro|nostra|yo|tengo|tenemos|"
@@ -1364,6 +1404,44 @@ _ONLY_FROM = Cue(
 )
 
 
+# A clause that says the mail with someone goes fine: "con gmail no pasa", "to gmail it works".
+_GOES_FINE = re.compile(
+    r"\b(?:no pasa|non succede|non capita|va bien|van bien|funciona\w*|va bene|vanno bene|"
+    r"funziona\w*|works?|is fine|are fine|fine|no problem\w*|nessun problema|sin problemas?|"
+    r"doesn'?t happen|arriva\w*|llega\w*|arrive)\b",
+    re.IGNORECASE,
+)
+
+
+def _one_provider_fails(text: str) -> bool:
+    """Tell whether the mail with one big provider fails and with another one goes fine."""
+    names = [n for n in gazetteer().free_mail if "." not in n and " " not in n]
+    found = [
+        (m.start(), m[0].lower())
+        for m in re.finditer(rf"\b(?:{'|'.join(names)})\b", text, re.IGNORECASE)
+    ]
+    if len({name for _, name in found}) < 2:
+        return False
+    clauses = [c for c in re.split(r"[.;!?\n]|,\s*(?:pero|ma|but|mentre|mientras)\b", text) if c]
+    fine = {
+        n
+        for c in clauses
+        for n in names
+        if re.search(rf"\b{n}\b", c, re.I) and _GOES_FINE.search(c) and not _NEGATED_FINE.search(c)
+    }
+    failing = {
+        n for c in clauses for n in names if re.search(rf"\b{n}\b", c, re.I) and n not in fine
+    }
+    return bool(fine) and bool(failing - fine)
+
+
+_NEGATED_FINE = re.compile(
+    r"\b(?:no|non|not|nn)\s+(?:\w+\s+)?(?:funciona\w*|va|van|funziona\w*|works?|arriva\w*|"
+    r"llega\w*|arrive)\b|n't (?:work|arrive)",
+    re.IGNORECASE,
+)
+
+
 def only_some_in(text: str) -> bool | None:
     """Return True for "only with certain addresses", False for "with everyone"."""
     text = _ONLY_WEBMAIL.sub(" ", text)  # "solo da webmail" says where, not with whom
@@ -1397,6 +1475,15 @@ def only_some_in(text: str) -> bool | None:
         text[: one.start()],
         flags,
     )
+    if (
+        one
+        and re.search(  # "el último que intenté fue a un cliente, x@…": the example's
+            r"\b(?:(?:el|la) [uú]ltim[oa]|l'ultim[ao]|the last(?: one)?|ejemplo|esempio|example)\b",
+            text[max(0, text.rfind(".", 0, one.start()) + 1) : one.start()],
+            flags,
+        )
+    ):
+        one = None
     one_party = bool(one and not denied)  # "los mails que le mando a un cliente": all of
     # them, or only theirs? Asked, not taken for "everyone" ("me vuelven todos").
     if re.search(
@@ -1415,6 +1502,8 @@ def only_some_in(text: str) -> bool | None:
         return True  # "not all of them: the court's mail still comes in"
     if _ONLY.search(text) and _only_with_whom(text, flags):
         return True
+    if _one_provider_fails(text):
+        return True  # "los que mando a clientes con hotmail rebotan. Con gmail no pasa"
     if re.search(
         r"\b(alcun|algun|some|cert|ciert)\w*\b.{0,40}\b(altri|altre|otros|otras|others|other|rest)\b",
         text,
@@ -1533,7 +1622,8 @@ def signals_in(text: str) -> frozenset[str]:
     found = set()
     if _has_name(folded, g.firewalls):
         found.add("firewall")
-    if _has_name(folded, g.antivirus):
+    # "Sophos XG" is the firewall, not Sophos's antivirus: an antivirus name inside a firewall's
+    if _has_name(_without_names(folded, g.firewalls), g.antivirus):
         found.add("antivirus")
     if _has_name(folded, g.connection):
         found.add("internet_connection")

@@ -284,6 +284,17 @@ _MINE_AFTER = re.compile(
 )
 
 
+# A party pointed at, not named: "only this supplier", "solo con quel cliente", "solo ese".
+_THIS_PARTY = re.compile(
+    r"\b(?:this|that|the same|these|those|questo|quest[ao]|quel|quell[ao]|stess[ao]|este|esta|"
+    r"ese|esa|dicho|dicha|mismo|misma)\s+(?:\w+\s+)?(?:supplier|customer|client|sender|"
+    r"recipient|company|person|one|guy|fornitore|cliente|mittente|destinatario|ditta|azienda|"
+    r"persona|proveedor|remitente|empresa|se[nñ]or|tipo)\b|\b(?:only|solo|s[oó]lo) (?:them|him|her|"
+    r"loro|lui|lei|ellos|[eé]l|ella)\b",
+    re.IGNORECASE,
+)
+
+
 def _existing(text: str, address: str) -> bool:
     """An address named beside the one to act on, to say it stays: "x@… is mine, keep it"."""
     at = text.lower().find(address.lower())
@@ -597,7 +608,9 @@ class Dialog(Texts):
         elif state == "email_scope" and (r.only_some is not None or others(r, self.hosted)):
             found = "no" if r.only_some is False else "yes"  # "è la Tecnoforniture, da ordini@…"
             if found == "yes":
-                which = others(r, self.hosted)
+                mailbox = (self.case.mailbox or "").lower()
+                ours = ", ".join(a for a in r.addresses if a.lower() != mailbox)  # our own site's
+                which = others(r, self.hosted) or ours or self._party_meant(r.text)
                 if which:
                     self.case.addresses = which
                     self.gave.add("addresses")
@@ -838,6 +851,23 @@ class Dialog(Texts):
     def take_email_webmail(self, value: str) -> None:
         if value in ("yes", "no"):
             self.case.webmail_fails = value == "yes"
+
+    def _party_meant(self, text: str) -> str:
+        """The other party of the examples, when the answer points at it: "only this supplier".
+
+        Only one such address known: the example's sender when receiving, its recipient
+        when sending (a bounce pasted in the opening often gives it).
+        """
+        if not _THIS_PARTY.search(text):
+            return ""
+        examples = [*self.case.examples, *([self.case.draft] if self.case.draft else [])]
+        role = "recipient" if self.sending() else "sender"
+        parties = {
+            a.lower()
+            for e in examples
+            if (a := getattr(e, role) or "") and "@" in a and not self.hosted(a)
+        }
+        return parties.pop() if len(parties) == 1 else ""
 
     def take_email_scope(self, value: str) -> None:
         self.case.addresses_limited = value == "yes"

@@ -2066,3 +2066,79 @@ def test_openings_that_named_their_request_indirectly(
     chat.say(said)
     assert chat.asking == asking, chat.text
     assert case_of(chat, store).topic == topic
+
+
+@pytest.mark.parametrize(
+    ("said", "direction"),
+    [  # pasted headers are the servers' words; a delay is a fault; "write to" is sending
+        (
+            "Los correos que nos mandan a pedidos@garcia.example llegan con horas de retraso:\n"
+            "Received: from EUR05-AM6-obe.outbound.protection.outlook.com by mx.example.net\n"
+            "Date: Thu, 19 Nov 2026 12:14:05 +0100",
+            "receive",
+        ),
+        ("Non riesco a scrivere a un fornitore, mi torna indietro tutto", "send"),
+        ("Un proveedor no nos puede escribir a compras@garcia.example, le rebota", "receive"),
+    ],
+)
+def test_more_ways_that_name_the_way(said: str, direction: str) -> None:
+    assert read(said, classify=False).direction == direction
+
+
+@pytest.mark.parametrize(
+    ("said", "only_some"),
+    [
+        ("Los correos que mando a clientes con hotmail rebotan todos. Con gmail no pasa.", True),
+        ("no funciona ni con gmail ni con hotmail", None),
+        (  # the example's "a un cliente" is not the scope: "da igual a quién" is
+            "no podemos enviar NINGÚN correo, da igual a quién se lo mandemos. El último que "
+            "intenté fue a un cliente, contabilidad@ferreteriamoreno.es, ayer a las 16:20.",
+            False,
+        ),
+    ],
+)
+def test_which_addresses_from_the_story(said: str, only_some: bool | None) -> None:
+    assert read(said, classify=False).only_some is only_some
+
+
+def test_a_firewall_named_after_an_antivirus_maker_is_the_firewall() -> None:
+    said = "Our Sophos XG is doing SSL inspection and breaking IMAPS to imap.example.net"
+    assert read(said, classify=False).signals == frozenset({"firewall"})
+
+
+def test_a_program_s_prompt_after_a_line_that_ends_with_a_colon_is_the_error() -> None:
+    said = (
+        "Thunderbird keeps throwing this when I check mail on admin@example.com:\n"
+        "Login to server imap.example.net with username admin@example.com failed.\n"
+        "[Retry] [Enter New Password] [Cancel]\n"
+        "Webmail works fine with the same password btw, I just checked."
+    )
+    r = read(said, classify=False)
+    assert r.error is not None and r.error.startswith("Login to server imap.example.net")
+    assert r.webmail == "works"
+
+
+def test_australian_afternoon() -> None:
+    assert (
+        parse_sent_at("yesterday arvo, round 4", NOW, ROME)
+        .isoformat()
+        .startswith("2026-11-19T16:00")
+    )
+
+
+def test_only_this_supplier_names_the_example_s_sender(chat: Chat, store: SqlStore) -> None:
+    chat.say(
+        "One of our suppliers can't get mail through to accounts@rossi-srl.example - they "
+        "forwarded me their bounce:\n"
+        "Your message to accounts@rossi-srl.example couldn't be delivered.\n"
+        "mx.example.net gave this error:\n"
+        "550 5.7.1 Message rejected due to content restrictions (attachment type .zip not "
+        "allowed)\n"
+        "Original: From: dispatch@harbourfreight-au.com, Subject: Consignment note CN-44102, "
+        "sent Wed 18 Nov 2026 22:40 AEDT."
+    )
+    chat.say("Yep, checked webmail, nothing there")
+    assert chat.asking == "addresses", chat.text
+    chat.say("Only this supplier as far as I know")
+    assert chat.asking != "addresses", chat.text
+    assert case_of(chat, store).addresses == "dispatch@harbourfreight-au.com"
