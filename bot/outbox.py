@@ -2,15 +2,19 @@
 
 Rows are written in the same transaction as what they announce (see
 `storage.store.Tx.enqueue`); the sender only reads them. Each target (one
-customer's chat, one team's Slack channel) is a lane of its own: its rows go
-in order, one at a time, while every other lane goes on beside it, so a
-hanging Slack call never delays a customer's Telegram news, nor one team
-another's. Each call has a time-out. A row that keeps failing is retried with
-back-off, and after `max_attempts` tries it is set aside (dead-lettered) so
-that it no longer holds back its lane; `sportello outbox` lists such rows and
-puts one back. A row is marked delivered only after the receiver accepted it;
-transports check, where the receiver allows, whether a row whose answer was
-lost had in fact arrived, so a retry does not say it twice.
+customer's chat, one ticket in its team's Slack channel) is a lane of its own:
+its rows go in order, one at a time, while every other lane goes on beside it,
+so a hanging Slack call never delays a customer's Telegram news, nor one team
+another's. A target `group/lane` (`staff:sales/SPT-…`) belongs to a group that
+delivers `group_limit` rows at a time, oldest first: a team's alerts reach its
+channel in the order the tickets were opened, but one waiting for its retry
+does not hold back the next tickets. Each call has a time-out. A row that
+keeps failing is retried with back-off, and after `max_attempts` tries it is
+set aside (dead-lettered) so that it no longer holds back its lane;
+`sportello outbox` lists such rows and puts one back. A row is marked
+delivered only after the receiver accepted it; transports check, where the
+receiver allows, whether a row whose answer was lost had in fact arrived, so
+a retry does not say it twice.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ import asyncio
 import contextlib
 import logging
 import time
+from collections import Counter
 from collections.abc import Awaitable, Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
@@ -35,6 +40,18 @@ Transport = Callable[[dict[str, Any], int], Awaitable[dict[str, Any] | None]]
 BACKOFF = (1.0, 2.0, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0)  # seconds before the next attempt
 MAX_ATTEMPTS = 15  # then the row is set aside: about 40 minutes of trying with BACKOFF
 CALL_TIMEOUT = 30.0  # seconds one delivery may take before it counts as failed
+
+
+GROUP_LIMIT = 1  # rows of one group (a team's Slack channel) under way at once
+
+
+def staff_lane(team: str, code: str) -> str:
+    """The outbox target of a ticket's Slack posts: its own lane in its team's group."""
+    return f"staff:{team}/{code}"
+
+
+def _group(target: str) -> str:
+    return target.split("/", 1)[0]
 
 
 class Undeliverable(Exception):
@@ -59,6 +76,7 @@ class Sender:
         timeout: float = CALL_TIMEOUT,
         ready: Mapping[str, Callable[[], bool]] | None = None,
         settle: Mapping[str, float] | None = None,
+        group_limit: int = GROUP_LIMIT,
     ) -> None:
         self.store = store
         self.transports = dict(transports)
@@ -73,6 +91,7 @@ class Sender:
         # call (a slow Slack posts after the client gave up): the retry, which looks
         # first, waits at least that long, or it would not yet see the post.
         self.settle = dict(settle or {})
+        self.group_limit = group_limit
         self._busy: set[str] = set()  # the targets with a delivery under way
         self._handled: dict[int, float] = {}  # row id -> when a lane finished it (monotonic)
         # Marking a row delivered does not wait behind other database work: a crash
@@ -89,20 +108,30 @@ class Sender:
         for i, at in list(self._handled.items()):
             if at < read_at - 60:
                 del self._handled[i]
-        return [r for r in due if r.kind in up and r.target not in self._busy and r.id not in stale]
+        taken = Counter(_group(t) for t in self._busy if "/" in t)
+        chosen = []
+        for r in due:  # oldest first (the store's order)
+            if r.kind not in up or r.target in self._busy or r.id in stale:
+                continue
+            if "/" in r.target:
+                if taken[_group(r.target)] >= self.group_limit:
+                    continue  # its group's receiver has enough under way
+                taken[_group(r.target)] += 1
+            chosen.append(r)
+        return chosen
 
     async def run_once(self) -> int:
         """Deliver what is due now, every lane at once; return how many rows were delivered."""
         delivered = 0
-        while due := await self._due():
+        tried: set[int] = set()  # a row that failed waits for its back-off, past this pass
+        while due := [row for row in await self._due() if row.id not in tried]:
+            tried.update(row.id for row in due)
             self._busy.update(row.target for row in due)
             try:
                 done = await asyncio.gather(*(self._deliver(row) for row in due))
             finally:
                 self._busy.difference_update(row.target for row in due)
             delivered += sum(1 for outcome in done if outcome == "delivered")
-            if not any(outcome != "failed" for outcome in done):
-                return delivered
         return delivered
 
     async def run(self, stop: asyncio.Event, interval: float = 0.5) -> None:

@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.i18n import Renderer, normalize_language
+from bot.outbox import staff_lane
 from flows.dnsreport import DnsPort, DnsReport
 from flows.engine import Engine
 from flows.model import Context, Conversation, Event, Notice, TicketDraft, TicketRef
@@ -90,7 +91,7 @@ class TxDesk:
     def open_ticket(self, draft: TicketDraft) -> TicketRef:
         ref = self.tx.create_ticket(draft, self.new_code)
         self.tx.enqueue(
-            "staff_alert", f"alert:{ref.code}", f"staff:{draft.team}", {"code": ref.code}
+            "staff_alert", f"alert:{ref.code}", staff_lane(draft.team, ref.code), {"code": ref.code}
         )
         return ref
 
@@ -110,7 +111,7 @@ class TxDesk:
         self.tx.enqueue(
             "staff_thread",
             f"thread:{code}:{post_id}",
-            f"staff:{team}",
+            staff_lane(team, code),
             {"code": code, "msgid": msgid, "text": "\n".join(x for x in lines if x), "id": post_id},
         )
 
