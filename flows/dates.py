@@ -121,6 +121,7 @@ NAMED_TIMES = {
 FILLER = frozenset(
     {
         "last", "on", "at", "around", "round", "about", "approximately", "approx", "circa", "ca",
+        "maybe", "probably", "forse", "quizas", "quiza", "probablemente", "probabilmente",
         "h", "o",
         "clock", "oclock", "the", "of", "alle", "all", "alla", "ore", "verso", "le", "la", "il",
         "lo", "l", "di", "del", "dello", "dei", "intorno", "attorno", "sul", "scorso", "scorsa",
@@ -136,7 +137,8 @@ VAGUE = frozenset(
 )
 NUMBER_WORDS = {
     "one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6", "seven": "7",
-    "eight": "8", "nine": "9", "ten": "10", "eleven": "11", "twelve": "12",
+    "eight": "8", "nine": "9", "ten": "10", "eleven": "11", "twelve": "12", "twenty": "20",
+    "venti": "20", "veinte": "20",
     "una": "1", "uno": "1", "due": "2", "tre": "3", "quattro": "4", "cinque": "5", "sei": "6",
     "sette": "7", "otto": "8", "nove": "9", "dieci": "10", "undici": "11", "dodici": "12",
     "dos": "2", "tres": "3", "cuatro": "4", "cinco": "5", "seis": "6", "siete": "7",
@@ -345,6 +347,12 @@ def _clock(rest: str, pm: bool, am: bool) -> time | None:
     elif m := re.search(r" (?:a )?quarter (past|to) (\d{1,2}) ", rest):
         hour = int(m[2])
         found = (hour, 15, None) if m[1] == "past" else (hour - 1, 45, None)
+    elif m := re.search(r" (\d{1,2}) (?:minutes )?(past|after|to) (\d{1,2}) ", rest):
+        minutes, hour = int(m[1]), int(m[3])  # "ten past two", "twenty to five"
+        if m[2] == "to":
+            found = (hour - 1, 60 - minutes, None) if 0 < minutes < 60 else None
+        else:
+            found = (hour, minutes, None) if minutes < 60 else None
     elif m := re.search(
         r" (\d{1,2}) (?:e|y|and) (?:(mezza|mezzo|media|half)|(?:un )?(quarto|cuarto|quarter)) ",
         rest,
@@ -357,8 +365,10 @@ def _clock(rest: str, pm: bool, am: bool) -> time | None:
     elif m := (
         re.search(_CUE_BEFORE, rest)
         or re.search(_CUE_AFTER, rest)
-        or re.fullmatch(r" (\d{1,2}) ", rest)
-    ):
+        or re.fullmatch(
+            r" (\d{1,2}) ", " " + " ".join(w for w in rest.split() if w not in FILLER) + " "
+        )
+    ):  # (a lone number, but for "maybe", "around": "Wednesday afternoon, maybe 2 pm")
         past = re.search(r" (?:a )?(quarter|half) past ", rest)  # "after 6 ..., maybe quarter past"
         found = (int(m[1]), (15 if past[1] == "quarter" else 30) if past else 0, None)
     if found is None:  # no hour said: "a mezzogiorno", "a primera hora"

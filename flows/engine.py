@@ -119,6 +119,16 @@ _PERSON = re.compile(
     r"\b(?:persona (?:vera|reale|real|de verdad)|operatore umano|un humano)\b",
     re.IGNORECASE,
 )
+# A word of the request for a person: the classifier's "human" counts only with one of them
+# ("ALEALEALE…", a word it never saw, came out as a person request at 0.99).
+_PERSONISH = re.compile(
+    r"\b(?:person\w*|human\w*|humano|operat\w*|operador\w*|agent\w*|someone|somebody|anyone|"
+    r"qualcuno|alguien|nadie|nessuno|t[eé]cnic\w*|technician|staff|people|gente|call\w*|chiam\w*|"
+    r"llam\w*|phone\w*|telefon\w*|tel[eé]fono|talk\w*|speak\w*|hablar|parlare|parlo|hablo|"
+    r"real|vera|vero|de verdad|help ?desk|assistenza|soporte|support|bot|robot|machine|m[aá]quina|"
+    r"macchina|ayuda|aiuto|help)\b",
+    re.IGNORECASE,
+)
 OFFER_PERSON = N_(
     "I'm sorry, I still don't understand. Please choose one of the options, or I can pass "
     "your request to a person."
@@ -255,7 +265,8 @@ _MAIL_TROUBLE = re.compile(
 # Any word of mail: without one (nor an address, an error, a way, a program), an opening is
 # not yet an e-mail problem, whatever the classifier leans to.
 _MAIL_WORD = re.compile(
-    r"\b(?:e-?mails?|\w*mail\w*|correos?|posta|inbox|buz[oó]n\w*|casell\w*|messag\w*|mensaj\w*|"
+    r"\b(?:e-?mails?|\w*mail\w*|correos?|posta|inbox|buz[oó]n\w*|casell\w*|mensaj\w*|"
+    r"messag\w*(?! (?:you|us|me)\b)|"  # (not "my nephew told me to message you guys")
     r"send\w*|sent|receiv\w*|invi\w*|ricev\w*|env[ií]\w*|recib\w*|mand\w*|arriv\w*|lleg\w*|"
     r"smtp|imap|pop3?|password|contrase\w*|clave|account|cuenta|bounce\w*|rebot\w*|rimbalz\w*|"
     r"torna\w* indietro|scriver\w*|escribir\w*|write|writing|"
@@ -535,7 +546,7 @@ class Engine:
             d.say(t("You're welcome! Write to me whenever you need help."))
             d.trigger("thank")
             return self._turn(d)
-        if best == "human" and sure >= SOCIAL_CONFIDENCE:
+        if best == "human" and sure >= SOCIAL_CONFIDENCE and _PERSONISH.search(reading.text):
             return self._hand_off(d)
         asked_for = len(reading.text.split()) <= PERSON_STORY and _PERSON.search(reading.text)
         mail_facts = reading.error or reading.direction  # a named domain is what it is about
@@ -773,6 +784,7 @@ class Engine:
             and guess.confidence >= SOCIAL_CONFIDENCE
             and words <= PERSON_WORDS  # a longer one also asks something else
             and not _facts(reading)  # "no, tengo smtp.movistar.es, lo dejó el técnico": a fact
+            and bool(_PERSONISH.search(reading.text))  # not a guess on words it never saw
         )
 
     def _agrees(self, d: Dialog, reading: Reading) -> bool:

@@ -29,6 +29,7 @@ from flows.reading import (
     gazetteer,
     looks_like_smtp,
     own_words,
+    said_by_customer,
     ways_named,
 )
 from flows.understand import tokens
@@ -153,10 +154,22 @@ _MAILBOX_BEFORE = re.compile(
     r"(?:el|il|la|my|mi|our|nuestro|nostra|uso el|uso la) (?:correo|e-?mail|mail|posta)|"
     r"(?:casella|cuenta|account|mailbox|indirizzo|buz[oó]n|address) (?:che|que|that|it) "
     r"(?:usa|uses|utilizza|tiene|has|usiamo|usamos|we use),?|"
-    r"(?:e-?mails?|mails?|posta|correos?|messaggi|mensajes)\s+(?:su|sulla|sull'|en|on)|"
+    r"(?:e-?mails?|mails?|posta|correos?|messaggi|mensajes|niente|nulla|nada|nothing|anything)"
+    r"\s+(?:su|sulla|sull'|en|on)|"
+    r"(?:get into|log ?in(?:to)?|sign in(?:to)?|access|entrar en|entrar a|accedere a|accedere alla|"
+    r"entrare in|entrare nella)|"  # "can't get into mike@… on my phone"
+    r"(?:casella|mailbox|account|cuenta|buz[oó]n|indirizzo|direcci[oó]n|address)\s+(?:de|del|"
+    r"della|dello|di|of|of the|de la)\s+(?:\w+\s+){0,2}?\w+,|"  # "la cuenta del hostal, x@…"
     r"(?:download\w*|scaric\w*|descarg\w*)(?:\s+\w+){0,3}?\s+(?:from|da|dalla|de|desde))"  # the
     r"(?: di posta| de correo| e-?mail| mail| elettronica)?"  # the account a program reads
     r"(?: antigu[oa]| viej[oa]| vecchi[ao]| old| nuev[oa]| nuov[ao]| new)?\s*:?\s*$",
+    re.IGNORECASE,
+)
+# Mail that does not reach someone else: "no llegan los correos a un cliente".
+_TO_A_PARTY = re.compile(
+    r"\b(?:lleg\w*|arriv\w*|reach\w*|get(?:s|ting)? through)\s+(?:\w+\s+){0,3}?(?:a|ai|al|alle|"
+    r"agli|to)\s+(?:un|una|unos|los|las|mis|nuestros|i|gli|le|the|our|my|some|a|nostri|un solo)?\s*"
+    r"(?:client\w*|destinat\w*|recipient\w*|proveedor\w*|fornitor\w*|supplier\w*|customer\w*)",
     re.IGNORECASE,
 )
 # The mail said to be hosted by someone: "their mail is hosted at GoDaddy", "è su Aruba".
@@ -315,6 +328,10 @@ def fill(
         ways = {way_of(r.text, a) for a in r.addresses if hosted(a)} - {None}
         if len(ways) == 1:  # "emails from info@… to gmail addresses are bouncing"
             r = replace(r, direction=ways.pop())
+    if r.direction == "receive" and asked != "email_direction" and _TO_A_PARTY.search(r.text):
+        ways = {way_of(r.text, a) for a in r.addresses if hosted(a)} - {None}
+        if ways == {"send"}:  # "desde notaria@… no llegan los correos a un cliente concreto"
+            r = replace(r, direction="send")
     if (
         asked != "email_direction"
         and case.direction in ("send", "receive")
@@ -511,7 +528,8 @@ def rejected_in(error: str) -> list[str]:
 
 
 _CONFIGURED = re.compile(
-    rf"(?:{OUTGOING_SERVER}|(?:^|\n)\s*(?:server|servidor|nome server|server name)(?=\s*:))"
+    rf"(?:{OUTGOING_SERVER}|(?:^|\n|,)\s*(?:server|servidor|nome server|server name|outgoing|smtp|"
+    r"salida|uscita|in uscita|posta in uscita)(?=\s*:))"
     r"\s*(?:\(smtp\))?\s*:?\s*[\"'“«]?([a-z0-9-]+(?:\.[a-z0-9-]+)+)",  # "Servidor: smtp.…" too
     re.IGNORECASE,
 )
@@ -521,7 +539,7 @@ def smtp_answer(r: Reading, smtp_host: str) -> bool | None:
     """Return whether the message says the customer sends through our SMTP server."""
     # The hosts of a pasted bounce are not the customer's settings, but the outgoing server
     # a mail program's error names is: "...connection to Outgoing server (SMTP) smtp.x was lost".
-    own = without_error(r).lower()
+    own = (r.text if r.error and said_by_customer(r.error) else without_error(r)).lower()
     configured = {h.lower() for h in _CONFIGURED.findall(r.error or "")}
     servers = [h for h in r.hosts if looks_like_smtp(h) and (h in own or h in configured)]
     ours = smtp_host.lower()

@@ -117,14 +117,15 @@ _DENIED_WAY = re.compile(
     r"\b(?:neither|nor|n[eé]|ni|no|non|nn|not|cannot|can'?t|couldn'?t|unable to|manco|"
     r"nemmeno|neanche|neppure|tampoco)\s+"
     r"(?:(?:me|mi|se|si|ci|nos|lo|la|le|los|las|posso|puedo|podemos|possiamo|riesco|"
-    r"riusciamo|can|i|we|to|a|able to|be able to|pa|p|x|para|per)\s+){0,3}",
+    r"riusciamo|can|i|we|to|a|able to|be able to|pa|p|x|para|per|que|che)\s+){0,3}",
     re.IGNORECASE,
 )
 _SEND_STEM = Cue(
     r"\b(invi\w*|sped\w*|mand\w*|envi\w*|env[ií]\w*|send(?!ers?\b)\w*|sent|outgoing|outbox|"
     r"uscita|salida|salient\w*|partono|"
     r"(?<!ninguna )(?<!alguna )(?<!otra )(?<!nessuna )(?<!altra )(?<!mayor )(?<!maggior )"
-    r"(?<!en )(?<!in )(?<!da )(?<!de )(?<!por )(?<!per )parte(?!\s+(?:de|di|del|della|dei)\b)|"
+    r"(?<!en )(?<!in )(?<!da )(?<!de )(?<!por )(?<!per )(?<! a )"
+    r"parte(?!\s+(?:de|di|del|della|dei)\b)|"
     r"salen|escono|esce|go(?:es)? out|going out|"
     r"(?<=no )sale(?=\s+(?:(?:ning[uú]n|ni un|el|mi|un)\s+)?(?:correo|mail|e-?mail)\b)|"
     r"out ?going|"
@@ -139,9 +140,11 @@ _RECEIVE_STEM = Cue(
     r"rivev\w*|ricezione|arriv\w*|recib\w*|recv\w*|recepci\w*|lleg\w*|"
     r"receiv\w*|reciev\w*|recive\w*|incoming|entrata|entrada|entrant\w*|inbox|"
     r"com(?:es|ing|e|in'?) (?:in|into|through|thru)|"
-    r"get(?:s|ting)? (?:through|thru)|reach(?:es|ing)? me|entrano|entran|entra|scaric\w*|"
+    r"get(?:s|ting)? (?:through|thru)|reach(?:es|ing)? me|entrano|entran|entra|entrando|scaric\w*|"
     r"descarg\w*|download\w*|no me baja|bajar el correo|baja el correo|baja los correos|"
     r"get (?:any |new |my )?(?:e-?mails?|mail)|gett?in[g']? (?:any |new |my )?(?:e-?mails?|mail)|"
+    r"(?:nn|non) (?:ho|abbiamo) (?:mai |ancora )?visto|no (?:he|hemos) visto|"
+    r"(?:i|we) (?:haven'?t|have not|never) seen|"
     r"(?:i|we) (?:never|haven'?t|have not|didn'?t|did not|still haven'?t|still didn'?t) "
     r"(?:got|get|gotten)(?! (?:an? |any )?(?:error|message|warning|reply|answer))\b|"
     r"had (?:any |no )?(?:e-?mails?|mail|messages)|"
@@ -211,6 +214,7 @@ _MINE_MISSED = Cue(
     r"(?:clienti|clientes|clients|customers|destinatari|destinatarios|recipients)\b"
 )
 _BOTH_WAYS = Cue(
+    r"(?<!same thing )(?<!same )(?<!same problem )(?<!same issue )"  # "iPhone and browser, same
     r"\b(?:both ways|in both directions|both directions|entrambe le direzioni|in entrambi i sensi|"
     r"en ambos sentidos|en las dos direcciones|ni de ida ni de vuelta)\b"
 )
@@ -303,7 +307,7 @@ _FAILS = Cue(
     r"impossibile|imposible|unable|senza|sin|without(?! fail)|more|pi[uù]|"
     r"torn\w* (?:\w+ )?indietro|"
     r"devuelv\w*|devuelto|vuelv\w*|volvi\w*|regresa\w*|returned|come back|comes back|"
-    r"coming back|spam|junk|"
+    r"coming back|spam|junk|sitting|sits|stuck|se quedan|se queda|rimangono|restano|"
     r"indesiderat\w*|no deseado|sparisc\w*|spariscono|desaparec\w*|vanish\w*|"
     r"disappear\w*|nobody|no one|no-one|noone|nadie|nessuno)\b|n't|"
     r"\b(?:do|does|did|is|are|was|were|ca|wo|have|has|had|could|would|"
@@ -318,9 +322,10 @@ _IN_NOR_OUT = Cue(
     r"\b(?:ni|no|nn|non|n[eé])\s+(?:me\s+|nos\s+|le\s+|mi\s+|ci\s+)?entra(?:n|no)?\s+"
     r"(?:ni|n[eé]|e\s+(?:non|nn)|y\s+no)\s+(?:me\s+|nos\s+|le\s+|mi\s+|ci\s+)?"
     r"(?:salen?|esc[eo]no|esce)\b|"
-    r"\bnothing (?:comes|is coming|coming|gets|getting) in (?:or|and|nor) "
-    r"(?:goes|going|gets|getting) out\b|"
-    r"\bnothing (?:goes|going) out (?:or|and|nor) (?:comes|coming) in\b|"
+    r"\bnothing (?:comes|is coming|coming|gets|getting) in,? (?:or|and|nor) (?:nothing )?"
+    r"(?:goes|going|gets|getting|is going) out\b|"
+    r"\bnothing (?:goes|going|is going) out,? (?:or|and|nor) (?:nothing )?"
+    r"(?:comes|coming|is coming) in\b|"
     r"\bnothing in,? (?:and |or |nor )?nothing out\b|\bnothing (?:in|incoming) (?:or|nor|and) "
     r"(?:out|outgoing)\b|\bniente in entrata,? (?:e |n[eé] )?niente in uscita\b|"
     r"\bnada entra,? (?:ni )?nada sale\b|"
@@ -334,7 +339,8 @@ _ONLY = Cue(
 )
 _EVERYONE_WORDS = (
     r"\b(everyone|everybody|anybody|anyone|all addresses|any address|every address|nobody|"
-    r"no one|all of them|whoever|a chiunque|da chiunque|de cualquiera|de nadie|"
+    r"no one|all of them|whoever|a chiunque|da chiunque|de cualquiera|de nadie|it is all|"
+    r"it'?s all|sono tutt[ie]|son tod[oa]s|es con todos|[eè] con tutti|"
     r"tutti|chiunque|nessuno|qualsiasi|todos|todas|cualquier\w*|nadie|"
     r"ning[uú]n (?:destinatario|remitente|dominio)|nessun (?:destinatario|mittente|dominio)|"
     r"any (?:recipient|sender|domain)|no (?:recipient|sender)s?|every (?:recipient|sender|domain)|"
@@ -355,7 +361,8 @@ _WEBMAIL = Cue(
     r"el navegador|del navegador|en el navegador|pagina web|p[aá]gina web|sito della posta|"
     r"dal sito|desde la web|por la web|da internet|dal sito web|web version|versione web|"
     r"versi[oó]n web|p[aá]gina del correo|pagina della posta|mail page|entrando por internet|"
-    r"por internet)\b"
+    r"por internet|pagina dove leggo la posta|p[aá]gina donde leo (?:el|los|mis) correos?|"
+    r"web ?page|log(?:ged)? ?in on the website|on the website on|la web del correo)\b"
 )
 _WEBMAIL_CLAUSES = re.compile(r"[.;!?]+(?=\s|$)|\n+|,|\b(?:ma|but|pero|per[oò]|mentre|while)\b")
 _WEBMAIL_WORKS = Cue(
@@ -389,7 +396,8 @@ _WEBMAIL_FAILS = Cue(
     r"tp|tmp|tmb|tb|tbn|ta[nm]poc\w*|nemmen\w*|neanch\w*|idem|ni siquiera|nemmeno|"
     r"not even|anke|"
     r"(?:nn|non|no) (?:l[aoe]s? |li |le |me l[aoe]s? )?(?:veo|vedo|vediamo|vemos|encuentro|trovo)|"
-    r"(?:nn|non|no|not) (?:va|vanno|funziona\w*|parte|partono|arriva\w*|llega\w*|funciona\w*|sale|"
+    r"(?:nn|non|no|not) (?:me |mi |nos |ci |le |les |se |si |gli )?(?:est[aá]n? )?"
+    r"(?:va|vanno|funziona\w*|parte|partono|arriva\w*|llega\w*|funciona\w*|sale|"
     r"salen|carga\w*|entra\w*|riesc\w*|pued\w*|se ven?|si vedono|si vede|c'[eè]|hay|est[aá]n?|"
     r"ci sono|works?|sends?|"
     r"loads?|opens?|ricev\w*|recib\w*|inv\w*|env[ií]\w*|mand\w*)|nada|niente|nulla|nothing|"
@@ -1319,6 +1327,14 @@ _PROSE = Cue(
     r"vuestro|vuestra|vostro|vostra|usan|usano|inviano|env[ií]an|they use|they send|"
     r"nada raro|niente di strano)\b"
 )
+
+
+def said_by_customer(line: str) -> bool:
+    """Tell whether a line read as an error is the customer's own sentence ("le puse el
+    servidor de Gmail (smtp.gmail.com) porque me daba error, y se quedan en 'Enviando'")."""
+    return "\n" not in line.strip() and bool(_SPEAKER.search(line)) and not _MACHINE.search(line)
+
+
 _SPEAKER = Cue(  # the customer speaking of themselves, or to us
     r"\b(i|i'?m|i'?ve|my|me|us|we|our|io|ho|abbiamo|mio|mia|ci|nostro|nostra|yo|tengo|tenemos|"
     r"mi|mis|nos|usiamo|usamos|ciao|hola|hello|buongiorno|buenos|buenas|salve|"
@@ -1502,6 +1518,23 @@ def only_some_in(text: str) -> bool | None:
         return True  # "not all of them: the court's mail still comes in"
     if _ONLY.search(text) and _only_with_whom(text, flags):
         return True
+    if re.search(  # "nothing from whitfieldlaw.com reaches docket@…": that sender's
+        r"\b(?:nothing|no (?:e-?)?mails?|niente|nulla|nada|ning[uú]n correo|nessuna mail)\s+"
+        r"(?:\w+\s+){0,2}?(?:from|da|dal|dalla|de|desde)\s+\S*[\w-]\.[a-z]{2,}\b"
+        r"(?:\s*\([^)]*\))?\s+(?:\w+\s+){0,2}?(?:reach\w*|arriv\w*|lleg\w*|entr\w*|"
+        r"gets? (?:to|through|in)|comes? (?:in|through))",
+        text,
+        flags,
+    ):
+        return True
+    if re.search(  # "no entran las de Booking... Las de Expedia sí llegan": one source
+        r"\b(?:las|los|quell[ei]|those|the ones)\s+(?:de|di|da|del|della|dal|from)\s+\w+\s+"
+        r"(?:s[ií]\s+|do\s+|invece\s+)?"
+        r"(?:llegan|arrivano|arrive|come in|entran|entrano|van|vanno)\b",
+        text,
+        flags,
+    ):
+        return True
     if _one_provider_fails(text):
         return True  # "los que mando a clientes con hotmail rebotan. Con gmail no pasa"
     if re.search(
@@ -1574,8 +1607,8 @@ def only_some_in(text: str) -> bool | None:
         return True  # "a un cliente su libero non arrivano, a tutti gli altri sì"
     if not one_party and any(
         _EVERYONE.search(part) and (_OF_MAIL.search(part) or ways_named(part))
-        for part in re.split(r"[.;!?\n]+", text)
-    ):
+        for part in [*re.split(r"[.;!?\n]+", text), *re.split(r"[.;!?\n,]+", text)]
+    ):  # (by clauses too: "Not sure, I think it is all, he is just the one who told me")
         return False
     return None
 

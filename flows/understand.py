@@ -83,7 +83,9 @@ def tokens(text: str) -> tuple[str, ...]:
 
 # Words of their own, one letter from a phrase's word: never taken for its typo ("lo que
 # salía en la pantalla" is what showed, not "salida").
-_WORDS_NOT_TYPOS = frozenset({"sale", "salia", "salian", "usciva", "entrava", "manda", "mande"})
+_WORDS_NOT_TYPOS = frozenset(
+    {"sale", "salia", "salian", "usciva", "entrava", "manda", "mande", "message"}
+)
 
 
 def _close(said: str, word: str) -> bool:
