@@ -8,6 +8,7 @@ import getpass
 import json
 import os
 import sys
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +22,7 @@ from bot.dnscheck import DnsChecker
 from bot.dnsport import BlockingDns
 from bot.i18n import LANGUAGES, Renderer, compile_catalogs, update_catalogs
 from bot.langid import LanguageIdentifier
-from bot.serve import Options, serve
+from bot.serve import PRUNE_DAYS, Options, serve
 from bot.service import STATUSES, Desk
 from bot.slack import SlackSettings
 from flows.diagram import mermaid
@@ -121,6 +122,10 @@ def _parser() -> argparse.ArgumentParser:
         "upgrade", help="apply the schema migrations this release has (serve and chat do it too)"
     )
     dbsub.add_parser("current", help="print the schema revision of the database")
+    prune = dbsub.add_parser(
+        "prune", help="forget handled Telegram updates older than DAYS (serve does it daily)"
+    )
+    prune.add_argument("--days", type=float, default=PRUNE_DAYS)
 
     sub.add_parser("diagram", help="print the conversation as a Mermaid state diagram")
 
@@ -226,6 +231,20 @@ def _database_error(settings: Settings, exc: Exception) -> int:
 
 def _db(args: argparse.Namespace, settings: Settings) -> int:
     """`sportello db upgrade | current`, on the database alone (no store, no desk)."""
+    if args.db_command == "prune":
+        try:
+            store = SqlStore(settings.database_url)
+            try:
+                removed = store.prune(datetime.now(UTC) - timedelta(days=args.days))
+            finally:
+                store.close()
+        except (SQLAlchemyError, schema.SchemaError) as exc:
+            return _database_error(settings, exc)
+        print(
+            f"removed {removed['inbox']} handled updates and "
+            f"{removed['processed_update']} update ids older than {args.days:g} days"
+        )
+        return 0
     try:
         engine = make_engine(settings.database_url)
         try:

@@ -18,6 +18,7 @@ import secrets
 import signal
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
 from slack_bolt.adapter.socket_mode import SocketModeHandler
@@ -35,6 +36,8 @@ log = logging.getLogger(__name__)
 
 SLACK_TIMEOUT = 10  # seconds for one Slack Web API call (the sender's own limit is longer)
 SLACK_SETTLE = 30.0  # after a lost answer, seconds before the look-up and retry (see Sender)
+PRUNE_DAYS = 7.0  # handled Telegram updates are forgotten after this many days ...
+PRUNE_EVERY = 24 * 3600.0  # ... looked for at start and once a day
 FIRST_RETRY, LAST_RETRY = 1.0, 60.0  # seconds between tries to start a part: doubling
 
 
@@ -116,6 +119,7 @@ async def serve(
         )
     settle = {"staff_alert": SLACK_SETTLE, "staff_thread": SLACK_SETTLE}
     sender = Sender(store, transports, ready=ready, settle=settle)
+    starting.append(asyncio.create_task(_prune_now_and_then(store, stop)))
     try:
         await sender.run(stop)
     finally:
@@ -127,6 +131,21 @@ async def serve(
         if socket_mode is not None:
             socket_mode.close()  # type: ignore[no-untyped-call]
         await web.stop()
+
+
+async def _prune_now_and_then(
+    store: SqlStore, stop: asyncio.Event, every: float = PRUNE_EVERY, days: float = PRUNE_DAYS
+) -> None:
+    """Forget handled updates older than `days`, at start and every `every` seconds."""
+    while not stop.is_set():
+        try:
+            removed = await asyncio.to_thread(store.prune, datetime.now(UTC) - timedelta(days=days))
+            if any(removed.values()):
+                log.info("pruned %(inbox)d handled updates, %(processed_update)d ids", removed)
+        except Exception:  # the database may be away for a moment: next time
+            log.exception("could not prune the handled updates")
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), every)
 
 
 async def _keep_trying(

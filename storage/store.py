@@ -142,6 +142,10 @@ class Store(ABC):
     @abstractmethod
     def inbox_offset(self, channel: str) -> int | None: ...
 
+    @abstractmethod
+    def prune(self, before: datetime) -> dict[str, int]:
+        """Forget the bookkeeping of updates handled before `before`; return what was removed."""
+
 
 def database_url(url: str | None) -> str:
     """Return `url`, or the default SQLite file (creating its folder)."""
@@ -415,6 +419,34 @@ class SqlStore(Store):
                 row.done_at = utcnow()
                 session.add(row)
                 session.commit()
+
+    def prune(self, before: datetime) -> dict[str, int]:
+        """Forget the bookkeeping of updates handled before `before`; return what was removed.
+
+        Handled inbox rows (but each channel's newest, which gives the next fetch's
+        offset) and the ids of processed updates: Telegram redelivers an update for a
+        day at most. Tickets, conversations and the outbox's history are kept.
+        """
+        with Session(self.engine) as session:
+            keep = [
+                session.exec(
+                    select(sa.func.max(InboxRow.update_id)).where(InboxRow.channel == channel)
+                ).one()
+                for channel in session.exec(select(InboxRow.channel).distinct()).all()
+            ]
+            inbox = session.execute(
+                sa.delete(InboxRow).where(
+                    col(InboxRow.done_at).is_not(None),
+                    col(InboxRow.done_at) < before,
+                    col(InboxRow.update_id).not_in([k for k in keep if k is not None] or [-1]),
+                )
+            )
+            processed = session.execute(
+                sa.delete(ProcessedUpdateRow).where(col(ProcessedUpdateRow.created_at) < before)
+            )
+            session.commit()
+        counted = (getattr(inbox, "rowcount", 0), getattr(processed, "rowcount", 0))
+        return {"inbox": counted[0] or 0, "processed_update": counted[1] or 0}
 
     def inbox_offset(self, channel: str) -> int | None:
         """The first update id not yet kept (to fetch from), or None."""
