@@ -8,7 +8,7 @@ import time
 from datetime import datetime
 from typing import Any
 
-from bot.outbox import Pending, Sender
+from bot.outbox import GROUP_LIMIT, Pending, Sender, staff_lane
 from storage.store import SqlStore
 
 
@@ -73,3 +73,31 @@ def test_after_a_lost_answer_the_retry_waits_for_the_receiver_to_settle(store: S
     waits = {r["about"]: r["next_at"] for r in store.outbox()}
     assert datetime.fromisoformat(waits["X"]) >= now + timedelta(seconds=29)
     assert datetime.fromisoformat(waits["Y"]) < now + timedelta(seconds=5)
+
+
+def test_a_team_gets_a_few_posts_at_once_oldest_first_and_other_targets_go_beside(
+    store: SqlStore,
+) -> None:
+    with store.transaction() as tx:
+        for n in range(10):
+            tx.enqueue("staff_alert", f"a{n}", staff_lane("sales", f"T{n}"), {"n": n})
+        tx.enqueue("customer_message", "m", "telegram:1", {"n": "m"})
+    running: list[object] = []
+    most = 0
+    started: list[object] = []
+
+    async def post(payload: dict[str, Any], attempts: int) -> dict[str, Any]:
+        nonlocal most
+        running.append(payload["n"])
+        started.append(payload["n"])
+        most = max(most, sum(1 for n in running if n != "m"))
+        await asyncio.sleep(0.05)
+        running.remove(payload["n"])
+        return {}
+
+    sender = Sender(store, {"staff_alert": post, "customer_message": post})
+    assert asyncio.run(sender.run_once()) == 11
+    assert most == GROUP_LIMIT  # a team's channel: a few at a time, never all ten
+    alerts = [n for n in started if n != "m"]
+    assert alerts == sorted(alerts)  # started oldest first
+    assert started.index("m") < GROUP_LIMIT + 1  # the customer's news did not wait for them

@@ -106,7 +106,8 @@ class SlackSide:
         if bot is not None:
             transports["customer_message"] = telegram.customer_transport(bot.channel)
             transports["customer_reply"] = transports["customer_message"]
-        self.sender = Sender(store, transports, clock=clock, backoff=(BACKOFF,))
+        # one post at a time per team here (serve sends up to GROUP_LIMIT): the order is checked
+        self.sender = Sender(store, transports, clock=clock, backoff=(BACKOFF,), group_limit=1)
 
     def deliver(self) -> int:
         """One pass of the sender: what is due now is delivered (or fails and waits)."""
@@ -773,7 +774,9 @@ def _run_sender_until(
     side: SlackSide, done: Callable[[], bool], timeout: float = 20.0, **options: Any
 ) -> float:
     """Run the sender as `serve` does (its `run` loop) until `done()`; return the seconds."""
-    sender = Sender(side.store, side.sender.transports, clock=side.sender.clock, **options)
+    sender = Sender(
+        side.store, side.sender.transports, clock=side.sender.clock, group_limit=1, **options
+    )
 
     async def go() -> float:
         stop = asyncio.Event()
@@ -839,7 +842,9 @@ def test_a_slack_call_that_never_answers_times_out_and_is_retried_once_posted(
     try:
         code = open_terminal_ticket(desk, "slow")
         slack.delay_next("chat.postMessage", 3.0)  # longer than the sender waits
-        sender = Sender(store, side.sender.transports, clock=sender_clock, timeout=1.0)
+        sender = Sender(
+            store, side.sender.transports, clock=sender_clock, timeout=1.0, group_limit=1
+        )
         started = time.monotonic()
         assert asyncio.run(sender.run_once()) == 0
         assert time.monotonic() - started < 2.5
@@ -887,7 +892,12 @@ def test_an_alert_that_keeps_failing_is_set_aside_and_the_later_ones_go(
     try:
         first = open_terminal_ticket(desk, "first")
         sender = Sender(
-            store, side.sender.transports, clock=sender_clock, backoff=(1.0,), max_attempts=3
+            store,
+            side.sender.transports,
+            clock=sender_clock,
+            backoff=(1.0,),
+            max_attempts=3,
+            group_limit=1,
         )
         slack.fail_next("chat.postMessage", 200, error="invalid_blocks")
         assert asyncio.run(sender.run_once()) == 0
