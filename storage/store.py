@@ -11,11 +11,11 @@ from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy import event
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import CursorResult, Engine, make_url
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, create_engine, select
 
@@ -434,7 +434,7 @@ class SqlStore(Store):
                 ).one()
                 for channel in session.exec(select(InboxRow.channel).distinct()).all()
             ]
-            inbox = session.execute(
+            inbox = session.execute(  # a DELETE: its result is a cursor's, with a rowcount
                 sa.delete(InboxRow).where(
                     col(InboxRow.done_at).is_not(None),
                     col(InboxRow.done_at) < before,
@@ -445,8 +445,10 @@ class SqlStore(Store):
                 sa.delete(ProcessedUpdateRow).where(col(ProcessedUpdateRow.created_at) < before)
             )
             session.commit()
-        counted = (getattr(inbox, "rowcount", 0), getattr(processed, "rowcount", 0))
-        return {"inbox": counted[0] or 0, "processed_update": counted[1] or 0}
+        return {
+            "inbox": cast("CursorResult[Any]", inbox).rowcount,
+            "processed_update": cast("CursorResult[Any]", processed).rowcount,
+        }
 
     def inbox_offset(self, channel: str) -> int | None:
         """The first update id not yet kept (to fetch from), or None."""
