@@ -3,7 +3,8 @@
 The scripts (`tests/conversations/*.toml`, format in their README) were
 written from PRODUCT.md and the seed documents alone, by someone who never
 saw the training corpus or the phrase table. Each one is driven through the
-real desk on SQLite and PostgreSQL (`tests/support/scripted.py`) and must
+real desk on SQLite (a sample also on PostgreSQL, and through `sportello chat
+--jsonl`'s own loop; `tests/support/scripted.py`) and must
 reach its end: the ticket with the right category and fields, or the right
 out-of-scope explanation, without asking what the customer already said.
 
@@ -43,7 +44,11 @@ KNOWN_FAILING: frozenset[str] = frozenset(
 )
 
 
-def _params() -> list[Any]:
+PG_EVERY = 4  # on PostgreSQL every fourth script: the flows are the same, the storage is tested
+JSONL_EVERY = 10  # every tenth also through `sportello chat --jsonl`'s own loop
+
+
+def _params(every: int = 1) -> list[Any]:
     return [
         pytest.param(
             s,
@@ -52,7 +57,8 @@ def _params() -> list[Any]:
             if s["id"] in KNOWN_FAILING
             else [],
         )
-        for s in scripts()
+        for i, s in enumerate(scripts())
+        if i % every == 0
     ]
 
 
@@ -61,31 +67,54 @@ def test_there_are_thirty_scripts_per_language() -> None:
         assert len(scripts(lang)) >= 30, lang
 
 
-@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
-def scripted_desk(
-    request: pytest.FixtureRequest,
-    tmp_path_factory: pytest.TempPathFactory,
-    policy: Policy,
-    identify: LanguageIdentifier,
-) -> Iterator[Desk]:
-    """One desk per kind of database for all the scripts: each customer is another user (their
-    tickets, duplicates and conversations are their own), and a database per script would
-    cost more than the conversation.
-    """
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path_factory.mktemp('scripted') / 'sportello.db'}"
-    else:
-        server: pgserver.PostgresServer = request.getfixturevalue("postgres")
-        url = server.create_database("scripted")
+def _desk(url: str, policy: Policy, identify: LanguageIdentifier) -> Iterator[Desk]:
     store = SqlStore(url)
     yield Desk(store, policy, clock=Clock(NOW), identify=identify)
     store.close()
 
 
-@pytest.mark.parametrize("script", _params())
-def test_the_scripted_customer_reaches_the_right_end(
-    scripted_desk: Desk, script: dict[str, Any]
-) -> None:
-    out = run(scripted_desk, script)
+@pytest.fixture(scope="module")
+def sqlite_desk(
+    tmp_path_factory: pytest.TempPathFactory, policy: Policy, identify: LanguageIdentifier
+) -> Iterator[Desk]:
+    """One desk for all the scripts: each customer is another user (their tickets, duplicates
+    and conversations are their own), and a database per script would cost more than the
+    conversation.
+    """
+    url = f"sqlite:///{tmp_path_factory.mktemp('scripted') / 'sportello.db'}"
+    yield from _desk(url, policy, identify)
+
+
+@pytest.fixture(scope="module")
+def postgresql_desk(
+    postgres: pgserver.PostgresServer, policy: Policy, identify: LanguageIdentifier
+) -> Iterator[Desk]:
+    yield from _desk(postgres.create_database("scripted"), policy, identify)
+
+
+def _check(desk: Desk, script: dict[str, Any], jsonl: bool = False) -> None:
+    out = run(desk, script, jsonl=jsonl)
     found = problems(out)
     assert not found, "\n".join([*found, "", *out.transcript])
+
+
+@pytest.mark.parametrize("script", _params())
+def test_the_scripted_customer_reaches_the_right_end(
+    sqlite_desk: Desk, script: dict[str, Any]
+) -> None:
+    _check(sqlite_desk, script)
+
+
+@pytest.mark.parametrize("script", _params(PG_EVERY))
+def test_the_scripted_customer_reaches_the_right_end_on_postgresql(
+    postgresql_desk: Desk, script: dict[str, Any]
+) -> None:
+    _check(postgresql_desk, script)
+
+
+@pytest.mark.parametrize("script", _params(JSONL_EVERY))
+def test_the_scripted_customer_reaches_the_right_end_through_jsonl(
+    sqlite_desk: Desk, script: dict[str, Any]
+) -> None:
+    """The same customer typing into `sportello chat --jsonl`: a button is its id typed."""
+    _check(sqlite_desk, script, jsonl=True)

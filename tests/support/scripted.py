@@ -14,8 +14,10 @@ from pathlib import Path
 from typing import Any
 
 from bot.service import Desk
+from bot.terminal import CHANNEL
 from flows.model import Event
 from tests.support.chat import Chat
+from tests.support.jsonl import JsonlChat
 
 FOLDER = Path(__file__).resolve().parent.parent / "conversations"
 MAX_TURNS = 60
@@ -45,48 +47,112 @@ class Outcome:
     transcript: list[str] = field(default_factory=list)
 
 
-def run(desk: Desk, script: dict[str, Any]) -> Outcome:
-    """Play `script` against `desk` as the customer would."""
-    out = Outcome(script)
-    chat = Chat(desk, user=f"scripted-{script['id']}", language=script.get("lang"))
-    chat.start()
-    answers = {k: list(v) for k, v in (script.get("answers") or {}).items()}
-    turn = chat._send(Event("text", script["opening"]))
-    for _ in range(MAX_TURNS):
-        if not turn.understood:
-            out.reasks += 1
-        state, asking = turn.state, turn.asking
-        if state in ("done", "out_of_scope") or asking == "another":
-            break
-        if asking not in UNCOUNTED:
-            out.asked.append(asking or state)
-        pending = answers.get(asking or "", [])
-        if pending:
-            answer = pending.pop(0)
-        elif asking == "confirm":
-            answer = {"choice": "yes"}
-        elif asking in ("examples.more", "duplicate"):
-            answer = {"choice": "no"}
-        else:
-            out.stuck = f"asked {asking!r} ({state}) with no answer left"
-            break
+@dataclass
+class _Seen:
+    """What the driver looks at after a turn, from either door."""
+
+    state: str
+    asking: str | None
+    ticket: str | None
+    understood: bool
+
+
+class _DeskDoor:
+    """The desk's own events: typed text, and buttons pressed."""
+
+    def __init__(self, desk: Desk, script: dict[str, Any]) -> None:
+        self.chat = Chat(desk, user=f"scripted-{script['id']}", language=script.get("lang"))
+        self.channel, self.user = self.chat.channel, self.chat.user
+        self.chat.start()
+
+    def send(self, answer: str | dict[str, str]) -> _Seen:
         if isinstance(answer, dict):
-            turn = chat.choose(answer["choice"])
+            turn = self.chat.choose(answer["choice"])
         else:
-            turn = chat._send(Event("text", answer))
-    else:
-        out.stuck = f"no end after {MAX_TURNS} turns"
-    out.transcript = chat.transcript
-    if turn.state == "done" and turn.ticket:
-        out.end, out.ticket = "ticket", desk.store.ticket(turn.ticket)
-    elif turn.state == "out_of_scope":
+            turn = self.chat._send(Event("text", answer))
+        return _Seen(turn.state, turn.asking, turn.ticket, turn.understood)
+
+    def close(self) -> list[str]:
+        return self.chat.transcript
+
+
+class _JsonlDoor:
+    """`sportello chat --jsonl`'s loop: a button is its id typed; only the JSON is seen."""
+
+    def __init__(self, desk: Desk, script: dict[str, Any]) -> None:
+        self.chat = JsonlChat(desk, user=f"jsonl-{script['id']}", language=script.get("lang"))
+        self.channel, self.user = CHANNEL, self.chat.user
+        self.before: str | None = None
+        self.chat.start()
+
+    def send(self, answer: str | dict[str, str]) -> _Seen:
+        turn = self.chat.send(answer["choice"] if isinstance(answer, dict) else answer)
+        asking = turn["asking"]
+        again = asking is not None and asking == self.before  # the JSON says no more than that
+        self.before = asking
+        return _Seen(turn["state"], asking, turn["ticket"], not again)
+
+    def close(self) -> list[str]:
+        self.chat.close()
+        return self.chat.transcript
+
+
+def run(desk: Desk, script: dict[str, Any], jsonl: bool = False) -> Outcome:
+    """Play `script` against `desk` as the customer would.
+
+    With `jsonl` the customer talks through `sportello chat --jsonl`'s loop
+    (`tests/support/jsonl.py`): every message is a typed line, a button is
+    its choice id typed, and only the JSON a program reads is looked at.
+    """
+    out = Outcome(script)
+    door = _JsonlDoor(desk, script) if jsonl else _DeskDoor(desk, script)
+    answers = {k: list(v) for k, v in (script.get("answers") or {}).items()}
+    try:
+        turn = door.send(script["opening"])
+        for _ in range(MAX_TURNS):
+            if not turn.understood:
+                out.reasks += 1
+            state, asking = turn.state, turn.asking
+            if state in ("done", "out_of_scope") or asking == "another":
+                break
+            if asking not in UNCOUNTED:
+                out.asked.append(asking or state)
+            answer = _next_answer(answers, asking)
+            if answer is None:
+                out.stuck = f"asked {asking!r} ({state}) with no answer left"
+                break
+            turn = door.send(answer)
+        else:
+            out.stuck = f"no end after {MAX_TURNS} turns"
+    finally:
+        out.transcript = door.close()
+    _judge_end(desk, out, turn.state, turn.ticket, door.channel, door.user)
+    return out
+
+
+def _next_answer(answers: dict[str, list[Any]], asking: str | None) -> Any:
+    pending = answers.get(asking or "", [])
+    if pending:
+        return pending.pop(0)
+    if asking == "confirm":
+        return {"choice": "yes"}
+    if asking in ("examples.more", "duplicate"):
+        return {"choice": "no"}
+    return None
+
+
+def _judge_end(
+    desk: Desk, out: Outcome, state: str, ticket: str | None, channel: str, user: str
+) -> None:
+    if state == "done" and ticket:
+        out.end, out.ticket = "ticket", desk.store.ticket(ticket)
+    elif state == "out_of_scope":
         out.end = "out_of_scope"
         with desk.store.transaction() as tx:
-            conv = tx.load_conversation(chat.channel, chat.user)
+            conv = tx.load_conversation(channel, user)
         out.reason = conv.out_reason if conv else None
     elif out.stuck is None:
-        out.stuck = f"ended at {turn.state}"
-    return out
+        out.stuck = f"ended at {state}"
 
 
 def _value(ticket: dict[str, Any], path: str) -> Any:
