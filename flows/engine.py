@@ -102,6 +102,7 @@ _ASKED_BACK = re.compile(
     r"cos'[eè]|quale)\b[^?]*\?)",
     re.IGNORECASE,
 )
+_LEAD = re.compile(r"[,.;:!?\n]|\s[-\u2013]\s")  # the end of an answer's first words
 # A request for a person in so many words: "can I talk to a real person", "un operatore".
 _PERSON = re.compile(
     r"\b(?:(?:talk|speak|chat)\s+(?:to|with)|put me through to|transfer me to|"
@@ -116,7 +117,19 @@ _PERSON = re.compile(
     r"(?:con (?:cui|quien|la que|el que)|(?:i|we) (?:can|could) (?:talk|speak) (?:to|with)|"
     r"to talk to)"
     r"(?:\s+(?:posso|pueda|puedo|possa))?(?:\s+(?:parlare|hablar))?|"
-    r"\b(?:persona (?:vera|reale|real|de verdad)|operatore umano|un humano)\b",
+    r"\b(?:persona (?:vera|reale|real|de verdad)|operatore umano|un humano)\b|"
+    # "mi fa chiamare da un tecnico vero?", "que me llame un técnico", "have a technician call me"
+    r"\bmi\s+(?:passa|passi|passate|pu[oò] passare|potete passare)\s+(?:un|una|il|l'|qualcuno)\s*"
+    r"(?:operat\w+|tecnic\w+|collega|responsabile|persona|umano|qualcuno)?|"
+    r"\b(?:tecnico|operatore|t[eé]cnico|operador|technician|engineer)\s+"
+    r"(?:vero|in carne e ossa|de verdad|real|de carne y hueso)\b|"
+    r"\breal\s+(?:technician|engineer)\b",
+    re.IGNORECASE,
+)
+# A call asked for: a request for a person, but at "anything to add?" a note for the technician.
+_CALLBACK = re.compile(
+    r"\b(?:mi\s+(?:fa|faccia|fate|potete|pu[oò])\s+(?:ri)?chiamare|(?:que\s+me|me\s+pueden?)\s+"
+    r"(?:llame|llamen|llamar)|(?:have|get)\s+(?:a|an|some)\s+\w+\s+(?:to\s+)?(?:call|ring)\s+me)\b",
     re.IGNORECASE,
 )
 # A word of the request for a person: the classifier's "human" counts only with one of them
@@ -344,7 +357,9 @@ _PASSWORD_WORD = re.compile(
 _SET_UP = re.compile(
     r"\b(?:configur\w*|impost\w*|set (?:it )?up|setup|set\b|ajust\w*|sblocc\w*|desbloque\w*|"
     r"whitelist\w*|excep\w*|eccezion\w*|dejar pasar|deje pasar|lasci\w* passare|let\b.{0,20}"
-    r"through|allow\w*|permit\w*)",
+    r"through|allow\w*|permit\w*|"
+    r"open\b.{0,20}\bports?|apr\w*\b.{0,20}\bport[ae]|"  # "open whatever ports outlook needs"
+    r"abr\w*\b.{0,20}\bpuertos?)",
     re.IGNORECASE,
 )
 
@@ -776,7 +791,9 @@ class Engine:
     def _wants_person(self, reading: Reading) -> bool:
         guess = reading.guess
         words = len(reading.text.split())
-        if words <= 2 * PERSON_WORDS and _PERSON.search(reading.text):
+        if words <= 2 * PERSON_WORDS and (
+            _PERSON.search(reading.text) or _CALLBACK.search(reading.text)
+        ):
             return True  # "not sure which one it is. can i just talk to a real person please"
         return (
             guess is not None
@@ -1074,7 +1091,7 @@ class Engine:
         if resolved is None and reading is not None and not long:
             resolved = d.answer_from(reading, ids)
         if resolved is None and reading is not None and long and q.reader is None:
-            lead = re.split(r"[,.;:!?\n]|\s[-\u2013]\s", event.value, maxsplit=1)[0]
+            lead = _LEAD.split(event.value, maxsplit=1)[0]
             if lead != event.value and len(lead.split()) <= SHORT_ANSWER:
                 resolved = self._resolve(d, q, lead)  # "recibir, no me bajan los correos..."
         if resolved is not None:

@@ -366,6 +366,8 @@ def fill(
         put("webmail_fails", case.webmail_fails, True)
         if case.direction in ("send", "both"):
             put("smtp_is_provider", case.smtp_is_provider, True)
+    if at_summary and _REST_IS_RIGHT.search(r.text):
+        r = replace(r, only_some=None)  # "…, il resto è giusto" speaks of the summary
     if asked not in ("email_scope", "email_addresses") and r.only_some is not None:
         named = others(r, hosted) if r.only_some else ""
         sentence = _sentence_with_only(r.text) if r.only_some else ""
@@ -376,6 +378,16 @@ def fill(
         elif r.only_some is False and put("addresses_limited", case.addresses_limited, False):
             case.addresses = None
     return filled
+
+
+# The rest of the summary is right: "il resto è giusto", "everything else is correct".
+_REST_IS_RIGHT = re.compile(
+    r"\b(?:il resto|tutto il resto|the rest|everything else|all the rest|lo dem[aá]s|el resto|"
+    r"todo lo dem[aá]s|todo lo otro)\W+(?:(?:is|'s|è|e'|es|est[aá]|va|looks|sembra|parece)\s+)?"
+    r"(?:all\s+|tutto\s+|todo\s+)?(?:giusto|corretto|ok|okay|bene|right|correct|fine|good|bien|"
+    r"correcto|perfecto|perfetto|perfect)\b",
+    re.IGNORECASE,
+)
 
 
 # Addresses named by their kind, which a technician can search for: "only external
@@ -591,12 +603,24 @@ def others(r: Reading, hosted: Callable[[str], bool]) -> str:
     names += [
         n for n in gazetteer().free_mail if f" {n} " in words and not any(n in x for x in names)
     ]
+    if r.error and (m := _REPORTING_MTA.search(r.error)) and not hosted(f"x@{m[1]}"):
+        party = _SERVER_LABEL.sub("", m[1].lower())  # the bounce their own server wrote
+        if not any(party in x for x in names):
+            names.append(party)
     return ", ".join(dict.fromkeys(names))
+
+
+_REPORTING_MTA = re.compile(r"^\s*Reporting-MTA:\s*dns;\s*([\w.-]+\.[a-z]{2,})", re.I | re.M)
+_SERVER_LABEL = re.compile(r"^(?:mail|smtp|mx|mta|out|outbound|relay)\d*\.")
 
 
 _SUBJECT = re.compile(
     r"\b(?:oggetto|subject|asunto|titolo|t[ií]tulo|ogg\.|subj\.|obj\.)(?!\w)\s*"
-    r"(?:[:=]|era|was|es|è|e|de|del)?\s*"
+    # "l'oggetto esatto era '…'", "the subject line was actually …"
+    r"(?:(?:esatto|exact|correct|corretto|giusto|vero|real|right|exacto|correcto|preciso|line)"
+    r"\s+)?"
+    r"(?:(?:[:=]|era|was|is|es|è|e'|e|de|del|would be|sarebbe|ser[ií]a)(?!\w))?\s*"
+    r"(?:(?:actually|really|in realtà|en realidad|invece|then|quindi)(?!\w)\s*:?\s*)?"
     r"(?:[\"\u201c\u00ab'\u2018]([^\"\u201d\u00bb'\u2019\n]{1,200})[\"\u201d\u00bb'\u2019]|"
     r"([^,.;:!?\n]{1,120}))",
     re.IGNORECASE,

@@ -200,6 +200,7 @@ _OTHERS_MISS = Cue(
     r"\b(?:gli|les|them|a loro)\b.{0,12}\b(?:arriv|lleg|get|reach)\w*.{0,3}$|"
     r"\b(?:non|nn|no|not|never|mai|nunca)\s+(?:\w+\s+)?(?:gli|les|them)\s+(?:\w+\s+)?"
     r"(?:arriv|lleg|get|reach)\w*|"
+    r"(?<!\bdei )(?<!\bdelle )(?<!\bde los )(?<!\bde )(?<!\bfrom )(?<!\bof )(?<!\bda )"
     r"\b(?:clienti|clientes|clients|customers|recipients|destinatari|destinatarios|they|ellos|"
     r"loro)\b.{0,40}\b(?:non|nn|no|not|don'?t|never|nunca|mai)\b.{0,20}\b(?:arriv|lleg|ricev|"
     r"recib|receiv|get)\w*"
@@ -220,7 +221,12 @@ _BOTH_WAYS = Cue(
 )
 _THE_OTHERS = Cue(
     r"\b(?:le altre|gli altri|the others|the other ones|everyone else|everybody else|los dem[aá]s|"
-    r"las dem[aá]s|las otras|los otros|il resto|the rest|el resto|tutte le altre|tutti gli altri)\b"
+    r"las dem[aá]s|las otras|los otros|il resto|the rest|el resto|tutte le altre|tutti gli altri|"
+    r"everything else|todo lo dem[aá]s|tutto il resto|"
+    # "regular emails arrive fine", "le mail normali arrivano", "los demás correos llegan"
+    r"(?:regular|normal|other|ordinary|everyday|all other)\s+(?:e-?mails?|mails?|messages)|"
+    r"(?:altre|normali)\s+(?:e-?mail|mail|posta)|(?:e-?mail|mail)\s+(?:normali|abituali)|"
+    r"(?:otros|dem[aá]s)\s+(?:e-?mails?|correos|mensajes)|correos\s+(?:normales|habituales))\b"
 )
 # Both at the end of a story: "insomma tutte e due le cose", "las dos cosas, creo".
 _BOTH_THINGS = Cue(
@@ -703,7 +709,8 @@ def program_in(text: str) -> str | None:
 
 _NO_PROGRAM = re.compile(
     r"\b(?:niente|nessun|sin|without|senza|non uso|no uso|not using|don t use|dont use|"
-    r"no tengo|non ho)\s+$"
+    r"no tengo|non ho|don t have|dont have|do not have|do not use|have no|never use|"
+    r"non ho mai usato|no he usado nunca)\s+$"
 )
 
 
@@ -1153,6 +1160,8 @@ def _webmail_says(clause: str) -> Webmail | None:
         return "works"
     if _QUOTES_A_MESSAGE.search(clause):
         return "fails"  # 'la webmail invece dice "Errore di autenticazione"'
+    if _NOT_THERE_EITHER.search(clause):
+        return "fails"  # "not in Outlook, not in webmail, not in junk"
     if (_CONTRAST_WORKS.search(clause) or _SURELY_WORKS.search(clause)) and _WEBMAIL_WORKS.search(
         clause
     ):
@@ -1164,6 +1173,14 @@ def _webmail_says(clause: str) -> Webmail | None:
     if _WEBMAIL_WORKS.search(clause):
         return "works"
     return None
+
+
+# The mail missing in webmail too, said by where it is not: "not in webmail", "ni en la webmail".
+_NOT_THERE_EITHER = Cue(
+    r"\b(?:not|nor|neither|nothing|non|nn|ni|n[eé]|nada|niente|nulla|tampoco|nemmeno|neanche|"
+    r"neppure|manco)\s+(?:even\s+|either\s+|anche\s+)?(?:in|on|en|nella|sulla|in the|on the|"
+    r"dalla|nel|sul)\s+(?:la\s+|the\s+|il\s+|el\s+)?web ?mail\b"
+)
 
 
 # Words that make a verdict "the same in webmail", either way: only they say it fails when

@@ -543,6 +543,10 @@ class Dialog(Texts):
                     c.examples[0].model_copy(update={"sent_at": moment, "sent_at_text": ""})
                 ]
                 filled.append("examples")
+        subject = subject_in(reading.text) if at_summary and len(c.examples) == 1 else None
+        if subject and subject != c.examples[0].subject:  # "l'oggetto esatto era '…'"
+            c.examples = [c.examples[0].model_copy(update={"subject": subject})]
+            filled.append("examples")
         if asked in ("ex_sender", "ex_recipient") and c.draft is not None:
             more = example_from(reading, asked)
             subject = subject_in(reading.text)

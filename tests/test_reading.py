@@ -2142,3 +2142,100 @@ def test_a_word_never_seen_is_no_request_for_a_person(chat: Chat, store: SqlStor
     chat.say(("ALE" * 100)[:300])
     assert chat.asking == "topic", chat.text
     assert store.tickets(chat.user) == []
+
+
+@pytest.mark.parametrize(
+    ("said", "webmail"),
+    [
+        ("Not in Outlook, not in webmail, not in junk. Regular emails arrive fine.", "fails"),
+        ("they're not in the webmail", "fails"),
+        ("e non ci sono nemmeno in webmail", "fails"),
+        ("tampoco en la webmail", "fails"),
+    ],
+)
+def test_missing_mail_said_by_where_it_is_not(said: str, webmail: str) -> None:
+    assert read(said, classify=False).webmail == webmail
+
+
+def test_other_mail_arriving_fine_says_no_direction() -> None:
+    # "Regular emails arrive fine" is about the other senders, not that receiving works.
+    reading = read("Not in Outlook, not in webmail. Regular emails arrive fine.", classify=False)
+    assert reading.direction is None
+
+
+def test_a_program_one_does_not_have_is_not_one_s_program() -> None:
+    reading = read("just the webmail, I don't have outlook or anything like that", classify=False)
+    assert reading.program is None
+    assert reading.only_webmail
+
+
+def test_the_replies_of_customers_not_arriving_is_receiving() -> None:
+    said = "ricevere! mandare mando, sono le risposte dei clienti che nn arrivano"
+    assert read(said, classify=False).direction == "receive"
+
+
+@pytest.mark.parametrize(
+    "said",
+    [
+        "guardi non ho tempo di fare prove, mi fa chiamare da un tecnico vero per favore?",
+        "ancora nn so come la vuole chiamare... guardi, mi passa un operatore? faccio prima",
+    ],
+)
+def test_a_person_asked_for_in_a_long_answer(chat: Chat, store: SqlStore, said: str) -> None:
+    chat.say("dovremmo aprire una casella nuova per un agente commerciale che inizia a dicembre")
+    chat.say(said)
+    assert chat.state == "done", chat.text
+    assert store.tickets(chat.user)[0]["category"] == "general"
+
+
+def test_a_call_asked_for_at_anything_to_add_is_a_note(chat: Chat, store: SqlStore) -> None:
+    chat.say("Quiero pasar del soporte estándar al Premium, ¿cómo se hace y cuánto cuesta?")
+    assert chat.asking == "description", chat.text
+    chat.say("Mejor que me llamen, al 91 555 23 41, por las mañanas")
+    assert chat.asking == "confirm", chat.text
+
+
+def test_the_subject_corrected_at_the_summary(chat: Chat, store: SqlStore) -> None:
+    chat.say(
+        "Da stamattina segreteria@example.com non invia: 535 5.7.8 authentication failed, sia "
+        "da Outlook sia dalla webmail. Invio tramite smtp.example.net"
+    )
+    answers = {
+        "addresses": "no, con qualsiasi destinatario",
+        "examples.recipient": "f.bassi@bassiimpianti.it",
+        "examples.subject": "F24 novembre",
+        "examples.sent_at": "oggi alle 8:47",
+    }
+    while chat.asking in answers:
+        chat.say(answers[chat.asking])
+    if chat.asking == "examples.more":
+        chat.choose("no")
+    assert chat.asking == "confirm", chat.text
+    chat.say("Correggo una cosa: l'oggetto esatto era 'Modello F24 novembre', il resto è giusto")
+    assert chat.asking == "confirm", chat.text
+    case = case_of(chat, store)
+    assert case.examples[0].subject == "Modello F24 novembre"
+    assert case.addresses_limited is False  # "il resto" is the rest of the summary
+
+
+def test_a_bounce_s_reporting_server_names_the_only_sender(chat: Chat, store: SqlStore) -> None:
+    chat.say(
+        "Our mail is info@example.com. One of our suppliers says their emails to us keep "
+        "bouncing since Wednesday. Everyone else gets through fine. The bounce:\n"
+        "Reporting-MTA: dns; mail.hartleylogistics.co.uk\n"
+        "Final-Recipient: rfc822; info@example.com\n"
+        "Action: failed\n"
+        "Status: 5.7.1\n"
+        "Diagnostic-Code: smtp; 554 5.7.1 Service unavailable; Client host [192.0.2.44] blocked"
+    )
+    chat.say("No, they're not in webmail either")
+    assert chat.asking != "addresses", chat.text
+    assert case_of(chat, store).addresses == "hartleylogistics.co.uk"
+
+
+def test_opening_the_firewall_s_ports_is_the_firewall(chat: Chat) -> None:
+    chat.say(
+        "Can ye log in to our new Fortigate and open whatever ports outlook needs for yer "
+        "servers? Since the IT fella put it in naebody in the office can send or receive."
+    )
+    assert chat.state == "out_of_scope", chat.text
