@@ -25,7 +25,11 @@ RELATIVE_DAYS: dict[str, int] = {
     "day before yesterday": 2,
     "last night": 1,
     "yesterday": 1,
+    "yday": 1,
+    "yest": 1,
+    "ystday": 1,
     "today": 0,
+    "tday": 0,
     "this morning": 0,
     "this afternoon": 0,
     "this arvo": 0,
@@ -79,11 +83,11 @@ FUTURE_DAYS: dict[str, int] = {"tomorrow": 1, "domani": 1, "manana": 1, "pasado 
 WEEKDAY_NAMES: dict[str, int] = {
     "monday": 0, "mon": 0, "tuesday": 1, "tue": 1, "wednesday": 2, "wed": 2,
     "thursday": 3, "thu": 3, "friday": 4, "fri": 4, "saturday": 5, "sat": 5,
-    "sunday": 6, "sun": 6,
+    "sunday": 6, "sun": 6, "tues": 1, "weds": 2, "thur": 3, "thurs": 3,
     "lunedi": 0, "martedi": 1, "mercoledi": 2, "giovedi": 3, "venerdi": 4, "sabato": 5,
-    "domenica": 6,
+    "domenica": 6, "lun": 0, "mer": 2, "merc": 2, "gio": 3, "giov": 3, "ven": 4, "sab": 5, "dom": 6,
     "lunes": 0, "martes": 1, "miercoles": 2, "jueves": 3, "viernes": 4, "sabado": 5,
-    "domingo": 6,
+    "domingo": 6, "mie": 2, "mier": 2, "juev": 3, "vier": 4,
 }  # fmt: skip
 MONTH_NAMES: dict[str, int] = {
     "january": 1, "february": 2, "march": 3, "april": 4, "may": 5, "june": 6, "july": 7,
@@ -127,6 +131,9 @@ FILLER = frozenset(
         "lo", "l", "di", "del", "dello", "dei", "intorno", "attorno", "sul", "scorso", "scorsa",
         "passato", "passata", "a", "las", "el", "de", "sobre", "hacia", "eso", "alrededor",
         "pasado", "aproximadamente", "mas", "menos",
+        "right", "just", "shortly", "before", "poco", "prima", "dopo", "delle", "della", "justo",
+        "antes",
+        "despues",
     }
 )  # fmt: skip
 
@@ -318,6 +325,8 @@ def _parse(said: str, today: date) -> _Parts:
 _CUE_BEFORE = (
     r" (?:alle|all|ore|verso le|verso|sulle|tipo|at|around|round|about|approx|circa|sobre las|"
     r"after|dopo le|passate le|despues de las|pasadas las|"
+    r"(?:right|just|shortly) (?:before|after)|(?:poco )?(?:prima|dopo) (?:delle|della|le)|"
+    r"(?:justo|poco) (?:antes|despues) de las|"
     r"sobre la|a las|a la|las|a eso de las|hacia las|le|intorno alle|h) (\d{1,2}) "
 )
 _CUE_AFTER = (
@@ -413,13 +422,18 @@ def _named_day(rest: str, today: date) -> tuple[date | None, str, bool]:
         rest, found = _take(rest, name)
         if found:
             back = (today.weekday() - weekday) % 7 or 7
-            return today - timedelta(days=back), rest, False
-    if m := re.search(r" (?:the |il |el )?(\d{1,2})(?:st|nd|rd|th|º|°) ", rest):
-        number = int(m[1])  # "on the 3rd": this month's, or last month's
-        found_day = _date(today.year, today.month, number)
-        if found_day is None or found_day > today:
-            last = today.replace(day=1) - timedelta(days=1)
-            found_day = _date(last.year, last.month, number)
+            day = today - timedelta(days=back)
+            for week in _LAST_WEEK:  # "Thursday last week": the one of the week before this
+                rest, said = _take(rest, week)
+                if said:
+                    day = today - timedelta(days=today.weekday() + 7 - weekday)
+            if m := re.search(_ORDINAL, rest):  # "Thursday (the 12th)": the date says which
+                dated = _of_this_or_last_month(today, int(m[1]))
+                if dated is not None and dated.weekday() == weekday:
+                    day, rest = dated, rest.replace(m[0], " ", 1)
+            return day, rest, False
+    if m := re.search(_ORDINAL, rest):
+        found_day = _of_this_or_last_month(today, int(m[1]))  # "on the 3rd"
         return found_day, rest.replace(m[0], " ", 1), False
     day_of_month = r" (?:el|il|the|on the|on|del|dal|giorno|dia|lo) (\d{1,2}) (?![:.h]?\d)"
     if m := re.search(day_of_month, rest):
@@ -433,6 +447,22 @@ def _named_day(rest: str, today: date) -> tuple[date | None, str, bool]:
     return None, rest, False
 
 
+_ORDINAL = r" (?:the |il |el )?(\d{1,2})(?:st|nd|rd|th|º|°) "
+_LAST_WEEK = (
+    "last week", "the week before", "settimana scorsa", "scorsa settimana",
+    "semana pasado", "semana pasada", "semana anterior",  # ("pasada" is folded to "pasado")
+)  # fmt: skip
+
+
+def _of_this_or_last_month(today: date, number: int) -> date | None:
+    """The day `number` of this month, or of the last one when this one's is still to come."""
+    found_day = _date(today.year, today.month, number)
+    if found_day is None or found_day > today:
+        last = today.replace(day=1) - timedelta(days=1)
+        found_day = _date(last.year, last.month, number)
+    return found_day
+
+
 def _date(year: int, month: int, day: int) -> date | None:
     try:
         return date(year, month, day)
@@ -440,13 +470,13 @@ def _date(year: int, month: int, day: int) -> date | None:
         return None
 
 
-_SENTENCE = re.compile(r"[;!?\n]+|(?<!\d)\.+|\.+(?!\d)|\(|\)")  # "20.11.2026" stays whole
+_SENTENCE = re.compile(r"[;!?\n]+|(?<!\d)\.+|\.+(?!\d)")  # "20.11.2026" stays whole
 _NAMES = re.compile(r"\S+@\S+|\b(?:[a-z0-9-]+\.)+[a-z]{2,}\b", re.IGNORECASE)  # addresses, hosts
 
 
 def find_sent_at(text: str, now: datetime, zone: ZoneInfo) -> datetime | None:
     """Find when a message was sent in a longer text ("...mi ha scritto ieri alle 16...")."""
-    for sentence in _SENTENCE.split(_NAMES.sub(" ", text)):
+    for sentence in _SENTENCE.split(_NAMES.sub(" ", text).replace("(", " ").replace(")", " ")):
         if not re.search(r"\d", sentence) and not any(
             w in _date_words() or w in NAMED_TIMES for w in normalize(sentence).split()
         ):

@@ -126,6 +126,13 @@ _PERSON = re.compile(
     r"\breal\s+(?:technician|engineer)\b",
     re.IGNORECASE,
 )
+# A product of theirs just put in or changed: "swapped out the firewall last night".
+_JUST_CHANGED = re.compile(
+    r"\b(?:new|nuov[oa]|nuev[oa]|instal\w*|install\w*|swapp\w*|chang\w*|replac\w*|put in|"
+    r"cambiat[oa]|cambi[oó]|cambiad[oa]|sostituit[oa]|mess[oa] su|montat[oa]|montad[oa]|"
+    r"mont[oó]|upgrad\w*|aggiorn\w*|actualiz\w*|updat\w*)\b",
+    re.IGNORECASE,
+)
 # A call asked for: a request for a person, but at "anything to add?" a note for the technician.
 _CALLBACK = re.compile(
     r"\b(?:mi\s+(?:fa|faccia|fate|potete|pu[oò])\s+(?:ri)?chiamare|(?:que\s+me|me\s+pueden?)\s+"
@@ -484,8 +491,9 @@ class Engine:
             person = bool(_PERSON.search(reading.text))  # "...preferiamo essere richiamati": noted
         if person and reading is not None and not self._agrees(d, reading):
             return self._hand_off(d)  # (once: then what they say is what it is about)
-        if reading is not None and self._leaves_scope(d, reading):
-            return self._route(d, reading.intent or "", reading)  # "nn so usare Thunderbird"
+        left = self._leaves_scope(d, reading) if reading is not None else None
+        if left is not None:
+            return self._route(d, left, reading)  # "nn so usare Thunderbird"
         if reading is not None and conv.state in AFTER_END and reading.text:
             q = QUESTIONS[conv.state]
             if self._resolve(d, q, reading.text) is None and len(reading.text.split()) > 2:
@@ -752,19 +760,35 @@ class Engine:
             for lang in LANGUAGES
         }
 
-    def _leaves_scope(self, d: Dialog, reading: Reading) -> bool:
-        """Tell whether an answer says plainly that the request is out of our scope."""
+    def _leaves_scope(self, d: Dialog, reading: Reading) -> str | None:
+        """Return the out-of-scope intent an answer says plainly, or None."""
         guess = reading.guess
-        return (
-            guess is not None
-            and guess.intent in OUT_OF_SCOPE_INTENTS
+        if guess is None or len(reading.text.split()) <= SOCIAL_WORDS:
+            return None
+        state = d.conv.state
+        if state in ("summary", "ticket_question", "email_client", "email_client_name", *AFTER_END):
+            return None  # (a program is what "where do you read your mail?" asks for)
+        likely = dict(guess.ranked)
+        # "...and our IT guy swapped out the office firewall last night": what changed is
+        # theirs, said with an answer or with the error pasted (not read for facts otherwise)
+        for subject in ("firewall", "antivirus"):
+            intent = SIGNALS[subject]
+            if (
+                subject in reading.signals
+                and likely.get(intent, 0.0) >= SIGNAL_CONFIDENCE
+                and _JUST_CHANGED.search(reading.text)
+                and (state not in VERBATIM_STATES or state == "email_error")
+                and not self._answers_plainly(d, reading)
+            ):
+                return intent
+        if (
+            guess.intent in OUT_OF_SCOPE_INTENTS
             and guess.confidence >= LEAVE_CONFIDENCE
-            and len(reading.text.split()) > SOCIAL_WORDS
-            and d.conv.state not in VERBATIM_STATES
-            and d.conv.state not in ("summary", "ticket_question", *AFTER_END)
-            and d.conv.state not in ("email_client", "email_client_name")  # programs are asked
+            and state not in VERBATIM_STATES
             and not self._answers_plainly(d, reading)
-        )
+        ):
+            return guess.intent
+        return None
 
     def _answers_plainly(self, d: Dialog, reading: Reading) -> bool:
         """Tell whether a message answers the closed question asked, naming no outside subject.

@@ -371,6 +371,10 @@ def fill(
     if asked not in ("email_scope", "email_addresses") and r.only_some is not None:
         named = others(r, hosted) if r.only_some else ""
         sentence = _sentence_with_only(r.text) if r.only_some else ""
+        if named and r.error and _SOME_OF_THEM.search(without_error(r)):
+            words = without_error(r)  # "a algunos proveedores" and a bounce for one: which?
+            told = replace(r, text=words, error=None, addresses=tuple(addresses_in(words)))
+            named = others(told, hosted)
         if named or sentence:  # "only external recipients" is searchable; "only the bank": which?
             kind = sentence if _KIND.search(sentence) else None
             put("addresses_limited", case.addresses_limited, True)
@@ -378,6 +382,17 @@ def fill(
         elif r.only_some is False and put("addresses_limited", case.addresses_limited, False):
             case.addresses = None
     return filled
+
+
+# Several parties, one of them in the bounce pasted: "no puedo enviar a algunos proveedores".
+_SOME_OF_THEM = re.compile(
+    r"\b(?:alcuni|alcune|certi|certe|algunos|algunas|ciertos|ciertas|some|certain|several|"
+    r"diversi|diverse|varios|varias)\s+(?:de\s+(?:mis|nuestros|nuestras)\s+|dei\s+|of\s+(?:my|our)"
+    r"\s+|(?:miei|nostri|mie|nostre|my|our)\s+)?(?:clienti|fornitori|destinatari|indirizzi|"
+    r"clientes|proveedores|destinatarios|direcciones|clients|customers|suppliers|recipients|"
+    r"addresses|contatti|contactos|contacts)\b",
+    re.IGNORECASE,
+)
 
 
 # The rest of the summary is right: "il resto è giusto", "everything else is correct".
@@ -807,7 +822,7 @@ def way_of(text: str, address: str) -> Direction | None:
     before = text[: max(_find(text, address), 0)][-24:].lower()
     if re.search(r"\b(?:from|desde|sent from|inviate dalla)\s*:?\s*<?$", before):
         return "send"
-    reached = r"(?:(?:not|n'?t|never) (?:reach\w*|get(?:ting)? (?:in)?to)|reach(?:es|ed)?)"
+    reached = r"(?:(?:not|n'?t|never) (?:reach\w*|get(?:ting)? (?:in)?to)|reach(?:es|ed|ing)?)"
     if re.search(rf"\b(?:to|verso|hacia|para|{reached})\s*:?\s*<?$", before):
         return "receive"  # "emails from our bank are not reaching finance@…"
     return None

@@ -195,6 +195,11 @@ _THEY_RECEIVE = Cue(
     r"\b(ricevono|reciben|receive them|don'?t receive|doesn'?t receive|don'?t get|"
     r"doesn'?t get|never get|won'?t get|les llega\w*|gli arriva\w*|le arriva\w*)\b"
 )
+# It did not reach them: "a mi hermana tampoco le ha llegado", "non gli è arrivata".
+_REACHED_THEM = Cue(
+    r"\b(?:les? (?:ha|han) llegado|les? lleg[oó]|les? llega\w*|(?:gli|le) (?:[eè]|sono) arrivat\w*|"
+    r"gli arriva\w*|(?:hasn'?t|never|didn'?t) (?:reached|reach|got to) (?:her|him|them))\b"
+)
 # Others who do not get the customer's mail: "i clienti dicono che non gli arrivano".
 _OTHERS_MISS = Cue(
     r"\b(?:gli|les|them|a loro)\b.{0,12}\b(?:arriv|lleg|get|reach)\w*.{0,3}$|"
@@ -315,7 +320,8 @@ _FAILS = Cue(
     r"devuelv\w*|devuelto|vuelv\w*|volvi\w*|regresa\w*|returned|come back|comes back|"
     r"coming back|spam|junk|sitting|sits|stuck|se quedan|se queda|rimangono|restano|"
     r"indesiderat\w*|no deseado|sparisc\w*|spariscono|desaparec\w*|vanish\w*|"
-    r"disappear\w*|nobody|no one|no-one|noone|nadie|nessuno)\b|n't|"
+    r"disappear\w*|nobody|no one|no-one|noone|nadie|nessuno|nessuna|none|ninguno|ninguna|"
+    r"ning[uú]n|tampoco|nemmeno|neanche|neppure)\b|n't|"
     r"\b(?:do|does|did|is|are|was|were|ca|wo|have|has|had|could|would|"
     r"should|ai|aren|isn|doesn|didn|won|can)nt\b)"
 )
@@ -433,7 +439,9 @@ _WEBMAIL_UNTRIED = Cue(
     r"non so entrare|don'?t know how to (?:log|get) in|"
     r"non ho provato|non l'ho provat|mai provat|not tried|haven't tried|havent tried|"
     r"didn't try|didnt try|never tried|no he probado|no lo he probado|no prob[eé]|"
-    r"nunca he|cos'[eè]|che cos|what is|what's|whats|qu[eé] es(?!\w)|no s[eé] qu[eé]|"
+    r"nunca he|cos'[eè]|che cos|what is|what's|whats|no s[eé] qu[eé]|"
+    r"qu[eé] es (?:el|la|eso|esto|un|una|lo)(?!\w)|¿\s*qu[eé] es(?!\w)|^\s*qu[eé] es(?!\w)|"
+    r"qu[eé] es\s*\??\s*$|"
     r"non so cos|non so come|don't know how|dont know how|no s[eé] c[oó]mo|never used|"
     r"non la uso|non lo uso|no lo uso|no la uso|don't use|dont use|no lo prob[eé]|no la prob[eé]|"
     r"todav[ií]a no|a[uú]n no|not yet|non ancora|ancora no)"
@@ -809,7 +817,9 @@ def direction_in(text: str) -> Said | None:
         to_me = bool(_TO_ME.search(clause))
         if not ways and not to_me:
             continue  # no way of mail in this clause
-        if (
+        if ways == {"send", "receive"} and not to_me and _REACHED_THEM.search(clause):
+            ways = {"send"}  # "probamos a mandar uno a mi hermana y tampoco le ha llegado"
+        elif (
             ways == {"send", "receive"} and not _joined(clause) and not _EITHER.search(clause)
         ):  # "le mail che mando...": which?
             if _THEY_RECEIVE.search(clause) and _FIRST_PERSON_SEND.search(clause):
@@ -1160,8 +1170,8 @@ def _webmail_says(clause: str) -> Webmail | None:
         return "works"
     if _QUOTES_A_MESSAGE.search(clause):
         return "fails"  # 'la webmail invece dice "Errore di autenticazione"'
-    if _NOT_THERE_EITHER.search(clause):
-        return "fails"  # "not in Outlook, not in webmail, not in junk"
+    if _NOT_THERE_EITHER.search(clause) or _SHOWS_A_WARNING.search(clause):
+        return "fails"  # "not in Outlook, not in webmail", "me sale una pantalla roja"
     if (_CONTRAST_WORKS.search(clause) or _SURELY_WORKS.search(clause)) and _WEBMAIL_WORKS.search(
         clause
     ):
@@ -1180,6 +1190,16 @@ _NOT_THERE_EITHER = Cue(
     r"\b(?:not|nor|neither|nothing|non|nn|ni|n[eé]|nada|niente|nulla|tampoco|nemmeno|neanche|"
     r"neppure|manco)\s+(?:even\s+|either\s+|anche\s+)?(?:in|on|en|nella|sulla|in the|on the|"
     r"dalla|nel|sul)\s+(?:la\s+|the\s+|il\s+|el\s+)?web ?mail\b"
+)
+
+
+# Webmail shows a warning or an error page instead of the mail.
+_SHOWS_A_WARNING = Cue(
+    r"\b(?:me sale|me salen|me aparece|me aparecen|sale|aparece|mi esce|esce|mi compare|compare|"
+    r"mi appare|appare|i get|we get|it shows|shows|comes up|pops up|there'?s)\s+"
+    r"(?:un|una|uno|a|an|the|la|el|il|lo)\s+(?:\w+\s+)?(?:pantalla|p[aá]gina|ventana|aviso|"
+    r"advertencia|mensaje|error|errore|avviso|schermata|pagina|finestra|messaggio|warning|"
+    r"error page|page|screen|message|popup|pop-up)\b"
 )
 
 

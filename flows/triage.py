@@ -537,7 +537,8 @@ class Dialog(Texts):
             at_summary=at_summary,
         )
         if at_summary and len(c.examples) == 1 and _WHEN_SAID.search(reading.text):
-            moment = self.sent_at_in(after_correction(reading.text))  # "...a las 8:30, no 9:30"
+            said = _NOT_THAT_TIME.sub(" ", after_correction(reading.text))  # "...8:30, no 9:30"
+            moment = self.sent_at_in(said) or self._time_on_day_of(c.examples[0].sent_at, said)
             if moment and moment != c.examples[0].sent_at:
                 c.examples = [
                     c.examples[0].model_copy(update={"sent_at": moment, "sent_at_text": ""})
@@ -574,6 +575,17 @@ class Dialog(Texts):
             if name not in c.taken:
                 c.taken.append(name)
         return filled
+
+    def _time_on_day_of(self, sent_at: str, said: str) -> str | None:
+        """A time corrected alone ("the time was 16:05. Same day."): on the day already known."""
+        if not sent_at or self.best_day(said) is not None:
+            return None
+        try:
+            day = datetime.fromisoformat(sent_at).date().isoformat()
+            moment = parse_sent_at(f"{day} {said}", self.ctx.now, self.policy.office_hours.zone)
+        except (ValueError, DateProblem):
+            return None
+        return moment.isoformat(timespec="minutes")
 
     def sent_at_in(self, said: str | datetime) -> str | None:
         """Find when an example was sent, in words or as a moment already read (a header)."""
@@ -862,9 +874,9 @@ class Dialog(Texts):
         Only one such address known: the example's sender when receiving, its recipient
         when sending (a bounce pasted in the opening often gives it).
         """
-        if not _THIS_PARTY.search(text):
-            return ""
         examples = [*self.case.examples, *([self.case.draft] if self.case.draft else [])]
+        if not _THIS_PARTY.search(text):
+            return self._party_named(text, examples)
         role = "recipient" if self.sending() else "sender"
         parties = {
             a.lower()
@@ -872,6 +884,16 @@ class Dialog(Texts):
             if (a := getattr(e, role) or "") and "@" in a and not self.hosted(a)
         }
         return parties.pop() if len(parties) == 1 else ""
+
+    def _party_named(self, text: str, examples: list[Example]) -> str:
+        """The domain of a party already seen, named by its name: "only globex" when the bounce
+        pasted showed finance@globexltd.example."""
+        seen = [e.sender or "" for e in examples] + [e.recipient or "" for e in examples]
+        seen += addresses_in(self.case.error_text or "")
+        domains = {a.rsplit("@", 1)[1].lower() for a in seen if "@" in a and not self.hosted(a)}
+        words = {w for w in re.findall(r"[a-z0-9-]{4,}", text.lower())}
+        named = {d for d in domains if any(d.split(".")[0].startswith(w) for w in words)}
+        return named.pop() if len(named) == 1 else ""
 
     def take_email_scope(self, value: str) -> None:
         self.case.addresses_limited = value == "yes"
@@ -1148,6 +1170,11 @@ class Dialog(Texts):
             if problem.reason == "future":
                 raise Invalid(t(FUTURE_DATE)) from None
             raise Invalid(t(QUESTIONS[self.state].hint)) from None
+        day = self._day_said_before() if self.best_day(said) is None else None
+        if day is not None:  # "el martes pasado por la mañana" ... "serían las 10": that day's
+            with suppress(DateProblem):
+                joined = f"{day}, {said}"
+                moment = parse_sent_at(joined, self.ctx.now, zone)
         return moment.isoformat(timespec="minutes")
 
     def _day_said_before(self) -> str | None:
@@ -1160,6 +1187,14 @@ class Dialog(Texts):
         except DateProblem as problem:
             return earlier if problem.reason == "no_time" else None
         return None
+
+
+# The time corrected away: "16:05, not 14:05", "alle 9:30, non alle 8:30", "y no a las 9".
+_NOT_THAT_TIME = re.compile(
+    r"[,;]?\s*\b(?:not|non|no|y no|e non|instead of|invece che|invece delle|en vez de)\s+"
+    r"(?:at\s+|alle\s+|a las\s+|las\s+|le\s+)?\d{1,2}(?:[:.]\d{2})?\b",
+    re.IGNORECASE,
+)
 
 
 # A correction at the summary about when the example was sent.

@@ -2239,3 +2239,104 @@ def test_opening_the_firewall_s_ports_is_the_firewall(chat: Chat) -> None:
         "servers? Since the IT fella put it in naebody in the office can send or receive."
     )
     assert chat.state == "out_of_scope", chat.text
+
+
+# Found by four more sets of independent scripted customers (session 9).
+@pytest.mark.parametrize(
+    ("said", "moment"),
+    [
+        ("This morning, right before 10", datetime(2026, 11, 20, 10, 0, tzinfo=ROME)),
+        ("ieri poco prima delle 5", datetime(2026, 11, 19, 17, 0, tzinfo=ROME)),
+        ("tues morning, about 9ish", datetime(2026, 11, 17, 9, 0, tzinfo=ROME)),
+        ("gio pomeriggio alle 3", datetime(2026, 11, 19, 15, 0, tzinfo=ROME)),
+        ("yday about half 3 in the afternoon", datetime(2026, 11, 19, 15, 30, tzinfo=ROME)),
+        ("Thursday last week around 4pm", datetime(2026, 11, 12, 16, 0, tzinfo=ROME)),
+        ("el jueves de la semana pasada a las 4 de la tarde",
+         datetime(2026, 11, 12, 16, 0, tzinfo=ROME)),
+        ("giovedì della settimana scorsa alle 16", datetime(2026, 11, 12, 16, 0, tzinfo=ROME)),
+    ],
+)  # fmt: skip
+def test_more_colloquial_dates(said: str, moment: datetime) -> None:
+    assert parse_sent_at(said, NOW, ROME) == moment
+
+
+def test_a_date_in_brackets_inside_a_story() -> None:
+    said = "sent from accounts@example.com on Thursday last week (the 12th) around 4pm, subject"
+    assert find_sent_at(said, NOW, ROME) == datetime(2026, 11, 12, 16, 0, tzinfo=ROME)
+
+
+@pytest.mark.parametrize(
+    ("said", "direction"),
+    [
+        ("none of the 6 PCs in our office can get email for frontdesk@example.com", "receive"),
+        ("en la webmail tampoco llegan", "receive"),
+        ("probamos a mandar uno desde la webmail a mi hermana y tampoco le ha llegado", "send"),
+    ],
+)
+def test_ways_said_with_none_and_neither(said: str, direction: str) -> None:
+    assert read(said, classify=False).direction == direction
+
+
+@pytest.mark.parametrize(
+    ("said", "webmail"),
+    [
+        ("ni en el Outlook ni en la webmail, que al abrir la webmail me sale una pantalla roja",
+         "fails"),
+        ("perdón, sigo en español que es más fácil: desde el webmail tampoco va nada", "fails"),
+    ],
+)  # fmt: skip
+def test_webmail_that_shows_a_warning_or_does_nothing(said: str, webmail: str) -> None:
+    assert read(said, classify=False).webmail == webmail
+
+
+def test_the_day_said_before_stays_with_the_time_said_after(chat: Chat, store: SqlStore) -> None:
+    chat.say(
+        "no me llegan los correos de mi gestoria a carmen@garcia.example, en el "
+        "webmail tampoco estan. Los demas correos si me llegan. No sale ningun error"
+    )
+    answers = {
+        "addresses": "asesoria@gestoriaruiz.example",
+        "client": "solo el webmail",
+        "examples.sender": "asesoria@gestoriaruiz.example",
+        "examples.subject": "Modelo 303",
+    }
+    while chat.asking in answers:
+        chat.say(answers[chat.asking])
+    assert chat.asking == "examples.sent_at", chat.text
+    chat.say("el martes pasado por la mañana")
+    assert chat.asking == "examples.sent_at", chat.text
+    chat.say("serian las 10 mas o menos")
+    assert chat.asking != "examples.sent_at", chat.text
+    assert case_of(chat, store).examples[0].sent_at.startswith("2026-11-17T10:00")
+
+
+def test_a_firewall_just_put_in_said_with_the_error(chat: Chat) -> None:
+    chat.say("da stamattina nessuno dei computer riesce a scaricare la posta di "
+             "segreteria@example.org, né con Outlook né dalla webmail")  # fmt: skip
+    for _ in range(4):
+        if chat.asking == "error_text":
+            break
+        chat.say({"addresses": "tutti", "client": "Outlook e webmail"}.get(chat.asking or "", "sì"))
+    assert chat.asking == "error_text", chat.text
+    chat.say("Outlook dice 'Impossibile connettersi al server'. Ah, ieri sera ci hanno montato un "
+             "firewall nuovo in ufficio, può essere quello?")  # fmt: skip
+    assert chat.state == "out_of_scope", chat.text
+
+
+def test_only_the_party_of_the_bounce_named_by_its_name(chat: Chat, store: SqlStore) -> None:
+    chat.say(
+        "URGENT - clients not getting our invoices!! This bounced back:\n"
+        "Your message to finance@globexltd.example couldn't be delivered.\n"
+        "Remote server said: 554 5.7.1 <accounts@example.com>: Sender address rejected\n"
+        "sent from accounts@example.com yesterday around 4pm"
+    )
+    answers = {
+        "smtp_is_provider": "yes we use smtp.example.net",
+        "webmail_fails": "just tried from webmail, same bounce",
+    }
+    while chat.asking in answers:
+        chat.say(answers[chat.asking])
+    assert chat.asking == "addresses", chat.text
+    chat.say("seems to be only globex, the others go through fine")
+    assert chat.asking != "addresses", chat.text
+    assert case_of(chat, store).addresses == "globexltd.example"
