@@ -582,10 +582,9 @@ class Dialog(Texts):
             return None
         try:
             day = datetime.fromisoformat(sent_at).date().isoformat()
-            moment = parse_sent_at(f"{day} {said}", self.ctx.now, self.policy.office_hours.zone)
-        except (ValueError, DateProblem):
+        except ValueError:
             return None
-        return moment.isoformat(timespec="minutes")
+        return self._on_day(day, said)
 
     def sent_at_in(self, said: str | datetime) -> str | None:
         """Find when an example was sent, in words or as a moment already read (a header)."""
@@ -1157,10 +1156,9 @@ class Dialog(Texts):
             if first is not None:
                 return first.isoformat(timespec="minutes")
             day = self._day_said_before()
-            if day is not None:  # "last tuesday, late-ish" ... "about 8 o'clock": the two
-                with suppress(DateProblem):
-                    joined = f"{day}, {said}"
-                    return parse_sent_at(joined, self.ctx.now, zone).isoformat(timespec="minutes")
+            joined = self._on_day(day, said) if day else None
+            if joined is not None:  # "last tuesday, late-ish" ... "about 8 o'clock": the two
+                return joined
             if problem.reason == "no_time":
                 raise Invalid(
                     t("Please add the time too, even roughly, for example: yesterday 15:30.")
@@ -1171,10 +1169,15 @@ class Dialog(Texts):
                 raise Invalid(t(FUTURE_DATE)) from None
             raise Invalid(t(QUESTIONS[self.state].hint)) from None
         day = self._day_said_before() if self.best_day(said) is None else None
-        if day is not None:  # "el martes pasado por la mañana" ... "serían las 10": that day's
-            with suppress(DateProblem):
-                joined = f"{day}, {said}"
-                moment = parse_sent_at(joined, self.ctx.now, zone)
+        # "el martes pasado por la mañana" ... "serían las 10": that day's
+        return (self._on_day(day, said) if day else None) or moment.isoformat(timespec="minutes")
+
+    def _on_day(self, day: str, said: str) -> str | None:
+        """The time `said` on a day already known (said in words, or an ISO date)."""
+        try:
+            moment = parse_sent_at(f"{day}, {said}", self.ctx.now, self.policy.office_hours.zone)
+        except DateProblem:
+            return None
         return moment.isoformat(timespec="minutes")
 
     def _day_said_before(self) -> str | None:

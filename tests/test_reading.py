@@ -30,6 +30,20 @@ def case_of(chat: Chat, store: SqlStore) -> Any:
     return conv.case
 
 
+def answer(chat: Chat, answers: dict[str, str]) -> None:
+    """Give each answer while the desk asks its question (and "no" to more examples); a
+    question asked a third time fails the test instead of looping."""
+    asked: dict[str, int] = {}
+    while chat.asking in answers or chat.asking == "examples.more":
+        if chat.asking == "examples.more":
+            chat.choose("no")
+            continue
+        asking = chat.asking or ""
+        asked[asking] = asked.get(asking, 0) + 1
+        assert asked[asking] <= 2, chat.text
+        chat.say(answers[asking])
+
+
 @pytest.mark.parametrize(
     ("said", "address"),
     [
@@ -1083,10 +1097,7 @@ def test_the_time_corrected_at_the_summary(chat: Chat, store: SqlStore) -> None:
         "examples.subject": "Liquidación",
         "examples.sent_at": "hoy a las 9:30",
     }
-    while chat.asking in answers:
-        chat.say(answers[chat.asking or ""])
-    if chat.asking == "examples.more":
-        chat.choose("no")
+    answer(chat, answers)
     assert chat.asking == "confirm", chat.text
     chat.say("Perdón, me equivoqué con la hora: lo mandé a las 8:30, no a las 9:30")
     assert chat.asking == "confirm" and "08:30" in chat.text, chat.text
@@ -2206,10 +2217,7 @@ def test_the_subject_corrected_at_the_summary(chat: Chat, store: SqlStore) -> No
         "examples.subject": "F24 novembre",
         "examples.sent_at": "oggi alle 8:47",
     }
-    while chat.asking in answers:
-        chat.say(answers[chat.asking])
-    if chat.asking == "examples.more":
-        chat.choose("no")
+    answer(chat, answers)
     assert chat.asking == "confirm", chat.text
     chat.say("Correggo una cosa: l'oggetto esatto era 'Modello F24 novembre', il resto è giusto")
     assert chat.asking == "confirm", chat.text
@@ -2300,8 +2308,7 @@ def test_the_day_said_before_stays_with_the_time_said_after(chat: Chat, store: S
         "examples.sender": "asesoria@gestoriaruiz.example",
         "examples.subject": "Modelo 303",
     }
-    while chat.asking in answers:
-        chat.say(answers[chat.asking])
+    answer(chat, answers)
     assert chat.asking == "examples.sent_at", chat.text
     chat.say("el martes pasado por la mañana")
     assert chat.asking == "examples.sent_at", chat.text
@@ -2334,8 +2341,7 @@ def test_only_the_party_of_the_bounce_named_by_its_name(chat: Chat, store: SqlSt
         "smtp_is_provider": "yes we use smtp.example.net",
         "webmail_fails": "just tried from webmail, same bounce",
     }
-    while chat.asking in answers:
-        chat.say(answers[chat.asking])
+    answer(chat, answers)
     assert chat.asking == "addresses", chat.text
     chat.say("seems to be only globex, the others go through fine")
     assert chat.asking != "addresses", chat.text
