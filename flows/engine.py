@@ -11,7 +11,7 @@ handed to a person. The table and the dialog are in `flows.triage`.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from functools import lru_cache
 from queue import Empty, SimpleQueue
@@ -397,6 +397,30 @@ _WEB_ERROR = re.compile(
     r"ERR_CONNECTION_\w+|DNS_PROBE_\w+|ERR_NAME_NOT_RESOLVED)\b",
     re.IGNORECASE,
 )
+
+
+# Words that may surround a free-text answer's phrase without adding to it ("no, niente
+# altro grazie").
+_THANKS = frozenset(
+    "thanks thank you thx grazie mille gracias ok okay per ora for now por ahora".split()
+)
+
+
+def _only_phrases(plain: list[str], phrases: Iterable[str]) -> bool:
+    """Tell whether `plain` (an answer's words) says only `phrases`, and thanks."""
+    rest = [w for w in plain if w not in _THANKS]
+    if not rest:
+        return False
+    found = sorted(
+        (tuple(w for w in tokens(p) if w != ",") for p in phrases), key=len, reverse=True
+    )
+    i = 0
+    while i < len(rest):
+        size = next((len(f) for f in found if f and tuple(rest[i : i + len(f)]) == f), 0)
+        if not size:
+            return False
+        i += size
+    return True
 
 
 class Engine:
@@ -1142,12 +1166,9 @@ class Engine:
             return None
         ids = {c.id for c in choices}
         table = _phrase_table(tuple(q.intents.items()), frozenset(ids))
-        if q.reader is not None:  # free text wins unless a phrase is said exactly
+        if q.reader is not None:  # free text wins unless its phrases are all it says
             plain = [w for w in tokens(text) if w != ","]
-            table = {
-                c: [p for p in ps if [w for w in tokens(p) if w != ","] == plain]
-                for c, ps in table.items()
-            }
+            table = {c: [p for p in ps if _only_phrases(plain, ps)] for c, ps in table.items()}
         # One word buried in a long answer is no answer, but for the topic ("...my email...").
         return match_phrases(text, table, buried_words=q.asking == "topic")
 

@@ -2346,3 +2346,26 @@ def test_only_the_party_of_the_bounce_named_by_its_name(chat: Chat, store: SqlSt
     chat.say("seems to be only globex, the others go through fine")
     assert chat.asking != "addresses", chat.text
     assert case_of(chat, store).addresses == "globexltd.example"
+
+
+# Session 10.
+@pytest.mark.parametrize(
+    "said", ["niente altro", "no, niente altro grazie", "nothing else to add, thanks",
+             "nada más que agregar"]
+)  # fmt: skip
+def test_nothing_to_add_said_with_thanks_adds_nothing(
+    chat: Chat, store: SqlStore, said: str
+) -> None:
+    chat.say("vorrei cambiare la password di info@rossi-srl.example")
+    assert chat.asking == "description", chat.text
+    chat.say(said)
+    assert chat.asking == "confirm", chat.text
+    assert (
+        case_of(chat, store).description == "vorrei cambiare la password di info@rossi-srl.example"
+    )
+
+
+def test_a_note_with_thanks_in_it_is_still_a_note(chat: Chat, store: SqlStore) -> None:
+    chat.say("vorrei cambiare la password di info@rossi-srl.example")
+    chat.say("no, ma il collega Mario deve poter accedere, grazie")
+    assert "Mario" in case_of(chat, store).description
