@@ -255,12 +255,21 @@ _URGENT = re.compile(
     r"above all|first of all|more urgent|urgent one)\b",
     re.IGNORECASE,
 )
+# "no" that undoes what was said, not one that starts the next sentence: "perdón, no, era..."
+# but not "perdón, no me llegan los correos".
+_UNDOING_NO = (
+    r"no(?=\s*[,.;:!?\u2013\u2014-]|\s*$|\s+(?:es|era|eran|fue|quise|quer[ií]a|is|was|it'?s|"
+    r"i meant|[eè]|volevo|intendevo|sorry|scusa|scusi|perd[oó]n)\b)"
+)
 _CORRECTED = re.compile(
-    r"\b(?:anzi|actually|i mean|i meant|sorry,? no|no wait|wait,? no|mejor dicho|perd[oó]n,? no|"
-    r"no aspett\w|aspett\w,? no|no espera|espera,? no|"
-    r"en realidad|in realt[aà]|scusi,? no|correction|me expliqu[eé] mal|mi sono spiegat[oa] male|"
+    rf"\b(?:anzi|actually|i mean|i meant|sorry,? {_UNDOING_NO}|no wait|wait,? {_UNDOING_NO}|"
+    rf"mejor dicho|perd[oó]n,? {_UNDOING_NO}|"
+    rf"no aspett\w|aspett\w,? {_UNDOING_NO}|no espera|espera,? {_UNDOING_NO}|"
+    rf"en realidad|in realt[aà]|scusi,? {_UNDOING_NO}|correction|me expliqu[eé] mal|"
+    r"mi sono spiegat[oa] male|"
     r"i explained (?:it )?badly|i misspoke|me equivoqu[eé]|mi sono sbagliat[oa]|i was wrong|"
-    r"ho sbagliato|bueno,? no|pues no|no,? mejor dicho|ah no,? scus\w*|no aspe|no,? wait|"
+    rf"ho sbagliato|bueno,? {_UNDOING_NO}|pues {_UNDOING_NO}|no,? mejor dicho|ah no,? scus\w*|"
+    r"no aspe|no,? wait|"
     # "I thought at first I couldn't SEND, but no, sending is fine": the first thought undone
     r"(?:but|ma|pero|per[oò])\s+no(?=,))\b",
     re.IGNORECASE,
@@ -268,7 +277,8 @@ _CORRECTED = re.compile(
 # A change of mind about the whole request: "quería borrar la cuenta... bueno no, pensándolo
 # mejor, lo que necesito es cambiarle la contraseña".
 _CHANGED_MIND = re.compile(
-    r"\b(?:pens[aá]ndolo (?:mejor|bien)|bueno,? no|mejor no|ahora que lo pienso|ripensandoci|"
+    rf"\b(?:pens[aá]ndolo (?:mejor|bien)|bueno,? {_UNDOING_NO}|mejor no|ahora que lo pienso|"
+    r"ripensandoci|"
     r"a pensarci bene|on second thought|second thoughts|thinking about it|or rather|o meglio|"
     r"anzi no|no anzi|actually no|no actually|scratch that|lasciate perdere|olvidad lo anterior|"
     r"forget (?:that|what i said))\b",
@@ -451,7 +461,8 @@ _NO_ERROR = Cue(
     r"there is no|non c'[eè]|non ci sono|non (?:mi )?d[aà]|no (?:me )?da|no hay|no sale|"
     r"no aparece|non compare|non esce|doesn'?t (?:give|show)|no me sale|don'?t get|do not get|"
     r"didn'?t get|non ricev\w*|no recib\w*|without any|senza alcun\w*|sin ning[uú]n\w*)\b"
-    r"(?:(?!\s(?:e|y|and|ma|but|pero|però)\s)[^.;!?\n]){0,25}?"  # "non ci sono e ... mi da errore"
+    # "non ci sono e ... mi da errore", "no va, me da errore": another clause
+    r"(?:(?!\s(?:e|y|and|ma|but|pero|però)\s)[^.,;!?\n]){0,25}?"
     r"\b(?:error|errors|errore|errori|error message|messaggio d'errore|mensaje de error|"
     r"avviso|aviso|warning)|"
     r"\b(?:errors?|errori?|errores|error messages?|avvisi)\s+(?:(?:nn|non|no|not|none|nessuno|"

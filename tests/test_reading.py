@@ -2369,3 +2369,19 @@ def test_a_note_with_thanks_in_it_is_still_a_note(chat: Chat, store: SqlStore) -
     chat.say("vorrei cambiare la password di info@rossi-srl.example")
     chat.say("no, ma il collega Mario deve poter accedere, grazie")
     assert "Mario" in case_of(chat, store).description
+
+
+@pytest.mark.parametrize(
+    ("said", "direction"),
+    [
+        ("perdon, no me llegan los correos de un cliente concreto, los demas si", "receive"),
+        ("sorry, no emails are coming in at all", "receive"),
+        ("perdón, no, era el envío", "send"),
+    ],
+)
+def test_a_no_that_starts_the_sentence_undoes_nothing(said: str, direction: str) -> None:
+    assert read(said, classify=False).direction == direction
+
+
+def test_an_error_in_the_next_clause_is_no_no_error() -> None:
+    assert read("si, anche dalla webmail no va, me da errore igual", classify=False).error is None
