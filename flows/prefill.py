@@ -556,7 +556,8 @@ def rejected_in(error: str) -> list[str]:
 
 _CONFIGURED = re.compile(
     rf"(?:{OUTGOING_SERVER}|(?:^|\n|,)\s*(?:server|servidor|nome server|server name|outgoing|smtp|"
-    r"salida|uscita|in uscita|posta in uscita)(?=\s*:))"
+    r"salida|uscita|in uscita|posta in uscita)(?=\s*:)|"
+    r"\b(?:server|servidor)(?=\s*[\"'“«]))"  # Mail on a Mac: 'con el servidor "smtp.…"'
     r"\s*(?:\(smtp\))?\s*:?\s*[\"'“«]?([a-z0-9-]+(?:\.[a-z0-9-]+)+)",  # "Servidor: smtp.…" too
     re.IGNORECASE,
 )
@@ -612,7 +613,12 @@ def others(r: Reading, hosted: Callable[[str], bool]) -> str:
     names = [a for a in r.addresses if not hosted(a)]
     own = without_error(r).lower()  # not a bounce's hosts
     names += [
-        h for h in r.hosts if not looks_like_smtp(h) and not hosted(f"x@{h}") and h.lower() in own
+        h
+        for h in r.hosts
+        if not looks_like_smtp(h)
+        and not _MAIL_ACCESS.match(h)  # "dalla webmail (webmail.example.net)": a place
+        and not hosted(f"x@{h}")
+        and h.lower() in own
     ]
     words = " " + " ".join(_WORD.findall(r.text.lower())) + " "
     names += [
@@ -625,6 +631,7 @@ def others(r: Reading, hosted: Callable[[str], bool]) -> str:
     return ", ".join(dict.fromkeys(names))
 
 
+_MAIL_ACCESS = re.compile(r"(?:webmail|imap|pop3?|owa|autodiscover)\d*\.", re.I)
 _REPORTING_MTA = re.compile(r"^\s*Reporting-MTA:\s*dns;\s*([\w.-]+\.[a-z]{2,})", re.I | re.M)
 _SERVER_LABEL = re.compile(r"^(?:mail|smtp|mx|mta|out|outbound|relay)\d*\.")
 
@@ -679,7 +686,8 @@ def subject_in(text: str) -> str | None:
 
 
 _HEADER = re.compile(
-    r"^\s*(from|to|subject|date|sent|da|a|oggetto|data|inviato|de|para|asunto|fecha|enviado)"
+    r"^\s*(from|to|subject|date|sent|da|a|oggetto|data|inviato|de|para|asunto|fecha|enviado|"
+    r"mittente|remitente|destinatario|inviato il|enviado el)"
     r"\s*:\s*(.+?)\s*$",
     re.IGNORECASE | re.MULTILINE,
 )
@@ -688,7 +696,8 @@ _HEADER_ROLES = {
     "to": "recipient", "a": "recipient", "para": "recipient",
     "subject": "subject", "oggetto": "subject", "asunto": "subject",
     "date": "sent_at", "sent": "sent_at", "data": "sent_at", "inviato": "sent_at",
-    "fecha": "sent_at", "enviado": "sent_at",
+    "fecha": "sent_at", "enviado": "sent_at", "mittente": "sender", "remitente": "sender",
+    "destinatario": "recipient", "inviato il": "sent_at", "enviado el": "sent_at",
 }  # fmt: skip
 
 
@@ -715,13 +724,30 @@ def headers_in(text: str, when: Callable[[str | datetime], str | None]) -> dict[
     return found
 
 
+def pasted_example(text: str, when: Callable[[str | datetime], str | None]) -> Example | None:
+    """The example a pasted message gives by its header lines (a bounce quotes the original's
+    last): at least three of them, with its sender and its recipient."""
+    pasted = headers_in(text, when)
+    if len(pasted) < 3 or "sender" not in pasted or "recipient" not in pasted:
+        return None
+    if _SYSTEM.match(pasted["sender"]):  # a bounce's own headers: it went back to the sender
+        return Example(sender=pasted["recipient"], sent_at=pasted.get("sent_at", ""))
+    return Example(
+        sender=pasted["sender"],
+        recipient=pasted["recipient"],
+        subject=pasted.get("subject"),
+        sent_at=pasted.get("sent_at", ""),
+    )
+
+
 # The last mail that did arrive: "last email in it is from yesterday about 6pm".
 _LAST_GOOD = re.compile(
     r"\b(?:last|latest|ultim[ao]|[uú]ltim[oa])\b[^.,;]{0,30}?\b(?:arriv\w*|receiv\w*|got|"
     r"in (?:it|the inbox)|ricevut\w*|arrivat\w*|lleg[oó]|recibid\w*|entr[oó]|in (?:arrivo|posta)|"
     r"que hay|che c'[eè]|there is|i have|tengo|aparece)|"
     r"\b(?:inbox|bandeja|casella|posta in arrivo|buz[oó]n)\b[^.,;]{0,20}?\b(?:ferm[ao]|bloccat[ao]|"
-    r"parad[ao]|stuck|frozen|stopped|congelad[ao])\b",  # "la inbox è ferma alle 7:58"
+    # "la inbox è ferma alle 7:58"
+    r"parad[ao]|stuck|frozen|stopped|stops|congelad[ao]|si ferma|se para|se queda)\b",
     re.IGNORECASE,
 )
 
@@ -755,14 +781,9 @@ def example_in(
     """
     if case.topic != "email" or case.examples or case.draft:
         return None
-    pasted = headers_in(r.text, when)
-    if len(pasted) >= 3 and "sender" in pasted and "recipient" in pasted:
-        return Example(
-            sender=pasted["sender"],
-            recipient=pasted["recipient"],
-            subject=pasted.get("subject"),
-            sent_at=pasted.get("sent_at", ""),
-        )
+    pasted = pasted_example(r.text, when)
+    if pasted is not None:
+        return pasted
     if case.mailbox is None:
         return None
     others_ = [a for a in r.addresses if a != case.mailbox.lower() and a != case.mailbox]

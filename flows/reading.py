@@ -140,7 +140,8 @@ _RECEIVE_STEM = Cue(
     r"rivev\w*|ricezione|arriv\w*|recib\w*|recv\w*|recepci\w*|lleg\w*|"
     r"receiv\w*|reciev\w*|recive\w*|incoming|entrata|entrada|entrant\w*|inbox|"
     r"com(?:es|ing|e|in'?) (?:in|into|through|thru)|"
-    r"get(?:s|ting)? (?:through|thru)|reach(?:es|ing)? me|entrano|entran|entra|entrando|scaric\w*|"
+    r"get(?:s|ting)? (?:through|thru)|reach(?:es|ed|ing)? (?:me|us)|entrano|entran|entra|"
+    r"entrando|scaric\w*|"
     r"descarg\w*|download\w*|no me baja|bajar el correo|baja el correo|baja los correos|"
     r"get (?:any |new |my )?(?:e-?mails?|mail)|gett?in[g']? (?:any |new |my )?(?:e-?mails?|mail)|"
     r"(?:nn|non) (?:ho|abbiamo) (?:mai |ancora )?visto|no (?:he|hemos) visto|"
@@ -193,7 +194,8 @@ _NAMED_SENDS = re.compile(
 # Others who do not receive what the customer sends: "i clienti non ricevono".
 _THEY_RECEIVE = Cue(
     r"\b(ricevono|reciben|receive them|don'?t receive|doesn'?t receive|don'?t get|"
-    r"doesn'?t get|never get|won'?t get|les llega\w*|gli arriva\w*|le arriva\w*)\b"
+    r"doesn'?t get|never get|won'?t get|les llega\w*|gli arriva\w*|le arriva\w*|"
+    r"(?:non|nn|no)\s+(?:le|li)\s+riceve|no\s+(?:los|las)\s+recibe)\b"  # "il Comune non le riceve"
 )
 # It did not reach them: "a mi hermana tampoco le ha llegado", "non gli è arrivata".
 _REACHED_THEM = Cue(
@@ -247,7 +249,7 @@ _STRONG_RECEIVE = Cue(
     r"me env[ií]an|mi inviano|"
     r"mi scrivono|me escriben|send me|sent me|sending me|write to me|writing to me|email me|"
     r"emailing me|ricev\w*|rivev\w*|ricezione|recib\w*|recv\w*|recepci\w*|receiv\w*|reciev\w*|"
-    r"recive\w*|incoming|entrata|entrada|entrant\w*|inbox|reach(?:es|ing)? me)\b"
+    r"recive\w*|incoming|entrata|entrada|entrant\w*|inbox|reach(?:es|ed|ing)? (?:me|us))\b"
 )
 _URGENT = re.compile(
     r"\b(pi[uù] grave|pi[uù] urgente|soprattutto|prima di tutto|partiamo da|m[aá]s urgente|"
@@ -335,9 +337,15 @@ _FAILS = Cue(
     r"\b(?:do|does|did|is|are|was|were|ca|wo|have|has|had|could|would|"
     r"should|ai|aren|isn|doesn|didn|won|can)nt\b)"
 )
+# (but "in both", "en los dos" are places: "receiving is fine in both, it's just sending")
 _BOTH_WORDS = Cue(
+    r"(?<!\bin )(?<!\bon )(?<!\ben )(?<!\bsu )(?<!\bda )(?<!\bfrom )(?<!\bwith )(?<!\bcon )"
+    r"(?<!\bin the )(?<!\bon the )(?<!\bdesde )(?<!\bdesde los )(?<!\bdesde las )(?<!\ben los )"
+    r"(?<!\ben las )(?<!\bsu tutti )(?<!\bin tutti )(?<!\bda tutti )(?<!\bin tutte )"
     r"\b(both|entrambi|entrambe|ambos|ambas|tutti e due|tutte e due|los dos|las dos|"
-    r"in and out|n[eé] in entrata n[eé] in uscita|ni entra ni sale)\b"
+    r"in and out|n[eé] in entrata n[eé] in uscita|ni entra ni sale)\b|"
+    r"\b(?:both|entrambi|ambos|los dos)\s+(?:send\w*|receiv\w*|ways|directions|"
+    r"invio|ricezione|env[ií]o|recepci[oó]n|in uscita|in entrata)"
 )
 # Nothing comes in or goes out, said without the verbs of mail: "no me entra ni sale nada".
 _IN_NOR_OUT = Cue(
@@ -389,6 +397,7 @@ _WEBMAIL = Cue(
 _WEBMAIL_CLAUSES = re.compile(r"[.;!?]+(?=\s|$)|\n+|,|\b(?:ma|but|pero|per[oò]|mentre|while)\b")
 _WEBMAIL_WORKS = Cue(
     r"(?<!\w)(funziona|funzionava|va bene|va benissimo|ci sono|si vedono|le vedo|arrivano|"
+    r"c'[eè] tutt[ao]|c'[eè] tutto|c'[eè] la posta|"
     r"entro|accedo|vedo tutt\w|tranquillamente|senza problemi|regolarmente|perfettamente|"
     r"tutto bene|todo bien|all good|bene|bien|ok|okay|alright|all right|va|van|vanno|partono|"
     r"no problem|nessun problema|ning[uú]n problema|sin problemas?|"
@@ -826,6 +835,8 @@ def direction_in(text: str) -> Said | None:
             if stem.search(clause)
         }
         to_me = bool(_TO_ME.search(clause))
+        if not ways and i_send and _THEY_RECEIVE.search(clause):
+            ways = {"send"}  # "mando le mail, ma il Comune non le riceve"
         if not ways and not to_me:
             continue  # no way of mail in this clause
         if ways == {"send", "receive"} and not to_me and _REACHED_THEM.search(clause):
@@ -854,8 +865,13 @@ def direction_in(text: str) -> Said | None:
         elif ways == {"receive"} and _MINE_MISSED.search(clause) and not to_me:
             ways = {"send"}  # "my customers never receive my quotes"
             theirs_missed = True
-        elif ways == {"receive"} and _OTHERS_MISS.search(clause) and i_send and not to_me:
-            ways = {"send"}  # "le mail che mando ... i clienti dicono che non gli arrivano"
+        elif (
+            ways == {"receive"}
+            and (_OTHERS_MISS.search(clause) or _THEY_RECEIVE.search(clause))
+            and i_send
+            and not to_me
+        ):  # "le mail che mando ... i clienti dicono che non gli arrivano", "...no las recibe"
+            ways = {"send"}
         if not ways or _UNTRIED.search(clause):
             continue  # "inviare non ci ho neanche provato" says nothing of sending
         if _FAILS.search(clause):
@@ -1506,9 +1522,42 @@ _NEGATED_FINE = re.compile(
 )
 
 
+# Nobody who changed something: "nessuno l'ha mai toccato", "nobody has changed anything".
+_NOBODY_TOUCHED = re.compile(
+    r"\b(?:nessuno|nobody|no one|no-one|nadie)\s+(?:[\w']+\s+){0,3}?(?:toccat\w*|"
+    r"cambiat\w*|modificat\w*|touch\w*|chang\w*|tocad\w*|toc[oó]|cambiad\w*|cambi[oó]|"
+    r"modificad\w*|modific[oó]|messo mano|puesto la mano)",
+    re.IGNORECASE,
+)
+
+
+# The customer's other mailboxes, not other correspondents: "le altre caselle del dominio
+# invece vanno", "el resto de cuentas del dominio van bien".
+_OTHER_MAILBOXES = re.compile(
+    r"\b(?:(?:tutte )?le altre|gli altri|altre|altri|(?:all )?(?:the )?other|"
+    r"el resto de(?: las| los)?|las dem[aá]s|los dem[aá]s|las otras|los otros|otras|otros)\s+"
+    r"(?:caselle|account|cuentas|"
+    r"buzones|mailboxes|accounts|inboxes|utenti|users|usuarios|colleghi|colleagues|"
+    r"compa[ñn]eros|addresses of the domain|indirizzi del dominio|direcciones del dominio)\b",
+    re.IGNORECASE,
+)
+
+
+_NONE_IN_PARTICULAR = re.compile(
+    r"\b(?:no|not|non|nn|ni)\s+(?:(?:a|con|with|to|from|da|de|con|verso|hacia)\s+)?"
+    r"(?:(?:un|una|uno|a|one|some|certain|alcun[ie]|algun[oa]s)\s+)?"
+    r"(?:destinatari\w*|direcci\w*|indirizz\w*|remitent\w*|mittent\w*|address\w*|recipients?|"
+    r"senders?|person[ae]?|people|clientes?|clienti|customers?)\s+(?:concret\w*|specific\w*|"
+    r"particular\w*|determinad\w*|in particolare|en particular|precis\w*)",
+    re.IGNORECASE,
+)
+
+
 def only_some_in(text: str) -> bool | None:
     """Return True for "only with certain addresses", False for "with everyone"."""
     text = _ONLY_WEBMAIL.sub(" ", text)  # "solo da webmail" says where, not with whom
+    text = _NOBODY_TOUCHED.sub(" ", text)  # "...e nessuno l'ha mai toccato": the settings
+    text = _OTHER_MAILBOXES.sub(" ", text)  # "le altre caselle del dominio vanno": which box
     text = re.sub(r"\b(?:solo|only|just|s[oó]lo)\s+(?:un |an? )?alias\b", " ", text, flags=re.I)
     text = re.sub(
         r"\b(?:only|just|solo|s[oó]lo|soltanto)\s+(?:\w+\s+){0,2}?(?:outlook|thunderbird|"
@@ -1526,11 +1575,15 @@ def only_some_in(text: str) -> bool | None:
         flags,
     ):
         return False  # "con tutti, non solo con uno"
+    if _NONE_IN_PARTICULAR.search(text):
+        return False  # "pasa con todo el mundo, no con un destinatario concreto"
     one = re.search(
         r"\b(?:a|to|con|with|da|from|de|desde|verso|hacia)\s+(?:un|uno|una|one|a single|un solo|"
-        r"un sol|un [uú]nico|una sola|just one|only one)\s+(?:\w+\s+)?(?:cliente|client|customer|"
-        r"proveedor|fornitore|supplier|destinatario|recipient|contacto|contatto|contact|"
-        r"mittente|remitente|sender|persona|person)\b",
+        r"un sol|un [uú]nico|una sola|just one|only one)\s+"
+        r"(?:of (?:our|my) |dei (?:nostri|miei) |delle (?:nostre|mie) |de (?:nuestros|mis) |"
+        r"\w+\s+)?(?:client[ie]s?|customers?|proveedor(?:es)?|fornitor[ei]|suppliers?|"
+        r"destinatari[oi]?s?|recipients?|contactos?|contatt[oi]|contacts?|"
+        r"mittent[ei]|remitentes?|senders?|persona|person)\b",
         text,
         flags,
     )

@@ -39,9 +39,11 @@ from flows.prefill import (
     example_from,
     example_in,
     fill,
+    headers_in,
     is_correction,
     others,
     own_address,
+    pasted_example,
     rejected_in,
     said_fine,
     smtp_answer,
@@ -548,15 +550,25 @@ class Dialog(Texts):
         if subject and subject != c.examples[0].subject:  # "l'oggetto esatto era '…'"
             c.examples = [c.examples[0].model_copy(update={"subject": subject})]
             filled.append("examples")
+        if asked in EXAMPLE_STATES:
+            self._take_headers(reading.text, filled)  # the message pasted as the answer
+        if asked == "ex_subject" and c.draft is not None and not c.draft.sent_at:
+            subject = c.draft.subject
+            rest = reading.text.replace(subject, " ") if subject else reading.text  # its time
+            sent_at = self.sent_at_in(rest) if rest.strip() else None
+            if sent_at:
+                self._update_draft(sent_at=sent_at, sent_at_text="")
+                filled.append("example_sent_at")
         if asked in ("ex_sender", "ex_recipient") and c.draft is not None:
             more = example_from(reading, asked)
             subject = subject_in(reading.text)
             if subject and c.draft.subject is None:
                 more["subject"] = subject
-            sent_at = self.sent_at_in(reading.text)
-            if sent_at and is_correction(reading.text):  # "...el miércoles. Perdón, el jueves"
+            timed = reading.text.replace(subject, " ") if subject else reading.text
+            sent_at = self.sent_at_in(timed)  # (not the subject's "4-6 December")
+            if sent_at and is_correction(timed):  # "...el miércoles. Perdón, el jueves"
                 with suppress(Invalid):
-                    sent_at = self.read_sent_at(reading.text)
+                    sent_at = self.read_sent_at(timed)
             if sent_at and not c.draft.sent_at:
                 more["sent_at"] = sent_at
             if more:
@@ -567,6 +579,8 @@ class Dialog(Texts):
             if example is not None:
                 c.draft = example
                 filled.append("example")
+        elif asked == "email_error" and c.topic == "email" and not c.examples:
+            self._take_headers(reading.text, filled)  # a bounce quoting the original's headers
         self.finish_when_complete()
         self._follow_mailbox(mailbox)
         if "direction" in filled:
@@ -927,6 +941,37 @@ class Dialog(Texts):
             self._update_draft(recipient=refused.pop())  # the bounce names whom it was sent to
             c.taken.append("example_recipient")
 
+    def _take_headers(self, text: str, filled: list[str]) -> None:
+        """Take the example a pasted message's header lines give (From:, Subject:, Date:…), or
+        what the draft lacks of it when the draft is the same message (its parties, where
+        known, the same)."""
+        pasted = headers_in(text, self.sent_at_in)
+        draft = self.case.draft
+        if len(pasted) < 2:
+            return
+        if draft is None:
+            example = pasted_example(text, self.sent_at_in)
+            if example is not None:
+                self.case.draft = example
+                filled.append("example")
+            return
+        same = all(
+            not getattr(draft, role) or getattr(draft, role).lower() == pasted[role].lower()
+            for role in ("sender", "recipient")
+            if role in pasted
+        )
+        missing = {k: v for k, v in pasted.items() if not getattr(draft, k, None)}
+        if same and missing:
+            self._update_draft(**missing)
+            filled += [f"example_{k}" for k in missing]
+
+    def _header_said(self, text: str) -> str | None:
+        """The asked field of the example, from the header lines of a message pasted as the
+        answer ("Oggetto: …", "Date: …"), or None."""
+        role = _HEADER_ROLE_ASKED.get(self.state)
+        pasted = headers_in(text, self.sent_at_in) if role else {}
+        return pasted.get(role or "") if len(pasted) >= 2 else None
+
     def _update_draft(self, **values: str) -> None:
         self.case.draft = (self.case.draft or Example()).model_copy(update=values)
 
@@ -1032,13 +1077,17 @@ class Dialog(Texts):
         return value
 
     def read_short_text(self, text: str) -> str:
-        value = self.read_text(text)
+        value = self._header_said(text) or self.read_text(text)
+        named = subject_in(value) if self.state == "ex_subject" else None
+        if named and named != value and _quoted_in(value, named):
+            value = named  # "...he sent it wednesday, subject was 'Logo drafts v2'": quoted
         if len(value) > MAX_SHORT:
             raise Invalid(too_long(MAX_SHORT, len(value)))
         return value
 
     def read_address(self, text: str) -> str:
-        found = addresses_in(clean(text))
+        header = self._header_said(text)
+        found = addresses_in(header or clean(text))
         if len(found) > 1 and is_correction(text):  # "x@…, perdón, es y@… sin guion"
             return found[-1]
         if found:
@@ -1071,6 +1120,8 @@ class Dialog(Texts):
             ours = [a for a in ours if a.lower() not in aside] or ours
         if len(ours) > 1 and self.case.topic == "mailbox_admin":  # "create y@…, mine is x@…"
             ours = [a for a in ours if not _existing(text, a)] or ours
+        if len(ours) > 1:  # "...vengano girate per un mese ad acquisti@…": where mail goes
+            ours = [a for a in ours if not _FORWARDED_TO.search(text[: _at(text, a)])] or ours
         if len(ours) > 1:
             raise Invalid(
                 t(
@@ -1140,6 +1191,9 @@ class Dialog(Texts):
         return moment
 
     def read_sent_at(self, text: str) -> str:
+        header = self._header_said(text)
+        if header:
+            return header  # "Date: Thu, 19 Nov 2026 16:40:03 +0100"
         zone = self.policy.office_hours.zone
         said = clean(text)
         tail = after_correction(said)  # "last monday... no wait, wednesday 18 at 14:10"
@@ -1190,6 +1244,34 @@ class Dialog(Texts):
         except DateProblem as problem:
             return earlier if problem.reason == "no_time" else None
         return None
+
+
+def _quoted_in(text: str, words: str) -> bool:
+    """Tell whether `words` stand in quotes in `text`."""
+    return bool(
+        re.search(rf"[\"\u201c\u00ab'\u2018]{re.escape(words)}[\"\u201d\u00bb'\u2019]", text)
+    )
+
+
+# Mail sent on to an address: "girate ad acquisti@…", "forwarded to", "reenviar a".
+_FORWARDED_TO = re.compile(
+    r"\b(?:girat\w*|girar\w*|inoltr\w*|forward\w*|redirect\w*|reenv\w*|redirig\w*|desv[ií]\w*|"
+    r"in copia|en copia|(?:a )?copy)\b[^@]{0,50}?\b(?:a|ad|to|al|alla|verso|hacia|su|into|para)\s*"
+    r"[\"'<(]?$",
+    re.IGNORECASE,
+)
+
+
+def _at(text: str, address: str) -> int:
+    """Where `address` starts in `text` (0 when it is not there as written)."""
+    return max(text.lower().find(address.lower()), 0)
+
+
+# The example's field each of its questions asks, as `headers_in` names it.
+_HEADER_ROLE_ASKED = {
+    "ex_sender": "sender", "ex_recipient": "recipient", "ex_subject": "subject",
+    "ex_sent_at": "sent_at",
+}  # fmt: skip
 
 
 # The time corrected away: "16:05, not 14:05", "alle 9:30, non alle 8:30", "y no a las 9".

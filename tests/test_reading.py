@@ -2385,3 +2385,150 @@ def test_a_no_that_starts_the_sentence_undoes_nothing(said: str, direction: str)
 
 def test_an_error_in_the_next_clause_is_no_no_error() -> None:
     assert read("si, anche dalla webmail no va, me da errore igual", classify=False).error is None
+
+
+BOUNCE_WITH_ORIGINAL = """eccolo, copio tutto quello che c'e':
+
+Da: Mail Delivery System <MAILER-DAEMON@smtp.example.net>
+Inviato: giovedì 19 novembre 2026 15:33
+A: amministrazione@rossi-srl.example
+Oggetto: Undelivered Mail Returned to Sender
+
+<ordini@ferramenta-gialli.it>: host mx1.ferramenta-gialli.it[203.0.113.25]
+    said: 550 5.7.1 Message rejected: SPF check failed for rossi-srl.example
+
+-------- messaggio originale --------
+From: amministrazione@rossi-srl.example
+To: ordini@ferramenta-gialli.it
+Subject: Fattura n. 318/2026 - ottobre
+Date: Thu, 19 Nov 2026 15:32:41 +0100"""
+
+
+def test_a_bounce_quoting_the_original_gives_the_example(chat: Chat, store: SqlStore) -> None:
+    chat.say(
+        "le mail che mandiamo da amministrazione@rossi-srl.example ad alcuni fornitori tornano "
+        "indietro. Uso smtp.example.net, anche dalla webmail (webmail.example.net) torna indietro"
+    )
+    answer(
+        chat,
+        {
+            "addresses": "sì, ordini@ferramenta-gialli.it",
+            "client": "Outlook e webmail",
+            "error_text": BOUNCE_WITH_ORIGINAL,
+        },
+    )
+    assert chat.asking == "confirm", chat.text
+    case = case_of(chat, store)
+    example = case.examples[0]
+    assert example.recipient == "ordini@ferramenta-gialli.it"
+    assert example.subject == "Fattura n. 318/2026 - ottobre"
+    assert example.sent_at.startswith("2026-11-19T15:32")
+    assert "webmail" not in (case.addresses or "")  # our webmail is a place, not a party
+
+
+def test_headers_pasted_as_the_answer_give_the_rest_of_the_example(
+    chat: Chat, store: SqlStore
+) -> None:
+    chat.say(
+        "Mando le mail da m.gatti@rossi-srl.example con smtp.example.net, anche dalla webmail, "
+        "ma il Comune non le riceve. Solo il Comune. Nessun errore. Uso Thunderbird e webmail"
+    )
+    answer(chat, {"addresses": "ufficio.acquisti@comune-esempio.it"})
+    assert chat.asking == "examples.subject", chat.text  # (the recipient is the Comune)
+    chat.say(
+        "Le giro quella di ieri:\n-------- Messaggio Inoltrato --------\n"
+        "Oggetto: Offerta fornitura toner 2027\nData: Thu, 19 Nov 2026 10:12:37 +0100\n"
+        "Mittente: Marco Gatti <m.gatti@rossi-srl.example>\nA: ufficio.acquisti@comune-esempio.it"
+    )
+    if chat.asking == "examples.more":
+        chat.choose("no")
+    assert chat.asking == "confirm", chat.text
+    example = case_of(chat, store).examples[0]
+    assert example.recipient == "ufficio.acquisti@comune-esempio.it"
+    assert example.subject == "Offerta fornitura toner 2027"
+    assert example.sent_at.startswith("2026-11-19T10:12")
+
+
+def test_a_bounce_s_own_headers_name_the_original_sender(chat: Chat, store: SqlStore) -> None:
+    chat.say("not getting any emails on sales@rossi-srl.example, not in webmail either")
+    answer(chat, {"addresses": "everyone", "client": "webmail only"})
+    chat.say(
+        "one of them forwarded me this:\n---------- Forwarded message ---------\n"
+        "From: Mail Delivery Subsystem <mailer-daemon@googlemail.com>\n"
+        "Date: Wed, Nov 18, 2026 at 10:31 AM\nSubject: Delivery Status Notification (Failure)\n"
+        "To: <tom.baxter.design@gmail.com>\n** Message not delivered **"
+    )
+    assert chat.asking == "examples.subject", chat.text
+    chat.say("he sent it wednesday about half 10 in the morning, subject was 'Logo drafts v2'")
+    if chat.asking == "examples.more":
+        chat.choose("no")
+    example = case_of(chat, store).examples[0]
+    assert example.sender == "tom.baxter.design@gmail.com"
+    assert example.subject == "Logo drafts v2"
+
+
+def test_a_date_inside_the_subject_is_not_when_it_was_sent(chat: Chat, store: SqlStore) -> None:
+    chat.say(
+        "Can't send from reception@rossi-srl.example, smtp.example.net, webmail too, to anyone. "
+        "Outlook says 0x800CCC1A"
+    )
+    answer(chat, {"client": "outlook and webmail"})
+    assert chat.asking == "examples.recipient", chat.text
+    chat.say('this morning at 8.05 to bookings@lakeside.example, subject "Room block 4-6 December"')
+    if chat.asking == "examples.more":
+        chat.choose("no")
+    assert case_of(chat, store).examples[0].sent_at.startswith("2026-11-20T08:05")
+
+
+@pytest.mark.parametrize(
+    ("said", "direction"),
+    [
+        ("Yep, webmail won't send either. Receiving is fine in both though, it's just sending",
+         "send"),
+        ("Hello, emails from one of our suppliers have stopped reaching us.", "receive"),
+    ],
+)  # fmt: skip
+def test_both_places_are_not_both_ways(said: str, direction: str) -> None:
+    assert read(said, classify=False).direction == direction
+
+
+@pytest.mark.parametrize(
+    ("said", "only_some"),
+    [
+        ("si, c'e smtp.example.net, ce l'aveva configurato il vostro tecnico quando abbiamo preso "
+         "il dominio e nessuno l'ha mai toccato", None),
+        ("Afecta a todos los remitentes y destinatarios, no a direcciones concretas. El resto de "
+         "cuentas del dominio van bien.", False),
+        ("Pasa con todo el mundo, no con un destinatario concreto.", False),
+        ("Succede con qualsiasi mittente/destinatario, le altre caselle del dominio invece vanno.",
+         False),
+    ],
+)  # fmt: skip
+def test_other_mailboxes_and_nobody_who_touched_are_not_some_addresses(
+    said: str, only_some: bool | None
+) -> None:
+    assert read(said, classify=False).only_some is only_some
+
+
+def test_a_forwarding_address_is_not_the_mailbox_to_delete(chat: Chat, store: SqlStore) -> None:
+    chat.say("vorrei chiudere la casella di Sara che si e' licenziata")
+    chat.say(
+        "sara.conti@example.com. pero prima di cancellarla vorrei che le mail che le arrivano "
+        "vengano girate per un mese ad acquisti@example.com"
+    )
+    assert case_of(chat, store).mailbox == "sara.conti@example.com"
+
+
+def test_the_server_a_mac_names_in_its_error_is_the_smtp_used(chat: Chat, store: SqlStore) -> None:
+    chat.say(
+        "no puedo enviar correos desde ventas@example.org con el Mail del Mac. Me sale esto:\n"
+        'No se puede enviar el mensaje con el servidor "smtp.example.net".\n'
+        'El servidor "smtp.example.net" rechazó la contraseña de la cuenta "ventas@example.org".'
+    )
+    assert chat.asking != "smtp_is_provider", chat.text
+    assert case_of(chat, store).smtp_is_provider is True
+
+
+def test_all_the_mail_there_in_webmail_works() -> None:
+    said = "No guardi, dal browser su webmail.example.net li la posta c'e tutta"
+    assert read(said, classify=False).webmail == "works"
