@@ -123,7 +123,10 @@ _PERSON = re.compile(
     r"(?:operat\w+|tecnic\w+|collega|responsabile|persona|umano|qualcuno)?|"
     r"\b(?:tecnico|operatore|t[eé]cnico|operador|technician|engineer)\s+"
     r"(?:vero|in carne e ossa|de verdad|real|de carne y hueso)\b|"
-    r"\breal\s+(?:technician|engineer)\b",
+    r"\breal\s+(?:technician|engineer)\b|"
+    # "me podéis pasar con una persona?", "me pasa con alguien?"
+    r"\bme\s+(?:pasa|pasas|pasan|pas[aá]is|puede[ns]?\s+pasar|pod[eé]is\s+pasar|podr[ií]an?\s+pasar)"
+    r"\s+con\s+(?:una?\s+)?(?:persona|alguien|operador\w*|t[eé]cnico|humano|agente|compa[ñn]er\w*)",
     re.IGNORECASE,
 )
 # A product of theirs just put in or changed: "swapped out the firewall last night".
@@ -240,6 +243,10 @@ def _phrase_table(
                 phrases = tuple(p for p in phrases if normalize(p) not in own)
             table.setdefault(choice, []).extend(phrases)
     return table
+
+
+# What is the customer's own, which webmail failing too rules out.
+_THEIRS_TOO = ("oos_firewall", "oos_antivirus", "oos_internet", "oos_mail_client")
 
 
 def _without(ranked: list[tuple[str, float]], name: str) -> list[tuple[str, float]]:
@@ -582,6 +589,10 @@ class Engine:
             # No other provider named, no address elsewhere: "my email doesnt work anymore"
             # is a mail problem to ask about, not a mailbox at another provider.
             ranked = _without(ranked, "oos_other_provider")
+        webmail_fails = reading.webmail == "fails" and bool(reading.direction)
+        if webmail_fails:  # "...un firewall nuevo, pero en la webmail desde casa tampoco me
+            for theirs in _THEIRS_TOO:  # llega nada": webmail fails too, so the fault is ours
+                ranked = _without(ranked, theirs)
         best, sure = ranked[0]
         short = len(reading.text.split()) <= SOCIAL_WORDS and not _facts(reading)
         if best == "greeting" and short:
@@ -612,7 +623,7 @@ class Engine:
             if evidence is not None:
                 return self._route(d, evidence, reading)
         likely = dict(guess.ranked)
-        for signal, intent in SIGNALS.items():  # "how do I set Norton so it lets my mail be"
+        for signal, intent in () if webmail_fails else SIGNALS.items():  # "how do I set Norton"
             down = signal == "internet_connection" and "internet_down" in reading.signals
             floor = (
                 SIGNAL_CONFIDENCE / 2 if _SET_UP.search(reading.text) or down else SIGNAL_CONFIDENCE
@@ -1128,7 +1139,10 @@ class Engine:
         # A sentence is read for its facts first ("no, en el webmail tampoco llegan"
         # is no "no"); a short answer by the phrase table first ("no").
         long = reading is not None and len(reading.text.split()) > SHORT_ANSWER
-        resolved = d.answer_from(reading, ids) if long and reading is not None else None
+        # "webmail sends ok": the verdict on webmail, not the "ok" ("yes") in it
+        told = reading is not None and reading.webmail is not None and q.asking == "webmail_fails"
+        facts_first = long or (told and len(event.value.split()) > 1)
+        resolved = d.answer_from(reading, ids) if facts_first and reading is not None else None
         if resolved is None and q.reader is None and _ASKED_BACK.search(event.value):
             # "¿y eso dónde lo veo?": unsure, explained where there is an explanation
             resolved = next((i for i in ("unsure", "not_tried") if i in ids), None)

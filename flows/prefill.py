@@ -160,6 +160,10 @@ _MAILBOX_BEFORE = re.compile(
     r"entrare in|entrare nella)|"  # "can't get into mike@… on my phone"
     r"(?:casella|mailbox|account|cuenta|buz[oó]n|indirizzo|direcci[oó]n|address)\s+(?:de|del|"
     r"della|dello|di|of|of the|de la)\s+(?:\w+\s+){0,2}?\w+,|"  # "la cuenta del hostal, x@…"
+    # "la mail dello studio è x@…", "el correo de la tienda es x@…"
+    r"(?:la|il|el|the|our|my|mi|nuestr[oa]|nostr[oa]) (?:e-?mail|mail|posta|correo|casella|"
+    r"address|indirizzo|direcci[oó]n)\s+(?:de|del|della|dello|di|of|of the|de la|dell')\s*"
+    r"(?:\w+\s+){0,2}?\w+\s+(?:[eè]|e'|es|is|era|was)|"
     r"(?:download\w*|scaric\w*|descarg\w*)(?:\s+\w+){0,3}?\s+(?:from|da|dalla|de|desde))"  # the
     r"(?: di posta| de correo| e-?mail| mail| elettronica)?"  # the account a program reads
     r"(?: antigu[oa]| viej[oa]| vecchi[ao]| old| nuev[oa]| nuov[ao]| new)?\s*:?\s*$",
@@ -573,13 +577,17 @@ def smtp_answer(r: Reading, smtp_host: str) -> bool | None:
     ours = smtp_host.lower()
     if ours in servers and len(servers) > 1 and _NEVER_BEFORE.search(own[: own.find(ours)][-40:]):
         servers.remove(ours)  # "the outgoing server is smtp.vodafone.it, we never used smtp.…"
+    if len(servers) > 1 and is_correction(own):  # "smtp.example.net.. no aspetta, c'e scritto
+        tail = after_correction(own)  # out.alice.it": the one said after
+        servers = [h for h in servers if h in tail] or servers
     if ours in servers:
         return True
     if servers:
         return False
-    words = f" {' '.join(r.text.lower().split())} "
-    if _SERVER_WORDS.search(r.text) and any(f" {n} " in words for n in gazetteer().isps):
-        return False
+    for sentence in re.split(r"[.;!?\n]+", own):  # "smtp de movistar", but not "cambiamos
+        words = f" {' '.join(_WORD.findall(sentence))} "  # de Movistar a Digi... Error SMTP"
+        if _SERVER_WORDS.search(sentence) and any(f" {n} " in words for n in gazetteer().isps):
+            return False
     if _YOUR_SERVER.search(own) and not _NOT_YOUR_SERVER.search(own):
         return True  # "yes I use your smtp server", "uso il vostro server di posta in uscita"
     return None
@@ -644,7 +652,7 @@ _SUBJECT = re.compile(
     r"(?:(?:[:=]|era|was|is|es|è|e'|e|de|del|would be|sarebbe|ser[ií]a)(?!\w))?\s*"
     r"(?:(?:actually|really|in realtà|en realidad|invece|then|quindi)(?!\w)\s*:?\s*)?"
     r"(?:[\"\u201c\u00ab'\u2018]([^\"\u201d\u00bb'\u2019\n]{1,200})[\"\u201d\u00bb'\u2019]|"
-    r"([^,.;:!?\n]{1,120}))",
+    r"((?:(?:re|r|fwd?|i|rv|tr|aw|wg)\s?:\s*)?[^,.;:!?\n]{1,120}))",  # (with its "Re: ")
     re.IGNORECASE,
 )
 
@@ -669,8 +677,21 @@ _BOUNCE_SUBJECT = re.compile(
 )
 
 
+# A subject corrected: "el asunto no era ese, era …", "the subject wasn't that, it was …".
+_NOT_THAT_SUBJECT = re.compile(
+    r"\b(?:asunto|oggetto|subject)\s+(?:no era|non era|no es|non [eè]|wasn'?t|was not|isn'?t|"
+    r"is not|is wrong|was wrong|[eè] sbagliato|era sbagliato|est[aá] mal|estaba mal|"
+    r"es incorrecto)\s*(?:ese|eso|quello|questo|that|this|it|correct|giusto|correcto|right)?"
+    r"\s*[,;:]?\s*"
+    r"(?:sino|ma|but|pero)?\s*(?:era|was|es|[eè]|is|it was|it'?s)\s+",
+    re.IGNORECASE,
+)
+
+
 def subject_in(text: str) -> str | None:
     """Return the subject a message names ("con oggetto “Fattura 42”"), not a bounce's own."""
+    if wrong := _NOT_THAT_SUBJECT.search(text):  # "el asunto no era ese, era Pedido 47"
+        text = f"{text[: wrong.start()]} subject: {text[wrong.end() :]}"
     m = next((m for m in _SUBJECT.finditer(text) if not _BOUNCE_SUBJECT.search(m[0])), None)
     if m is None:
         return None
@@ -745,6 +766,7 @@ _LAST_GOOD = re.compile(
     r"\b(?:last|latest|ultim[ao]|[uú]ltim[oa])\b[^.,;]{0,30}?\b(?:arriv\w*|receiv\w*|got|"
     r"in (?:it|the inbox)|ricevut\w*|arrivat\w*|lleg[oó]|recibid\w*|entr[oó]|in (?:arrivo|posta)|"
     r"que hay|che c'[eè]|there is|i have|tengo|aparece)|"
+    r"\blast (?:e-?mail|mail|message)(?: in (?:it|there|the inbox)| there)? (?:is|was|'s) from|"
     r"\b(?:inbox|bandeja|casella|posta in arrivo|buz[oó]n)\b[^.,;]{0,20}?\b(?:ferm[ao]|bloccat[ao]|"
     # "la inbox è ferma alle 7:58"
     r"parad[ao]|stuck|frozen|stopped|stops|congelad[ao]|si ferma|se para|se queda)\b",

@@ -161,7 +161,7 @@ QUESTIONS: dict[str, Question] = {
         ),
         choices=(("none", N_("There is no error message")),),
         intents={"no_error": "none"},
-        reader="read_text",
+        reader="read_error",
         hint=N_("Please paste the error message, or choose 'There is no error message'."),
         copied=True,
     ),

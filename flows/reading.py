@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Literal
 
 from flows.intents import Guess, load_model
-from flows.understand import clean, match_phrases, tokens
+from flows.understand import clean, match_phrases, one_edit, tokens
 
 Said = Literal["send", "receive", "both"]
 PHRASE_WORDS = 12  # longer messages are not matched against the phrase table
@@ -202,6 +202,11 @@ _REACHED_THEM = Cue(
     r"\b(?:les? (?:ha|han) llegado|les? lleg[oó]|les? llega\w*|(?:gli|le) (?:[eè]|sono) arrivat\w*|"
     r"gli arriva\w*|(?:hasn'?t|never|didn'?t) (?:reached|reach|got to) (?:her|him|them))\b"
 )
+# What the customer sent did not arrive: "I sent a test to a customer and it didn't arrive".
+_IT_DID_NOT_ARRIVE = Cue(
+    r"\b(?:it|they) (?:didn'?t|did not|never|hasn'?t|has not) "
+    r"(?:arrive|arrived|get there|got there)\b"
+)
 # Others who do not get the customer's mail: "i clienti dicono che non gli arrivano".
 _OTHERS_MISS = Cue(
     r"\b(?:gli|les|them|a loro)\b.{0,12}\b(?:arriv|lleg|get|reach)\w*.{0,3}$|"
@@ -267,10 +272,10 @@ _CORRECTED = re.compile(
     rf"\b(?:anzi|actually|i mean|i meant|sorry,? {_UNDOING_NO}|no wait|wait,? {_UNDOING_NO}|"
     rf"mejor dicho|perd[oó]n,? {_UNDOING_NO}|"
     rf"no aspett\w|aspett\w,? {_UNDOING_NO}|no espera|espera,? {_UNDOING_NO}|"
-    rf"en realidad|in realt[aà]|scusi,? {_UNDOING_NO}|correction|me expliqu[eé] mal|"
-    r"mi sono spiegat[oa] male|"
+    rf"en realidad|in realt[aà]|scusi,? {_UNDOING_NO}|bueno,? {_UNDOING_NO}|pues {_UNDOING_NO}|"
+    r"correction|me expliqu[eé] mal|mi sono spiegat[oa] male|"
     r"i explained (?:it )?badly|i misspoke|me equivoqu[eé]|mi sono sbagliat[oa]|i was wrong|"
-    rf"ho sbagliato|bueno,? {_UNDOING_NO}|pues {_UNDOING_NO}|no,? mejor dicho|ah no,? scus\w*|"
+    r"ho sbagliato|no,? mejor dicho|ah no,? scus\w*|"
     r"no aspe|no,? wait|"
     # "I thought at first I couldn't SEND, but no, sending is fine": the first thought undone
     r"(?:but|ma|pero|per[oò])\s+no(?=,))\b",
@@ -357,6 +362,7 @@ _IN_NOR_OUT = Cue(
     r"\bnothing (?:goes|going|is going) out,? (?:or|and|nor) (?:nothing )?"
     r"(?:comes|coming|is coming) in\b|"
     r"\bnothing in,? (?:and |or |nor )?nothing out\b|\bnothing (?:in|incoming) (?:or|nor|and) "
+    r"(?:out|outgoing)\b|\bnothing (?:is )?(?:going|coming|getting) in (?:or|nor|and) "
     r"(?:out|outgoing)\b|\bniente in entrata,? (?:e |n[eé] )?niente in uscita\b|"
     r"\bnada entra,? (?:ni )?nada sale\b|"
     r"\b(?:can'?t|cannot|unable to|can not) send\b.{0,12}\b(?:and|,)\s+(?:also\s+)?(?:nothing|no "
@@ -481,7 +487,9 @@ _NO_ERROR = Cue(
     r"(?:nessuno|ninguno|none)\b)"
 )
 _ONLY_WEBMAIL = re.compile(
-    r"\b(?:no uso (?:ning[uú]n )?programas?|non uso (?:nessun )?programm[ai]|"
+    r"\b(?:no (?:uso|usa|usamos|usan) (?:ning[uú]n )?programas?|"
+    r"non (?:uso|usa|usiamo|usano) (?:nessun )?programm[ai]|"
+    r"(?:doesn'?t|don'?t) use (?:any )?(?:mail )?programs?|"
     r"don'?t (?:use|have) (?:any |a )?(?:mail )?(?:programs?|clients?|apps?)|"
     r"nessun programma|ning[uú]n programa|sin programa|no (?:mail )?(?:program|client))\b|"
     r"\b(only|solo|s[oó]lo|soltanto|solamente|sempre|always|siempre)\b[^.,;]{0,20}"
@@ -804,6 +812,8 @@ def direction_in(text: str) -> Said | None:
     urgent = _URGENT.split(text, maxsplit=1)
     if len(urgent) == 3 and (first := direction_in(urgent[2])) in ("send", "receive"):
         return first  # "né ricevo né invio, ma la cosa più grave è che non arrivano"
+    if (failing := _WHAT_FAILS_IS.search(text)) is not None:
+        return "send" if failing["send"] else "receive"  # "lo que falla es el envío"
     if " no" in low and (this_not_that := _THIS_NOT_THAT.search(text)) is not None:
         return "receive" if this_not_that["receive"] else "send"  # "ricezione, non invio"
     if _IN_NOR_OUT.search(text):
@@ -837,9 +847,13 @@ def direction_in(text: str) -> Said | None:
         to_me = bool(_TO_ME.search(clause))
         if not ways and i_send and _THEY_RECEIVE.search(clause):
             ways = {"send"}  # "mando le mail, ma il Comune non le riceve"
+        elif not ways and not to_me and _MINE_MISSED.search(clause):
+            ways = {"send"}  # "they just never get our replies"
+            theirs_missed = True
         if not ways and not to_me:
             continue  # no way of mail in this clause
-        if ways == {"send", "receive"} and not to_me and _REACHED_THEM.search(clause):
+        sent_it = _FIRST_PERSON_SEND.search(clause) and _IT_DID_NOT_ARRIVE.search(clause)
+        if ways == {"send", "receive"} and not to_me and (_REACHED_THEM.search(clause) or sent_it):
             ways = {"send"}  # "probamos a mandar uno a mi hermana y tampoco le ha llegado"
         elif (
             ways == {"send", "receive"} and not _joined(clause) and not _EITHER.search(clause)
@@ -907,6 +921,14 @@ _OUT_WORD = r"(?:invio|in uscita|env[ií]o|de salida|sending|outgoing|outbound)"
 _THIS_NOT_THAT = re.compile(
     rf"\b(?:(?P<receive>{_IN_WORD})\s*[,;:]?\s*(?:non|nn|no|not)\s+(?:l'|el |la |il )?{_OUT_WORD}|"
     rf"(?P<send>{_OUT_WORD})\s*[,;:]?\s*(?:non|nn|no|not)\s+(?:la |el |il )?{_IN_WORD})\b",
+    re.IGNORECASE,
+)
+# The way that fails, said as such: "lo que falla es el envío", "the problem is sending".
+_WHAT_FAILS_IS = re.compile(
+    r"\b(?:lo que falla es|lo que no va es|el problema es|what fails is|what'?s not working is|"
+    r"the problem is|the issue is|il problema [eè]|quello che non va [eè]|ci[oò] che non va [eè])"
+    rf"\s+(?:el |la |l'|il |lo |the |with |con )?(?:(?P<send>{_OUT_WORD}|mandar|enviar|inviare|"
+    rf"mandare)|{_IN_WORD}|recibir|ricevere)\b",
     re.IGNORECASE,
 )
 # Outlook's Send/Receive button, pressed: no way of mail ("le doy a enviar y recibir").
@@ -1553,6 +1575,15 @@ _NONE_IN_PARTICULAR = re.compile(
 )
 
 
+# Those it happens with, by where they are: "the ones complaining are all on yahoo.com".
+_THE_ONES_ON = re.compile(
+    r"\b(?:the ones|those|quell[ie]|los que|las que|i clienti|los clientes|the customers)\s+"
+    r"(?:[\w']+\s+){0,3}?(?:are|sono|son|have|hanno|tienen)\s+(?:all\s+|tutti\s+|todos\s+)?"
+    r"(?:on|at|with|from|su|con|de|en|di|da)\s+@?[\w-]+\.[a-z]{2,}",
+    re.IGNORECASE,
+)
+
+
 def only_some_in(text: str) -> bool | None:
     """Return True for "only with certain addresses", False for "with everyone"."""
     text = _ONLY_WEBMAIL.sub(" ", text)  # "solo da webmail" says where, not with whom
@@ -1577,6 +1608,8 @@ def only_some_in(text: str) -> bool | None:
         return False  # "con tutti, non solo con uno"
     if _NONE_IN_PARTICULAR.search(text):
         return False  # "pasa con todo el mundo, no con un destinatario concreto"
+    if _THE_ONES_ON.search(text):
+        return True  # "not sure if its everyone. the ones complaining are all on yahoo.com"
     one = re.search(
         r"\b(?:a|to|con|with|da|from|de|desde|verso|hacia)\s+(?:un|uno|una|one|a single|un solo|"
         r"un sol|un [uú]nico|una sola|just one|only one)\s+"
@@ -1800,6 +1833,31 @@ def own_words(text: str, error: str | None = None) -> str:
     return "\n".join(line for line in text.split("\n") if line.strip() not in block)
 
 
+# Said between an address typed wrong and the same typed again: "info@rosi-srl.example...
+# scusate ho scritto male, è info@rossi-srl.example", "antonio@… uy no, esa no!! … antonia@…".
+_RETYPED = Cue(
+    r"\b(?:scritto male|ho sbagliato|typo|mistyped|misspel\w*|wrong(?:ly)?|quise decir|"
+    r"me equivoqu[eé]|esa no|quella no|not that one|perd[oó]n|scus\w+|sorry|i mean|i meant|"
+    r"cio[eè]|o sea|anzi|actually|no wait|mejor dicho|correct\w*|corrig\w*|corregg\w*)\b"
+)
+
+
+def _retyped_left_out(addresses: list[str], text: str) -> list[str]:
+    """The addresses of a message without one typed wrong and then again, corrected."""
+    low = text.lower()
+    kept = []
+    for i, a in enumerate(addresses):
+        at = low.find(a.lower())
+        later = [
+            b
+            for b in addresses[i + 1 :]
+            if one_edit(a.lower(), b.lower()) and _RETYPED.search(low[at : low.find(b.lower())])
+        ]
+        if not later:
+            kept.append(a)
+    return kept
+
+
 def read(text: str, classify: bool = True) -> Reading:
     """Read a customer message once: intents (when `classify`) and entities."""
     text = clean(text)
@@ -1811,7 +1869,7 @@ def read(text: str, classify: bool = True) -> Reading:
         guess=load_model().guess(_without_button(own))  # a button: no way of mail
         if classify and own.strip()
         else None,
-        addresses=tuple(addresses_in(text)),
+        addresses=tuple(_retyped_left_out(addresses_in(text), text)),
         hosts=tuple(hosts_in(text)),
         direction=direction_in(own) or _way_of_error(error, own, text),
         webmail=webmail_in(own),

@@ -57,6 +57,7 @@ from flows.reading import (
     addresses_in,
     ascii_domain,
     domain_of,
+    error_in,
     hosts_in,
     looks_like_smtp,
     only_some_in,
@@ -1069,6 +1070,28 @@ class Dialog(Texts):
             raise Invalid(too_long(MAX_TEXT, len(value)))
         return value
 
+    def read_error(self, text: str) -> str:
+        """The error word for word; "where do I find it?" is told where, and asked again."""
+        value = self.read_text(text)
+        if _WHERE_IS_IT.search(value) and not error_in(value) and len(value.split()) <= 25:
+            if self.case.direction == "receive":
+                raise Invalid(
+                    t(
+                        "When mail does not reach you, the error is in the message that went "
+                        "back to the sender (a bounce): ask them to forward it to you and paste "
+                        "it here. If nobody got one, choose 'There is no error message'."
+                    )
+                )
+            raise Invalid(
+                t(
+                    "It is the message your mail program shows when sending fails, or the "
+                    "message that comes back to you (for example 'Undelivered Mail Returned to "
+                    "Sender'): paste it here. If there is none, choose 'There is no error "
+                    "message'."
+                )
+            )
+        return value
+
     def read_addresses(self, text: str) -> str:
         """Which addresses: as typed, but "yes, only from them" names nobody and is asked again."""
         value = self.read_text(text)
@@ -1166,6 +1189,10 @@ class Dialog(Texts):
         zone, now = self.policy.office_hours.zone, self.ctx.now
         day_before = self.best_day(head)
         chunks = [c for c in re.split(r"[,.;]", tail) if c.strip()]  # "el jueves, el miércoles no"
+        denied = [c for c in chunks if _DENIED_CHUNK.search(c)]  # "…, el lunes no, fue el martes"
+        if denied and len(denied) < len(chunks):
+            chunks = [c for c in chunks if c not in denied]
+            tail = ", ".join(chunks)
         day_after = next((d for c in chunks if (d := self.best_day(c)) is not None), None)
         day_after = day_after or self.best_day(tail)
         if day_before is not None and day_after is None:
@@ -1251,6 +1278,22 @@ def _quoted_in(text: str, words: str) -> bool:
     return bool(
         re.search(rf"[\"\u201c\u00ab'\u2018]{re.escape(words)}[\"\u201d\u00bb'\u2019]", text)
     )
+
+
+# A part of a moment said only to deny it: "el lunes no", "non alle 9", "not Monday".
+_DENIED_CHUNK = re.compile(
+    r"\b(?:no|non|not)\s*$|^\s*(?:not|non|no)\s+(?:on\s+|il\s+|el\s+)?\w+\s*$"
+)
+
+
+# Where to find the error, asked back: "dove lo trovo l'errore?", "where do I find that?".
+_WHERE_IS_IT = re.compile(
+    r"\b(?:dove|where|d[oó]nde|come|how|c[oó]mo)\b[^?]{0,40}\b(?:trov\w*|find|see|veo|vedo|"
+    r"ved\w*|mir\w*|guard\w*|encuentr\w*|look|busc\w*|cerc\w*|get)\b[^?]{0,30}\?|"
+    r"\b(?:what|which|quale|qu[eé]|cu[aá]l)\s+(?:error|errore|message|messaggio|mensaje)\b[^?]{0,30}\?|"
+    r"\b(?:do you mean|intende|intendi|se refiere|te refieres|quiere decir)\b[^?]{0,40}\?",
+    re.IGNORECASE,
+)
 
 
 # Mail sent on to an address: "girate ad acquisti@…", "forwarded to", "reenviar a".

@@ -99,6 +99,11 @@ def _close(said: str, word: str) -> bool:
     return _one_edit(said, word)
 
 
+def one_edit(a: str, b: str) -> bool:
+    """Tell whether `a` and `b` differ by one typo (an insertion, deletion, change or swap)."""
+    return a != b and _one_edit(a, b)
+
+
 @lru_cache(maxsize=65536)
 def _one_edit(a: str, b: str) -> bool:
     """Tell whether one insertion, deletion, substitution or swap turns a into b."""

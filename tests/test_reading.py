@@ -14,6 +14,7 @@ import pytest
 
 from flows.dates import find_sent_at, parse_sent_at
 from flows.intents import IntentModel, load_model, read_corpus
+from flows.prefill import subject_in
 from flows.reading import read
 from storage.store import SqlStore
 from tests.conftest import ROME
@@ -2532,3 +2533,106 @@ def test_the_server_a_mac_names_in_its_error_is_the_smtp_used(chat: Chat, store:
 def test_all_the_mail_there_in_webmail_works() -> None:
     said = "No guardi, dal browser su webmail.example.net li la posta c'e tutta"
     assert read(said, classify=False).webmail == "works"
+
+
+@pytest.mark.parametrize(
+    ("said", "addresses"),
+    [
+        ("buongiorno, nn riesco a mandare mail dalla casella info@rosi-srl.example... scusate ho "
+         "scritto male, e info@rossi-srl.example", ("info@rossi-srl.example",)),
+        ("hola quiero borrar la cuenta antonio@garcia.example... uy no, esa no!! la que hay que "
+         "borrar es antonia@garcia.example", ("antonia@garcia.example",)),
+        ("da mario@x.example a maria@x.example", ("mario@x.example", "maria@x.example")),
+    ],
+)  # fmt: skip
+def test_an_address_typed_wrong_and_again_is_the_second(said: str, addresses: tuple[str]) -> None:
+    assert read(said, classify=False).addresses == addresses
+
+
+@pytest.mark.parametrize(
+    ("said", "direction"),
+    [
+        ("receiving I think... actually no, scratch that, it's sending. we get their mails fine, "
+         "they just never get our replies", "send"),
+        ("Tenemos un problema con la recepcion... bueno, perdona, me explico mal: recibir "
+         "recibimos bien, lo que falla es el envio", "send"),
+        ("yes, I sent a test from webmail to one of the customers and it didnt arrive either",
+         "send"),
+        ("My bridge club sends the rota every week and it never arrived", "receive"),
+        ("nothing going in or out since wednesday night", "both"),
+    ],
+)  # fmt: skip
+def test_the_way_said_after_a_correction_or_by_what_fails(said: str, direction: str) -> None:
+    assert read(said, classify=False).direction == direction
+
+
+@pytest.mark.parametrize(
+    ("said", "subject"),
+    [
+        ("el asunto no era ese, era Pedido semana 47, perdona", "Pedido semana 47"),
+        ("hang on, the subject is wrong, it was Re: quote for 400 units, not 40",
+         "Re: quote for 400 units"),
+    ],
+)  # fmt: skip
+def test_a_subject_corrected_in_words(said: str, subject: str) -> None:
+    assert subject_in(said) == subject
+
+
+def test_a_smtp_server_corrected_in_the_opening_is_the_one_used(chat: Chat) -> None:
+    chat.say(
+        "non riesco a inviare con la casella info@example.org, in outlook come server in uscita "
+        "ho smtp.example.net.. no aspetta ho controllato meglio, c'e scritto out.alice.it"
+    )
+    assert chat.state == "out_of_scope", chat.text
+
+
+@pytest.mark.parametrize(
+    "said",
+    ["where do I find that? do you mean the bounce?", "dove lo trovo l'errore?",
+     "y donde veo yo el error? a mi no me sale nada"],
+)  # fmt: skip
+def test_where_is_the_error_asked_back_is_told_and_asked_again(
+    chat: Chat, store: SqlStore, said: str
+) -> None:
+    chat.say("emails to info@example.org are bouncing, nothing in webmail since tuesday")
+    answer(chat, {"addresses": "everyone", "client": "thunderbird and webmail"})
+    assert chat.asking == "error_text", chat.text
+    chat.say(said)
+    assert chat.asking == "error_text", chat.text
+    assert case_of(chat, store).error_text is None
+
+
+def test_a_day_denied_in_the_correction_is_not_the_day(chat: Chat, store: SqlStore) -> None:
+    chat.say(
+        "no me llegan los correos del colegio a carmen@garcia.example, solo de ellos, ni en la "
+        "webmail. solo uso webmail. ningun error"
+    )
+    answer(chat, {"addresses": "secretaria@colegiosanjose.example",
+                  "examples.sender": "secretaria@colegiosanjose.example",
+                  "examples.subject": "Circular"})  # fmt: skip
+    chat.say("el lunes a las 10, no espera, el lunes no, fue el martes por la mañana, a las 10")
+    if chat.asking == "examples.more":
+        chat.choose("no")
+    assert case_of(chat, store).examples[0].sent_at.startswith("2026-11-17T10:00")
+
+
+@pytest.mark.parametrize(
+    ("said", "expected"),
+    [
+        ("salve, abbiamo il sito e il dominio da voi, pero la mail dello studio e "
+         "studioferri@libero.it e da ieri non riceve piu niente", "out_of_scope"),
+        ("El lunes el informatico nos puso un firewall nuevo en la oficina, pero en la webmail "
+         "desde casa tampoco me llega nada a recepcion@garcia.example", "email_scope"),
+        ("me podeis pasar con una persona? es algo de la cuenta de la empresa", "done"),
+    ],
+)  # fmt: skip
+def test_openings_near_the_edge_of_scope(chat: Chat, said: str, expected: str) -> None:
+    chat.say(said)
+    assert chat.state == expected, chat.text
+
+
+def test_webmail_that_sends_ok_is_webmail_that_works(chat: Chat) -> None:
+    chat.say("I can't send from greg@example.com")
+    chat.say("yes smtp.example.net")
+    chat.say("webmail sends ok")
+    assert chat.state == "out_of_scope", chat.text
