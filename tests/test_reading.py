@@ -2482,18 +2482,6 @@ def test_a_date_inside_the_subject_is_not_when_it_was_sent(chat: Chat, store: Sq
 
 
 @pytest.mark.parametrize(
-    ("said", "direction"),
-    [
-        ("Yep, webmail won't send either. Receiving is fine in both though, it's just sending",
-         "send"),
-        ("Hello, emails from one of our suppliers have stopped reaching us.", "receive"),
-    ],
-)  # fmt: skip
-def test_both_places_are_not_both_ways(said: str, direction: str) -> None:
-    assert read(said, classify=False).direction == direction
-
-
-@pytest.mark.parametrize(
     ("said", "only_some"),
     [
         ("si, c'e smtp.example.net, ce l'aveva configurato il vostro tecnico quando abbiamo preso "
@@ -2560,6 +2548,10 @@ def test_an_address_typed_wrong_and_again_is_the_second(said: str, addresses: tu
          "send"),
         ("My bridge club sends the rota every week and it never arrived", "receive"),
         ("nothing going in or out since wednesday night", "both"),
+        # "in both" are places
+        ("Yep, webmail won't send either. Receiving is fine in both though, it's just sending",
+         "send"),
+        ("Hello, emails from one of our suppliers have stopped reaching us.", "receive"),
     ],
 )  # fmt: skip
 def test_the_way_said_after_a_correction_or_by_what_fails(said: str, direction: str) -> None:
