@@ -33,6 +33,7 @@ from flows.questions import QUESTIONS, YES_NO_INTENTS, Question
 from flows.reading import (
     ACTION_UNSAID,
     DELETE_MAILBOX,
+    JUST_CHANGED,
     NOT_BEFORE,
     PHRASE_WORDS,
     Reading,
@@ -127,13 +128,6 @@ _PERSON = re.compile(
     # "me podéis pasar con una persona?", "me pasa con alguien?"
     r"\bme\s+(?:pasa|pasas|pasan|pas[aá]is|puede[ns]?\s+pasar|pod[eé]is\s+pasar|podr[ií]an?\s+pasar)"
     r"\s+con\s+(?:una?\s+)?(?:persona|alguien|operador\w*|t[eé]cnico|humano|agente|compa[ñn]er\w*)",
-    re.IGNORECASE,
-)
-# A product of theirs just put in or changed: "swapped out the firewall last night".
-_JUST_CHANGED = re.compile(
-    r"\b(?:new|nuov[oa]|nuev[oa]|instal\w*|install\w*|swapp\w*|chang\w*|replac\w*|put in|"
-    r"cambiat[oa]|cambi[oó]|cambiad[oa]|sostituit[oa]|mess[oa] su|montat[oa]|montad[oa]|"
-    r"mont[oó]|upgrad\w*|aggiorn\w*|actualiz\w*|updat\w*)\b",
     re.IGNORECASE,
 )
 # A call asked for: a request for a person, but at "anything to add?" a note for the technician.
@@ -811,7 +805,7 @@ class Engine:
             if (
                 subject in reading.signals
                 and likely.get(intent, 0.0) >= SIGNAL_CONFIDENCE
-                and _JUST_CHANGED.search(reading.text)
+                and JUST_CHANGED.search(reading.text)
                 and (state not in VERBATIM_STATES or state == "email_error")
                 and not self._answers_plainly(d, reading)
             ):

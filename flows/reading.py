@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -114,7 +115,7 @@ _ERROR_END = re.compile(
 _NEGATIVE_AROUND = Cue(r"\b(neither|nor|n[eé]|ni|manco|nemmeno|neanche|neppure|tampoco)\b")
 # A negation and the few words between it and the verb it denies.
 _DENIED_WAY = re.compile(
-    r"\b(?:neither|nor|n[eé]|ni|no|non|nn|not|cannot|can'?t|couldn'?t|unable to|manco|"
+    r"\b(?:neither|nor|n[eé]|ni|no|non|nn|nun|not|cannot|can'?t|couldn'?t|unable to|manco|"
     r"nemmeno|neanche|neppure|tampoco)\s+"
     r"(?:(?:me|mi|se|si|ci|nos|lo|la|le|los|las|posso|puedo|podemos|possiamo|riesco|"
     r"riusciamo|can|i|we|to|a|able to|be able to|pa|p|x|para|per|que|che)\s+){0,3}",
@@ -122,6 +123,7 @@ _DENIED_WAY = re.compile(
 )
 _SEND_STEM = Cue(
     r"\b(invi\w*|sped\w*|mand\w*|envi\w*|env[ií]\w*|send(?!ers?\b)\w*|sent|outgoing|outbox|"
+    r"mann(?:a|o|ano|amo|are|ato|at[ie]|à)|"  # (Neapolitan "nun manna")
     r"uscita|salida|salient\w*|partono|"
     r"(?<!ninguna )(?<!alguna )(?<!otra )(?<!nessuna )(?<!altra )(?<!mayor )(?<!maggior )"
     r"(?<!en )(?<!in )(?<!da )(?<!de )(?<!por )(?<!per )(?<! a )"
@@ -1781,6 +1783,27 @@ def _only_with_whom(text: str, flags: int) -> bool:
         ):
             return True
     return False
+
+
+# A product of theirs just put in or changed: "swapped out the firewall last night",
+# "Bitdefender renewed itself and switched on some 'email protection'".
+JUST_CHANGED = re.compile(
+    r"\b(?:new|nuov[oa]|nuev[oa]|instal\w*|install\w*|swapp\w*|chang\w*|replac\w*|put in|"
+    r"cambiat[oa]|cambi[oó]|cambiad[oa]|sostituit[oa]|mess[oa] su|montat[oa]|montad[oa]|"
+    r"mont[oó]|upgrad\w*|aggiorn\w*|actualiz\w*|updat\w*|renew\w*|rinnov\w*|renov\w*|"
+    r"switch\w* on|turned on|enabled|activat\w*|attivat\w*|activ[oó]|activad[oa])\b",
+    re.IGNORECASE,
+)
+
+
+def product_just_changed(texts: Iterable[str]) -> str | None:
+    """The customer's firewall or antivirus that their messages say was just put in or
+    changed ("...started after Bitdefender switched on its email protection"), or None."""
+    for text in texts:
+        named = sorted(signals_in(text) & {"antivirus", "firewall"})
+        if len(named) == 1 and JUST_CHANGED.search(text):
+            return named[0]
+    return None
 
 
 def signals_in(text: str) -> frozenset[str]:

@@ -62,6 +62,7 @@ from flows.reading import (
     looks_like_smtp,
     only_some_in,
     own_words,
+    product_just_changed,
     unnamed_program,
     webmail_answer,
 )
@@ -713,7 +714,9 @@ class Dialog(Texts):
         self.conv.out_reason = "smtp_elsewhere"
 
     def explain_client_side(self) -> None:
-        self.conv.out_reason = "client_side"
+        """Webmail works: the fault is on their side, in the firewall or antivirus their story
+        says was just put in or changed, when it names one."""
+        self.conv.out_reason = product_just_changed(self.case.said) or "client_side"
 
     def explain_topic(self) -> None:
         self.conv.out_reason = self.case.other_topic

@@ -2628,3 +2628,23 @@ def test_webmail_that_sends_ok_is_webmail_that_works(chat: Chat) -> None:
     chat.say("yes smtp.example.net")
     chat.say("webmail sends ok")
     assert chat.state == "out_of_scope", chat.text
+
+
+def test_webmail_working_after_an_antivirus_changed_is_the_antivirus(
+    chat: Chat, store: SqlStore
+) -> None:
+    chat.say(
+        "every time I send from thunderbird I get this:\n\nSending of the message failed.\n"
+        "Unable to establish a secure link with SMTP server smtp.example.net using STARTTLS.\n\n"
+        "started after Bitdefender renewed itself and switched on some 'email protection' thing"
+    )
+    answer(chat, {"mailbox": "greg@example.com", "webmail_fails": "webmail sends ok"})
+    assert chat.state == "out_of_scope", chat.text
+    with store.transaction() as tx:
+        conv = tx.load_conversation(chat.channel, chat.user)
+    assert conv is not None and conv.out_reason == "antivirus"
+
+
+def test_neapolitan_nun_manna_e_nun_riceve_is_both_ways() -> None:
+    said = "a casella ordini@rossi-srl.example nun manna e nun riceve niente da martedì"
+    assert read(said, classify=False).direction == "both"
