@@ -104,6 +104,12 @@ _ASKED_BACK = re.compile(
     re.IGNORECASE,
 )
 _LEAD = re.compile(r"[,.;:!?\n]|\s[-\u2013]\s")  # the end of an answer's first words
+# Where an answer's conclusion starts: "..., so receiving I suppose", "quindi la ricezione".
+_CONCLUSION = re.compile(
+    r"[,.;:!?\n]\s*(?:so|quindi|insomma|as[ií] que|o sea|por lo tanto|thus|then)\b|"
+    r"\b(?:so|quindi|as[ií] que|o sea|por lo tanto)\s",
+    re.IGNORECASE,
+)
 # A request for a person in so many words: "can I talk to a real person", "un operatore".
 _PERSON = re.compile(
     r"\b(?:(?:talk|speak|chat)\s+(?:to|with)|put me through to|transfer me to|"
@@ -1150,6 +1156,9 @@ class Engine:
             lead = _LEAD.split(event.value, maxsplit=1)[0]
             if lead != event.value and len(lead.split()) <= SHORT_ANSWER:
                 resolved = self._resolve(d, q, lead)  # "recibir, no me bajan los correos..."
+            last = _CONCLUSION.split(event.value)[-1]
+            if resolved is None and last != event.value and len(last.split()) <= SHORT_ANSWER + 2:
+                resolved = self._resolve(d, q, last)  # "...when it checks for mail, so receiving"
         if resolved is not None:
             d.answer = resolved
             return resolved

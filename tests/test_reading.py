@@ -2648,3 +2648,10 @@ def test_webmail_working_after_an_antivirus_changed_is_the_antivirus(
 def test_neapolitan_nun_manna_e_nun_riceve_is_both_ways() -> None:
     said = "a casella ordini@rossi-srl.example nun manna e nun riceve niente da martedì"
     assert read(said, classify=False).direction == "both"
+
+
+def test_the_way_said_at_the_end_of_a_sentence(chat: Chat) -> None:
+    chat.say("Apple Mail on my Mac keeps asking for the password for jo@example.com, over and over")
+    assert chat.asking == "direction", chat.text
+    chat.say("it pops up when it checks for new mail, so receiving I suppose")
+    assert chat.asking == "webmail_fails", chat.text
