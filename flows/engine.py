@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
+from datetime import timedelta
 from functools import lru_cache
 from queue import Empty, SimpleQueue
 from typing import Any
@@ -73,6 +74,8 @@ IDENTIFY_CONFIDENCE = 0.8  # how sure the language identifier must be to switch 
 
 # Reading the opening message (see `Engine._open`).
 AFTER_END = ("done", "out_of_scope", "anything_else")
+ANSWER_GOES_ON = timedelta(minutes=10)  # a message this soon after answering a technician
+MORE_WORDS = 60  # ...and no longer is more of that answer, added to the same ticket
 HUMAN = "human"  # the choice offered after two misunderstandings
 OPENING = ("menu", "clarify")
 ROUTE_CONFIDENCE = 0.5  # below it, "did you mean ...?" with the likeliest topics
@@ -505,6 +508,8 @@ class Engine:
                 event.kind == "choice" and event.ref is None and event.value in dict(menu.choices)
             ):
                 return self._turn(d)
+        if conv.state not in AFTER_END:
+            conv.answered = None  # (more of an answer comes only at "another problem?")
         reading = read(event.value) if event.kind == "text" and conv.state != "language" else None
         if reading is not None and reading.text and conv.state != "ticket_question":
             d.remember(reading.text)
@@ -527,6 +532,9 @@ class Engine:
             return self._route(d, left, reading)  # "nn so usare Thunderbird"
         if reading is not None and conv.state in AFTER_END and reading.text:
             q = QUESTIONS[conv.state]
+            if self._resolve(d, q, reading.text) is None and self._more_of_answer(d, reading):
+                return self._reply_more(d, reading.text)  # "y a hotmail igual", right after
+            conv.answered = None
             if self._resolve(d, q, reading.text) is None and len(reading.text.split()) > 2:
                 d.trigger("another")  # "Another problem?" answered with the problem itself
                 d.remember(reading.text)
@@ -981,9 +989,29 @@ class Engine:
         if question is not None:
             d.ctx.desk.add_reply(question.code, text, conv.language)
             d.say(t("Thank you: I added your answer to ticket {code}.", code=question.code))
+            conv.answered, conv.answered_at = question.code, d.ctx.now
         conv.question = None
         conv.state = conv.resume or "menu"
         conv.resume = None
+        return self._turn(d)
+
+    def _more_of_answer(self, d: Dialog, reading: Reading) -> bool:
+        """Tell whether a message goes on with the answer just given to a technician's
+        question: soon after it, short, naming no mailbox of ours besides the ticket's."""
+        conv = d.conv
+        if conv.answered is None or conv.answered_at is None:
+            return False
+        if d.ctx.now - conv.answered_at > ANSWER_GOES_ON:
+            return False
+        ours = [a for a in reading.addresses if d.hosted(a)]
+        mailbox = (d.case.mailbox or "").lower()
+        return len(reading.text.split()) <= MORE_WORDS and all(a.lower() == mailbox for a in ours)
+
+    def _reply_more(self, d: Dialog, text: str) -> Turn:
+        code = d.conv.answered or ""
+        d.ctx.desk.add_reply(code, text, d.conv.language)
+        d.conv.answered_at = d.ctx.now
+        d.say(t("I added this to ticket {code} too.", code=code))
         return self._turn(d)
 
     def _attachment(self, d: Dialog, event: Event) -> Turn:

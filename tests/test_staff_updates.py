@@ -7,7 +7,7 @@ import pytest
 from bot.service import Desk
 from flows.model import Event
 from storage.store import SqlStore
-from tests.support.chat import Chat, email_to_summary
+from tests.support.chat import Chat, Clock, email_to_summary
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 2048
 
@@ -79,6 +79,29 @@ def test_a_technicians_question_is_answered_and_filed(
     assert ticket["status"] == "waiting"
     replies = [n for n in ticket["notes"] if n["kind"] == "customer_reply"]
     assert replies == [{**replies[0], "text": "Thunderbird 128.3, on Windows 11", "language": "en"}]
+
+
+def test_a_second_message_after_answering_goes_to_the_same_ticket(
+    desk: Desk, store: SqlStore, clock: Clock
+) -> None:
+    """Two messages typed at once to a technician's question: both reach the ticket, and the
+    second is not taken for a new problem (found by a customer on Telegram)."""
+    chat = Chat(desk, user="lucia", language="es")
+    chat.start()
+    code = open_ticket(chat)
+    assert chat.asking == "another"
+    desk.set_status(code, "waiting", "¿Le pasa también enviando a direcciones de Gmail?")
+    chat.start()
+    chat.say("si, a gmail tambien rebota")
+    chat.say("y a hotmail igual, probé esta mañana")
+    assert f"También lo he añadido al ticket {code}." in chat.text
+    assert chat.asking == "another"
+    replies = [n["text"] for n in store.ticket(code)["notes"] if n["kind"] == "customer_reply"]
+    assert replies == ["si, a gmail tambien rebota", "y a hotmail igual, probé esta mañana"]
+    clock.advance(minutes=30)  # much later, a message is a new problem again
+    chat.say("ahora no puedo entrar en el webmail de info@example.com")
+    assert chat.state != "done", chat.text
+    assert len([n for n in store.ticket(code)["notes"] if n["kind"] == "customer_reply"]) == 2
 
 
 def test_an_unknown_ticket_or_status_is_refused(desk: Desk) -> None:
