@@ -203,6 +203,17 @@ def _provider_before(before: str) -> bool:
     return bool(words) and any(n in (words[-1], " ".join(words)) for n in (*g.free_mail, *g.isps))
 
 
+# The mailbox named at the end of the story: "..., es x@…", "... - it's x@…".
+_IT_IS_BEFORE = re.compile(
+    r"[,.;:\u2013-]\s*(?:es|[eè]|e'|it'?s|it is|is|la mia [eè])\s*:?\s*$", re.I
+)
+_MY_MAIL = re.compile(
+    r"\b(?:mi|my|la mia|il mio|our|nuestro|nuestra|la nostra|il nostro)\s+(?:correo|e-?mail|mail|"
+    r"posta|casella|cuenta|account|buz[oó]n|inbox|mailbox)\b",
+    re.IGNORECASE,
+)
+
+
 def named_mailbox(text: str, address: str, direction: str | None = None) -> bool:
     """Tell whether `text` names `address` as the mailbox that has the problem.
 
@@ -215,6 +226,8 @@ def named_mailbox(text: str, address: str, direction: str | None = None) -> bool
         return not _SOMEONE.search(text[:at][-40:])
     if _MAILBOX_BEFORE.search(text[:at]) or _provider_before(text[:at]):
         return True  # "the lawyer's gmail x@…": a mailbox, whoever's it is
+    if _IT_IS_BEFORE.search(text[:at]) and _MY_MAIL.search(text[:at]):
+        return True  # "no puedo entrar en mi correo, me dice contraseña incorrecta, es x@…"
     if _SOMEONE.search(text[:at][-40:]):
         return False  # "il mio fornitore x@… non riceve": my mail to them
     return own_address(text, address) or bool(_FAILS_AFTER.search(text[at + len(address) :]))

@@ -597,7 +597,14 @@ def spelled(text: str) -> str:
         local = ".".join(re.split(_DOT, m[1])) if m.lastindex == 2 else ""
         return f"{local}@{domain}" if m.lastindex == 2 else domain
 
+    if _SPELLED_SIGN.search(text):  # "rossi dash srl dot example": the signs said too
+        text = _SPELLED_DASH.sub("-", _SPELLED_UNDERSCORE.sub("_", text))
     return _SPELLED_DOMAIN.sub(joined, _SPELLED_ADDRESS.sub(joined, text))
+
+
+_SPELLED_SIGN = re.compile(r"\s(?i:at|arroba|chiocciola|dot|punto|punt)\s")
+_SPELLED_DASH = re.compile(r"(?<=\w)\s+(?i:dash|hyphen|trattino|gui[oó]n|minus)\s+(?=\w)")
+_SPELLED_UNDERSCORE = re.compile(r"(?<=\w)\s+(?i:underscore|trattino basso|gui[oó]n bajo)\s+(?=\w)")
 
 
 def addresses_in(text: str) -> list[str]:

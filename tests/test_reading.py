@@ -2655,3 +2655,22 @@ def test_the_way_said_at_the_end_of_a_sentence(chat: Chat) -> None:
     assert chat.asking == "direction", chat.text
     chat.say("it pops up when it checks for new mail, so receiving I suppose")
     assert chat.asking == "webmail_fails", chat.text
+
+
+@pytest.mark.parametrize(
+    ("said", "address"),
+    [
+        ("office at rossi dash srl dot example", "office@rossi-srl.example"),
+        ("info chiocciola rossi trattino srl punto example", "info@rossi-srl.example"),
+        ("pepe guion bajo martin arroba garcia punto example", "pepe_martin@garcia.example"),
+    ],
+)
+def test_an_address_dictated_with_its_signs(said: str, address: str) -> None:
+    assert read(said, classify=False).addresses == (address,)
+
+
+def test_a_mailbox_named_at_the_end_of_the_story(chat: Chat) -> None:
+    chat.say(
+        "no puedo entrar en mi correo, me dice contraseña incorrecta, es pepe_martin77@hotmail.com"
+    )
+    assert chat.state == "out_of_scope", chat.text
