@@ -285,6 +285,8 @@ def fill(
             ours = [a for a in ours if _find(rethought, a) >= 0] or ours
         if len(ours) > 1:  # "...la de almacen@… NO hay que tocarla": not that one
             ours = [a for a in ours if not spared(r.text, a)] or ours
+        if len(ours) > 1 and topic == "mailbox_admin":  # "make her one, jean@…? Mine is bill@…"
+            ours = [a for a in ours if not own_address(r.text, a)] or ours
         if len(ours) > 1 and not changes:  # "per la casella ordini@… - esempio: da ordini@… a x@…"
             introduced = [a for a in ours if _MAILBOX_BEFORE.search(r.text[: _find(r.text, a)])]
             ours = introduced if len(introduced) == 1 else ours

@@ -144,7 +144,8 @@ _RECEIVE_STEM = Cue(
     r"com(?:es|ing|e|in'?) (?:in|into|through|thru)|"
     r"get(?:s|ting)? (?:through|thru)|reach(?:es|ed|ing)? (?:me|us)|entrano|entran|entra|"
     r"entrando|scaric\w*|"
-    r"descarg\w*|download\w*|no me baja|bajar el correo|baja el correo|baja los correos|"
+    r"descarg\w*|download\w*|no me baja|no me bajan|no se bajan|bajar el correo|baja el correo|"
+    r"baja los correos|bajan los correos|"
     r"get (?:any |new |my )?(?:e-?mails?|mail)|gett?in[g']? (?:any |new |my )?(?:e-?mails?|mail)|"
     r"(?:nn|non) (?:ho|abbiamo) (?:mai |ancora )?visto|no (?:he|hemos) visto|"
     r"(?:i|we) (?:haven'?t|have not|never) seen|"
@@ -400,7 +401,10 @@ _WEBMAIL = Cue(
     r"dal sito|desde la web|por la web|da internet|dal sito web|web version|versione web|"
     r"versi[oó]n web|p[aá]gina del correo|pagina della posta|mail page|entrando por internet|"
     r"por internet|pagina dove leggo la posta|p[aá]gina donde leo (?:el|los|mis) correos?|"
-    r"web ?page|log(?:ged)? ?in on the website|on the website on|la web del correo)\b"
+    r"web ?page|log(?:ged)? ?in on the website|on the website on|la web del correo|"
+    # "the internet page for the email", "la página de internet del correo"
+    r"(?:the |an )?internet page|p[aá]gina de internet|pagina (?:di |de )?internet|"
+    r"pagina internet)\b"
 )
 _WEBMAIL_CLAUSES = re.compile(r"[.;!?]+(?=\s|$)|\n+|,|\b(?:ma|but|pero|per[oò]|mentre|while)\b")
 _WEBMAIL_WORKS = Cue(
@@ -570,7 +574,8 @@ class Reading:
 _DOT = r"(?:\s*\.\s*|\s+(?i:dot|punto|punt)\s+)"
 _SPELLED_ADDRESS = re.compile(
     r"(?<![\w.+@-])([A-Za-z0-9][\w.+-]*?(?:\s+(?i:dot|punto|punt)\s+[A-Za-z0-9][\w.+-]*?)*)"
-    r"(?:\s+(?i:at|arroba|chiocciola|chiocciolina)\s+|\s*@\s+)"  # "los de @x.es": a domain
+    r"(?:\s+(?i:(?:e poi |y luego |and then )?(?:la |el |the )?)?(?i:at|arroba|chiocciola|"
+    r"chiocciolina)\s+|\s*@\s+)"  # "los de @x.es": a domain; "e poi la chiocciola"
     rf"([A-Za-z0-9][\w-]*(?:{_DOT}[a-z0-9][a-z0-9-]*)+)(?![\w@-])"
 )
 _SPELLED_DOMAIN = re.compile(
@@ -943,14 +948,19 @@ _WHAT_FAILS_IS = re.compile(
 # Outlook's Send/Receive button, pressed: no way of mail ("le doy a enviar y recibir").
 _SEND_RECEIVE_BUTTON = re.compile(
     r"\b(?:le doy a|doy a|darle a|le das a|pulso|pulsar|presiono|hago clic en|clic en|click on|"
+    # what the program shows while it works: "se queda poniendo enviando y recibiendo"
+    r"poniendo|pone|dice|says|saying|shows|showing|mostra|scrive|rimane su|resta su|stuck on|"
+    r"se queda en|"
     r"clicking|click|press(?:ing)?|hit(?:ting)?|premo|premere|clicco su|clicco|schiaccio)\s+"
     r"(?:(?:el|il|the|on|sul|su|en)\s+)?(?:(?:bot[oó]n|tasto|pulsante|button)\s+(?:de\s+|di\s+)?)?"
     r"(?:enviar y recibir|enviar/recibir|invia(?:re)? e ricev(?:i|ere)|invia/ricevi|"
-    r"send(?:/| and | & )receive)\b",
+    r"send(?:/| and | & )receive|enviando y recibiendo|sending and receiving|"
+    r"invio e ricezione|invio/ricezione)\b",
     re.IGNORECASE,
 )
 # What shows on the screen, not mail that goes out: "lo que salía antes en la pantalla".
 _ON_SCREEN = re.compile(
+    r"\b(?:sale|esce)\s+(?:nada|niente|nulla)\s+(?:de\s+|di\s+)?nu[eo]v[oa]|"  # "no sale nada nuevo"
     r"\b(?:lo que|quello che|ci[oò] che|quel che)\s+(?:me |mi |nos |ci )?"
     r"(?:sal[ií]\w*|sale|esc\w*)\b|"
     r"\b(?:sal[ií]\w*|sale|salen|esc\w*)\s+(?:\w+\s+){0,2}?(?:en|sulla|sullo|nella|nello|in)\s+"
@@ -1468,6 +1478,7 @@ def _without_prose(lines: list[str]) -> list[str]:
     while end > 1 and (
         _EXAMPLE_LINE.match(lines[end - 1])
         or MESSAGE_WAS.search(lines[end - 1])  # 'El mensaje que rebotó era "Factura…", enviado…'
+        or (_SETTING_LINE.match(lines[end - 1]) and not _code_at(lines[end - 1]))
         or (
             not _MACHINE.search(lines[end - 1])
             and (_PROSE.search(lines[end - 1]) or lines[end - 1].rstrip().endswith(("!", "?")))
@@ -1475,6 +1486,14 @@ def _without_prose(lines: list[str]) -> list[str]:
     ):
         end -= 1
     return lines[:end]
+
+
+# The customer's setting said after a paste: "using smtp.example.net 587 as always".
+_SETTING_LINE = Cue(  # (not a bounce's indented "    using zen.spamhaus.org")
+    r"^(?:using|i use|we use|uso|usamos|usiamo|utilizzo|via|through|tramite|con|sending via|"
+    r"sent via|inviato con|enviado con)\s+(?:smtp|mail|out|outgoing|relay)\.[\w-]+(?:\.[\w-]+)+"
+    r"\b[^\n]{0,50}$"
+)
 
 
 # The customer's example after a paste: "Example: Mon 16/11 at 08:15 I sent ...".

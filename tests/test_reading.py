@@ -2674,3 +2674,45 @@ def test_a_mailbox_named_at_the_end_of_the_story(chat: Chat) -> None:
         "no puedo entrar en mi correo, me dice contraseña incorrecta, es pepe_martin77@hotmail.com"
     )
     assert chat.state == "out_of_scope", chat.text
+
+
+@pytest.mark.parametrize(
+    ("said", "webmail"),
+    [
+        ("The internet page for the email says my password is wrong", "fails"),
+        ("en la pagina de internet del correo tampoco, se queda la rueda dando vueltas", "fails"),
+        ("the internet page works fine, I can see all my emails there", "works"),
+    ],
+)
+def test_webmail_called_the_internet_page(said: str, webmail: str) -> None:
+    assert read(said, classify=False).webmail == webmail
+
+
+def test_the_smtp_said_after_a_paste_is_not_the_error() -> None:
+    said = (
+        "cant send from accounts@example.org, outlook and webmail. every mail bounces with:\n"
+        "Remote Server returned '550 5.7.1 Service unavailable; Client host [203.0.113.45] "
+        "blocked using zen.spamhaus.org'\nusing smtp.example.net 587 as always"
+    )
+    assert "smtp.example.net" not in (read(said, classify=False).error or "")
+
+
+@pytest.mark.parametrize(
+    ("said", "direction"),
+    [
+        ("en el ordenador no me bajan los correos de juan@garcia.example, el programa se queda "
+         "todo el rato poniendo enviando y recibiendo y no sale nada nuevo", "receive"),
+    ],
+)  # fmt: skip
+def test_what_the_program_shows_is_no_way_of_mail(said: str, direction: str) -> None:
+    assert read(said, classify=False).direction == direction
+
+
+def test_a_spelled_address_said_with_e_poi_la_chiocciola() -> None:
+    said = "la mia posta? e giuseppe punto ferrari e poi la chiocciola example punto org"
+    assert read(said, classify=False).addresses == ("giuseppe.ferrari@example.org",)
+
+
+def test_the_customers_own_address_is_not_the_one_to_create(chat: Chat, store: SqlStore) -> None:
+    chat.say("Could you make my wife an email please, jean@example.org? Mine is bill@example.org.")
+    assert case_of(chat, store).mailbox == "jean@example.org"
