@@ -248,6 +248,7 @@ def _phrase_table(
     return table
 
 
+_FIREWALL_WORD = re.compile(r"\bfirewall\b", re.IGNORECASE)
 # What is the customer's own, which webmail failing too rules out.
 _THEIRS_TOO = ("oos_firewall", "oos_antivirus", "oos_internet", "oos_mail_client")
 
@@ -308,7 +309,7 @@ _MAIL_WORD = re.compile(
 
 # Asking for a new mailbox password, in so many words.
 _NEW_PASSWORD = re.compile(  # not "non cambiare": a change of mind
-    rf"\b{NOT_BEFORE}(?:change|reset|cambiare|cambiar|cambia|modificare|reimpostare|resetear|"
+    rf"\b{NOT_BEFORE}(?:change|reset|cambiare|cambiar|cambia|cambio|modificare|reimpostare|resetear|"
     r"restablecer|a new|new|"
     r"una nuova|nuova|una nueva|nueva|otra)\s+(?:\w+\s+){0,3}?(?:password|contrase[nñ]a|clave)\b",
     re.IGNORECASE,
@@ -602,6 +603,9 @@ class Engine:
             for theirs in _THEIRS_TOO:  # llega nada": webmail fails too, so the fault is ours
                 ranked = _without(ranked, theirs)
         best, sure = ranked[0]
+        if best == "email_settings" and reading.error and (reading.direction or reading.addresses):
+            best = "email_generic"  # "...configured with Movistar's SMTP. Now: 550 Unable to
+            # relay. Is it yours?": a failure to look into, not a request for the settings
         short = len(reading.text.split()) <= SOCIAL_WORDS and not _facts(reading)
         if best == "greeting" and short:
             if d.began_in in ("new", "closed"):
@@ -631,7 +635,10 @@ class Engine:
             if evidence is not None:
                 return self._route(d, evidence, reading)
         likely = dict(guess.ranked)
-        for signal, intent in () if webmail_fails else SIGNALS.items():  # "how do I set Norton"
+        signals = list(SIGNALS.items())
+        if {"firewall", "antivirus"} <= reading.signals and _FIREWALL_WORD.search(reading.text):
+            signals = [(s, i) for s, i in signals if s != "antivirus"]  # "our Sophos XGS firewall"
+        for signal, intent in () if webmail_fails else signals:  # "how do I set Norton"
             down = signal == "internet_connection" and "internet_down" in reading.signals
             floor = (
                 SIGNAL_CONFIDENCE / 2 if _SET_UP.search(reading.text) or down else SIGNAL_CONFIDENCE

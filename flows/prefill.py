@@ -286,7 +286,14 @@ def fill(
         if len(ours) > 1:  # "...la de almacen@… NO hay que tocarla": not that one
             ours = [a for a in ours if not spared(r.text, a)] or ours
         if len(ours) > 1 and topic == "mailbox_admin":  # "make her one, jean@…? Mine is bill@…"
-            ours = [a for a in ours if not own_address(r.text, a)] or ours
+            ours = [a for a in ours if not _MINE_IS.search(r.text[: _find(r.text, a)])] or ours
+        if len(ours) > 1 and topic == "mailbox_admin":  # "…giulia.neri@…? Stesse impostazioni
+            ours = [a for a in ours if not _MODEL_BEFORE.search(r.text[: _find(r.text, a)])] or ours
+        if len(ours) > 1 and topic in ("email", "password"):  # "...payroll@… and hr@… are fine"
+            ours = [a for a in ours if not fine_as_listed(r.text, a)] or ours
+        if len(ours) > 1:  # "il problema riguarda solo amministrazione@…"
+            one = [a for a in ours if _THE_ONE.search(r.text[: _find(r.text, a)])]
+            ours = one if len(one) == 1 else ours
         if len(ours) > 1 and not changes:  # "per la casella ordini@… - esempio: da ordini@… a x@…"
             introduced = [a for a in ours if _MAILBOX_BEFORE.search(r.text[: _find(r.text, a)])]
             ours = introduced if len(introduced) == 1 else ours
@@ -492,11 +499,52 @@ def _free_mail(domain: str) -> bool:
 
 
 _FINE = re.compile(
-    r"\b(?:va|vanno|funziona\w*|works?|working|is|va|funciona\w*|anda|est[aá])\s+"
+    r"\b(?:va|vanno|funziona\w*|works?|working|is|are|va|funciona\w*|anda|andan|est[aá]n?|"
+    r"sono|son|van)\s+"
     r"(?:benissimo|bene|bien|fine|perfectly|perfettamente|normalmente|normally|ok|okay|"
     r"perfecta|perfecto|perfetta|perfetto|de maravilla|alla grande|great|"
     r"sin problemas?|senza problemi|a la perfecci[oó]n)\b|\bno problems?\b|"
-    r"\bnessun problema\b|\bning[uú]n problema\b",
+    r"\bnessun problema\b|\bning[uú]n problema\b|\bsin problemas?\b|\bsenza problemi\b|"
+    r"\bwithout (?:any )?problems?\b",
+    re.IGNORECASE,
+)
+
+
+def fine_as_listed(text: str, address: str) -> bool:
+    """Tell whether `address` works, said of it or of the list it is in ("payroll@… and
+    hr@… use identical settings and are fine")."""
+    if said_fine(text, address):
+        return True
+    at = _find(text, address) + len(address)
+    for other in addresses_in(text[at:]):
+        between = text[at : _find(text, other)]
+        if not re.fullmatch(r"\s*(?:,|and|y|e|ed|i|&)\s*", between, re.IGNORECASE):
+            return False
+        if said_fine(text, other):
+            return True
+        at = _find(text, other) + len(other)
+    return False
+
+
+# The customer's own address, said as theirs: "Mine is bill@…", "la mia è …".
+_MINE_IS = re.compile(
+    r"\b(?:mine is|mine's|la mia [eè]|il mio [eè]|el m[ií]o es|la m[ií]a es|my own is|"
+    r"my (?:own )?(?:address|e-?mail|mailbox) is|la mia (?:mail|casella) [eè]|"
+    r"il mio indirizzo [eè]|mi (?:correo|direcci[oó]n|buz[oó]n) es)\s*:?\s*$",
+    re.IGNORECASE,
+)
+# A mailbox named as the model of the new one: "stesse impostazioni di amministrazione@…".
+_MODEL_BEFORE = re.compile(
+    r"\b(?:stesse impostazioni (?:di|della)|come|like|same (?:settings )?as|igual que|como|"
+    r"uguale a|copia di|copy of|mismas? (?:configuraci[oó]n|ajustes) que|as for)\s*"
+    r"(?:la |el |the )?(?:casella |buz[oó]n |cuenta |mailbox )?$",
+    re.IGNORECASE,
+)
+# The one mailbox of several that has the problem: "il problema riguarda solo amministrazione@…".
+_THE_ONE = re.compile(
+    r"\b(?:(?:il )?problema (?:riguarda|[eè]|c'[eè]) (?:solo )?(?:con |su |per |nella |la )?|"
+    r"(?:the )?problem is (?:only )?(?:with |on )?|(?:el )?problema es (?:solo )?(?:con |en |de )?|"
+    r"only|solo|s[oó]lo|soltanto|just)\s*$",
     re.IGNORECASE,
 )
 
@@ -675,7 +723,7 @@ _SUBJECT = re.compile(
 # When the problem began, not when a message was sent: "da ieri pomeriggio verso le 4, ...".
 _SINCE = re.compile(
     r"\b(?:da|dal|dalla|dalle|desde|since|ever since|a partire da|starting)\s+(?:~|about |circa "
-    r"|verso |le |las |around |tipo )?"
+    r"|verso |le |las |around |tipo |like |roughly |sobre las |hacia las |intorno alle )?"
     r"(?:ieri|l'altro ieri|stamattina|stamatina|sta mattina|stamani|stamane|stanotte|oggi|"
     r"stasera|luned|marted|mercoled|"
     r"gioved|venerd|sabato|domenica|ayer|anoche|anteayer|esta|hoy|el lunes|el martes|"
@@ -835,6 +883,8 @@ def example_in(
     ]
     if is_correction(r.text):  # "from sales@example.com, sorry, I mean sales@example.org"
         others_ = [a for a in others_ if not hosted(a)]
+    if len(others_) > 1:  # "abbiamo info@, … e direzione@…": our other boxes, not the party
+        others_ = [a for a in others_ if not hosted(a) or a in roles.values()] or others_
     lone = (len(others_) == 1 or (sent_at is not None and not others_)) and case.direction in (
         "send",
         "receive",

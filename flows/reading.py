@@ -758,7 +758,9 @@ def program_in(text: str) -> str | None:
 
 
 _NO_PROGRAM = re.compile(
-    r"\b(?:niente|nessun|sin|without|senza|non uso|no uso|not using|don t use|dont use|"
+    r"\b(?:nobody has(?: it)? in|no one has(?: it)? in|nobody uses|no one uses|nessuno usa|"
+    r"nessuno (?:ce l )?ha su|nadie usa|nadie lo tiene en|"  # "a shared box nobody has in Outlook"
+    r"niente|nessun|sin|without|senza|non uso|no uso|not using|don t use|dont use|"
     r"no tengo|non ho|don t have|dont have|do not have|do not use|have no|never use|"
     r"non ho mai usato|no he usado nunca)\s+$"
 )
@@ -960,7 +962,8 @@ _SEND_RECEIVE_BUTTON = re.compile(
 )
 # What shows on the screen, not mail that goes out: "lo que salía antes en la pantalla".
 _ON_SCREEN = re.compile(
-    r"\b(?:sale|esce)\s+(?:nada|niente|nulla)\s+(?:de\s+|di\s+)?nu[eo]v[oa]|"  # "no sale nada nuevo"
+    # "no sale nada nuevo"
+    r"\b(?:sale|esce)\s+(?:nada|niente|nulla)\s+(?:de\s+|di\s+)?nu[eo]v[oa]|"
     r"\b(?:lo que|quello che|ci[oò] che|quel che)\s+(?:me |mi |nos |ci )?"
     r"(?:sal[ií]\w*|sale|esc\w*)\b|"
     r"\b(?:sal[ií]\w*|sale|salen|esc\w*)\s+(?:\w+\s+){0,2}?(?:en|sulla|sullo|nella|nello|in)\s+"
@@ -1135,6 +1138,18 @@ _SURELY_WORKS = Cue(
 )
 
 
+# What webmail says, and it is a failure: "webmail login says Your account has been
+# temporarily disabled", "e mi da Login fallito", "me sale contraseña incorrecta".
+_WEBMAIL_SAYS_BAD = Cue(
+    r"\b(?:says|said|shows|gives me|gives|dice|mi d[aà]|me da|me sale|sale|pone|mi dice|me dice|"
+    r"risponde|responde|answers|replies)\b[^.;!?\n]{0,40}?\b(?:disabled|disattivat\w*|"
+    r"desactivad\w*|suspended|sospes\w*|suspendid\w*|blocked|bloccat\w*|bloquead\w*|"
+    r"failed|fallit\w*|fallid\w*|fallo|incorrect\w*|sbagliat\w*|errat\w*|wrong|denied|negat\w*|"
+    r"denegad\w*|invalid\w*|non valid\w*|no v[aá]lid\w*|non riuscit\w*|superat\w*|exceeded|"
+    r"excedid\w*|rechazad\w*|rifiutat\w*|rejected)\b"
+)
+
+
 def webmail_in(text: str) -> Webmail | None:
     """Return what the message says of webmail, when it speaks of webmail.
 
@@ -1184,6 +1199,11 @@ def webmail_in(text: str) -> Webmail | None:
             if found is None or then == "fails":
                 found = then  # "entro ma le mail nuove non ci sono": logging in is not enough
         result = found
+    if result is None and any(  # "webmail login says Your account has been disabled",
+        _WEBMAIL.search(sentence) and _WEBMAIL_SAYS_BAD.search(sentence)  # "dalla webmail
+        for sentence in re.split(r"[.;!?\n]+", text)  # con la password giusta (...) mi da
+    ):  # Login fallito"
+        return "fails"
     return result
 
 
@@ -1236,8 +1256,8 @@ def _webmail_says(clause: str) -> Webmail | None:
         return "not_tried"
     if _NOT_FAILING.search(clause):
         return "works"
-    if _QUOTES_A_MESSAGE.search(clause):
-        return "fails"  # 'la webmail invece dice "Errore di autenticazione"'
+    if _QUOTES_A_MESSAGE.search(clause) or _WEBMAIL_SAYS_BAD.search(clause):
+        return "fails"  # 'la webmail invece dice "Errore di autenticazione"', "mi dice Invio…"
     if _NOT_THERE_EITHER.search(clause) or _SHOWS_A_WARNING.search(clause):
         return "fails"  # "not in Outlook, not in webmail", "me sale una pantalla roja"
     if (_CONTRAST_WORKS.search(clause) or _SURELY_WORKS.search(clause)) and _WEBMAIL_WORKS.search(
@@ -1593,6 +1613,13 @@ _OTHER_MAILBOXES = re.compile(
 )
 
 
+# It happens with anyone: "da igual el destinatario", "doesn't matter who I send to".
+_ANYONE_AT_ALL = re.compile(
+    r"\b(?:da igual|no importa|non importa|[eè] uguale|doesn'?t matter|does not matter|no matter|"
+    r"whatever)\b.{0,20}?\b(?:destinatari\w*|remitente\w*|mittent\w*|a qui[eé]n|qui[eé]n|a chi|"
+    r"chi|who|whom|recipient\w*|sender\w*|address\w*|direcci[oó]n\w*|indirizz\w*)",
+    re.IGNORECASE,
+)
 _NONE_IN_PARTICULAR = re.compile(
     r"\b(?:no|not|non|nn|ni)\s+(?:(?:a|con|with|to|from|da|de|con|verso|hacia)\s+)?"
     r"(?:(?:un|una|uno|a|one|some|certain|alcun[ie]|algun[oa]s)\s+)?"
@@ -1634,7 +1661,7 @@ def only_some_in(text: str) -> bool | None:
         flags,
     ):
         return False  # "con tutti, non solo con uno"
-    if _NONE_IN_PARTICULAR.search(text):
+    if _NONE_IN_PARTICULAR.search(text) or _ANYONE_AT_ALL.search(text):
         return False  # "pasa con todo el mundo, no con un destinatario concreto"
     if _THE_ONES_ON.search(text):
         return True  # "not sure if its everyone. the ones complaining are all on yahoo.com"
@@ -1856,8 +1883,13 @@ def _way_of_error(error: str | None, own: str, text: str) -> Said | None:
     """
     if not error or own == text:
         return None
+    if _RELAY_DENIED.search(error):
+        return "send"  # "550 5.7.1 Unable to relay": only mail being sent is relayed
     way = direction_in(error)
     return way if way in ("send", "receive") else None
+
+
+_RELAY_DENIED = Cue(r"\b(?:unable to relay|relay(?:ing)? (?:access )?denied|relay not permitted)\b")
 
 
 def _without_button(text: str) -> str:
@@ -1907,6 +1939,20 @@ def _retyped_left_out(addresses: list[str], text: str) -> list[str]:
     return kept
 
 
+_LIKEWISE = Cue(r"^\W*(?:anche|also|too|tambi[eé]n|igual|same|stesso|lo stesso|lo mismo|even)\b")
+
+
+def _webmail_in_paste(error: str | None) -> Webmail | None:
+    """What the customer's own lines inside a paste say of webmail ("Anche dalla webmail stesso
+    identico risultato, torna indietro con lo stesso 554")."""
+    lines = [
+        x
+        for x in (error or "").splitlines()
+        if _WEBMAIL.search(x) and (said_by_customer(x) or _LIKEWISE.search(x))
+    ]
+    return webmail_in(" ".join(lines)) if lines else None
+
+
 def read(text: str, classify: bool = True) -> Reading:
     """Read a customer message once: intents (when `classify`) and entities."""
     text = clean(text)
@@ -1921,7 +1967,7 @@ def read(text: str, classify: bool = True) -> Reading:
         addresses=tuple(_retyped_left_out(addresses_in(text), text)),
         hosts=tuple(hosts_in(text)),
         direction=direction_in(own) or _way_of_error(error, own, text),
-        webmail=webmail_in(own),
+        webmail=webmail_in(own) or _webmail_in_paste(error),
         only_webmail=bool(_ONLY_WEBMAIL.search(own)),
         program=program_in(own),
         error=error or ("" if _NO_ERROR.search(own) else None),

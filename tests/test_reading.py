@@ -2716,3 +2716,85 @@ def test_a_spelled_address_said_with_e_poi_la_chiocciola() -> None:
 def test_the_customers_own_address_is_not_the_one_to_create(chat: Chat, store: SqlStore) -> None:
     chat.say("Could you make my wife an email please, jean@example.org? Mine is bill@example.org.")
     assert case_of(chat, store).mailbox == "jean@example.org"
+
+
+@pytest.mark.parametrize(
+    ("said", "mailbox"),
+    [
+        ("Since yesterday accounts@example.com can't send. payroll@example.com and hr@example.com "
+         "use identical settings and are fine.", "accounts@example.com"),
+        ("abbiamo info@example.org e direzione@example.org. Il problema riguarda solo "
+         "amministrazione@example.org: non riceve piu nulla", "amministrazione@example.org"),
+    ],
+)  # fmt: skip
+def test_the_one_mailbox_of_several_with_the_problem(
+    chat: Chat, store: SqlStore, said: str, mailbox: str
+) -> None:
+    chat.say(said)
+    assert case_of(chat, store).mailbox == mailbox
+
+
+def test_the_model_mailbox_is_not_the_one_to_create(chat: Chat, store: SqlStore) -> None:
+    chat.say(
+        "mi create la casella giulia.neri@rossi-srl.example? Stesse impostazioni di "
+        "amministrazione@rossi-srl.example (5 GB, IMAP). Grazie"
+    )
+    assert case_of(chat, store).mailbox == "giulia.neri@rossi-srl.example"
+
+
+@pytest.mark.parametrize(
+    ("said", "webmail"),
+    [
+        ("and webmail login says Your account has been temporarily disabled", "fails"),
+        ("Ho riprovato dalla webmail e mi dice Invio non riuscito: limite di invio superato. "
+         "Prima lo facevamo tutti i mesi senza nessun problema.", "fails"),
+        ("Ho provato dalla webmail con la password giusta (quella del foglio) e mi da Login "
+         "fallito", "fails"),
+    ],
+)  # fmt: skip
+def test_what_webmail_says_when_it_fails(said: str, webmail: str) -> None:
+    assert read(said, classify=False).webmail == webmail
+
+
+def test_the_customers_line_about_webmail_inside_a_paste() -> None:
+    said = (
+        "Ho fatto una prova a mano:\n\nRCPT TO:<acquisti@fornitore.example>\n"
+        "554 5.7.1 <ordini@rossi-srl.example>: Sender address rejected: Access denied\n\n"
+        "Anche dalla webmail stesso identico risultato, torna indietro con lo stesso 554 5.7.1"
+    )
+    assert read(said, classify=False).webmail == "fails"
+
+
+@pytest.mark.parametrize(
+    ("said", "expected"),
+    [
+        ("la multifuncion Ricoh manda los escaneos con la cuenta escaner@garcia.example pero la "
+         "tenemos configurada con el smtp de Movistar (smtp.telefonica.net), no con el vuestro. "
+         "Desde ayer sale:\nError de transmision: 550 5.7.1 Unable to relay for "
+         "escaner@garcia.example\nEs cosa vuestra?", "out_of_scope"),
+        ("We turned on TLS inspection on our Sophos XGS firewall and now every client gets "
+         "certificate errors. Can you remote in and configure the firewall policy for us?",
+         "out_of_scope"),
+        ("Buongiorno, mi serve il cambio password della casella fatturazione@rossi-srl.example, "
+         "vedo accessi da IP che non sono nostri", "details"),
+    ],
+)  # fmt: skip
+def test_technical_openings(chat: Chat, store: SqlStore, said: str, expected: str) -> None:
+    chat.say(said)
+    assert chat.state == expected, chat.text
+
+
+def test_the_firewall_named_as_such_wins_over_its_brand(chat: Chat, store: SqlStore) -> None:
+    chat.say(
+        "We turned on TLS inspection on our Sophos XGS firewall and now every client gets "
+        "certificate errors. Can you remote in and configure the firewall policy for us?"
+    )
+    with store.transaction() as tx:
+        conv = tx.load_conversation(chat.channel, chat.user)
+    assert conv is not None and conv.out_reason == "firewall"
+
+
+def test_anyone_at_all_and_a_program_nobody_has() -> None:
+    assert read("da igual el destinatario, es por el tamaño", classify=False).only_some is False
+    said = "Only webmail, it's a shared box nobody has in Outlook"
+    assert read(said, classify=False).program is None
