@@ -45,7 +45,7 @@ from flows.reading import (
     read,
 )
 from flows.text import N_, Bubble, Choice, Lines, T, Turn, t, tn
-from flows.texts import CATEGORY_LABELS, STATUS_LABELS
+from flows.texts import CATEGORY_LABELS, STATUS_LABELS, TOPIC_LABELS
 from flows.triage import (
     AS_TYPED,
     FUTURE_DATE,
@@ -74,10 +74,23 @@ IDENTIFY_CONFIDENCE = 0.8  # how sure the language identifier must be to switch 
 
 # Reading the opening message (see `Engine._open`).
 AFTER_END = ("done", "out_of_scope", "anything_else")
+_REQUESTS = ("mailbox_admin", "password", "dns_check", "sales", "domain", "hosting")
+SECOND_REQUEST = 0.12  # an intent this likely, in an opening that asks for two things, is one
+# "Two things: …", "tengo dos cosas", "mi servono due cose".
+_SEVERAL = re.compile(
+    r"\b(?:two|2|a couple of|due|dos|un par de)\s+(?:things|issues|problems|requests|questions|"
+    r"cose|problemi|richieste|domande|cosas|problemas|peticiones|preguntas)\b",
+    re.IGNORECASE,
+)
+_AND_ALSO = re.compile(
+    r"\b(?:and also|and i also|also i|e anche|e poi anche|inoltre|y adem[aá]s|y tambi[eé]n|"
+    r"adem[aá]s)\b",
+    re.IGNORECASE,
+)
 ANSWER_GOES_ON = timedelta(minutes=10)  # a message this soon after answering a technician
 MORE_WORDS = 60  # ...and no longer is more of that answer, added to the same ticket
 HUMAN = "human"  # the choice offered after two misunderstandings
-OPENING = ("menu", "clarify")
+OPENING = ("menu", "clarify", "which_first")
 ROUTE_CONFIDENCE = 0.5  # below it, "did you mean ...?" with the likeliest topics
 CLARIFY_CONFIDENCE = 0.2  # the likeliest intent below it: nothing we know, the menu again
 SOCIAL_CONFIDENCE = 0.5  # "a person please"
@@ -521,6 +534,8 @@ class Engine:
         if event.kind == "choice" and conv.state in OPENING:
             offered = {c.id for c in self.choices(d, QUESTIONS[conv.state])}
             if event.value in offered and event.ref in (None, conv.asked):
+                if conv.state == "which_first":
+                    return self._take_first(d, event.value)
                 return self._route(d, event.value, None)
         person = reading is not None and self._wants_person(reading) and not d.case.handoff
         now_asked = QUESTIONS.get(conv.state)
@@ -559,6 +574,13 @@ class Engine:
             return self._reply(d, value)
         asked = conv.state
         trigger = getattr(d, f"take_{asked}")(value) or "advance"
+        if asked in AFTER_END and conv.later is not None:
+            later, text = conv.later, conv.later_text
+            conv.later, conv.later_text = None, ""
+            if value == "yes":  # "You also wrote about…": the other request, from its opening
+                d.trigger(trigger)
+                d.remember(text)
+                return self._route(d, later, None)
         if reading is not None:
             d.fill(reading, asked)
         d.check_dns_when_known()
@@ -629,6 +651,14 @@ class Engine:
             if phrased is not None:
                 return self._route(d, phrased, reading)
             return self._missed(d, q, event, t(QUESTIONS["menu"].hint))
+        if conv.state == "which_first":
+            first = self._first_of(d, reading, ranked)
+            if first is not None:  # "the website first, we're losing customers"
+                return self._take_first(d, first, reading.text)
+        elif (several := self._requests(d, reading, ranked)) is not None:
+            conv.options, conv.later_text = several, reading.text
+            d.trigger("ask_first")  # "Two things. Our website … and also I can't send …"
+            return self._turn(d)
         signal_of = {intent: signal for signal, intent in SIGNALS.items()}
         if best in signal_of and not reading.signals & {signal_of[best], "firewall", "antivirus"}:
             evidence = _evidence(reading)  # "smtp.movistar.es... the Movistar man": no firewall
@@ -749,6 +779,45 @@ class Engine:
         second = guess.ranked[1][1] if len(guess.ranked) > 1 else 0.0
         sure = guess.confidence >= SURE_CONFIDENCE and guess.confidence - second >= SURE_LEAD
         return self._route(d, best, reading, sure=sure)
+
+    def _requests(
+        self, d: Dialog, reading: Reading, ranked: list[tuple[str, float]]
+    ) -> list[str] | None:
+        """The topics of an opening that makes more than one request, or None: "two things:
+        …", or two topics named with "and also"."""
+        if not (_SEVERAL.search(reading.text) or _AND_ALSO.search(reading.text)):
+            return None
+        menu = QUESTIONS["menu"]
+        ids = frozenset(c.id for c in self.choices(d, menu))
+        named = phrase_keys(reading.text, _phrase_table(tuple(menu.intents.items()), ids))
+        likely = [_OFFER.get(k, k) for k, p in ranked if p >= SECOND_REQUEST]
+        topics = [k for k in dict.fromkeys([*named, *likely]) if k in TOPIC_LABELS and k != "other"]
+        if len(topics) < 2:
+            return None
+        if not _SEVERAL.search(reading.text):  # "...and also": two requests, not a mail story
+            named = [k for k in dict.fromkeys(named) if k in _REQUESTS and k in likely]
+            return named[:2] if len(named) >= 2 else None
+        return topics[:2]
+
+    def _first_of(self, d: Dialog, reading: Reading, ranked: list[tuple[str, float]]) -> str | None:
+        """Which of the requests offered the answer to "which one first?" names."""
+        options = d.conv.options
+        menu = QUESTIONS["menu"]
+        ids = frozenset(c.id for c in self.choices(d, menu))
+        named = phrase_keys(reading.text, _phrase_table(tuple(menu.intents.items()), ids))
+        named += [_OFFER.get(k, k) for k, p in ranked if p >= SECOND_REQUEST]
+        return next((k for k in named if k in options), None)
+
+    def _take_first(self, d: Dialog, first: str, said: str = "") -> Turn:
+        """Start with the request chosen; the other one waits for the end of this one."""
+        conv = d.conv
+        conv.later = next((o for o in conv.options if o != first), None)
+        if first == "mailbox_admin":  # "delete Tom's mailbox first": which of the two it is
+            action = action_said(said) or action_said(conv.later_text)
+            if action is not None:
+                key = "mailbox_delete" if action == "delete" else "mailbox_create"
+                return self._route(d, key, None, sure=True)
+        return self._route(d, first, None)
 
     def _route(self, d: Dialog, key: str, reading: Reading | None, sure: bool = False) -> Turn:
         """Start the form of `key` (a topic, an intent or an out-of-scope subject)."""

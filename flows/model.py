@@ -106,6 +106,8 @@ class Conversation(BaseModel):
     misses: int = 0  # answers in a row to the current question that were not understood
     options: list[str] = Field(default_factory=list)  # the topics offered by "did you mean"
     question: Notice | None = None  # a technician's question waiting for the answer
+    later: str | None = None  # the other request an opening made, taken up after this one
+    later_text: str = ""  # ...and the opening that made it
     answered: str | None = None  # the ticket whose question was just answered, for more of it
     answered_at: datetime | None = None
     notices: list[Notice] = Field(default_factory=list)  # not told yet

@@ -948,10 +948,16 @@ _TO_ROLE = re.compile(
 _FROM_ROLE = re.compile(rf"\b(from|da|dal|dalla|dai|de|desde|mittente|remitente|sender){_PARTY}$")
 
 
+_FOR_EXAMPLE = re.compile(
+    r"\b(?:per esempio|per es\.?|por ejemplo|for example|for instance)\s*:?\s*$"
+)
+
+
 def _roles(text: str, addresses: list[str]) -> dict[str, str]:
     roles: dict[str, str] = {}
     for address in addresses[:3]:
         before = text[: max(_find(text, address), 0)][-40:].lower()
+        before = _FOR_EXAMPLE.sub(" ", before)  # "…, per esempio x@…": no "per" (to) in it
         if _TO_ROLE.search(before):
             roles.setdefault("recipient", address)
         elif _FROM_ROLE.search(before):

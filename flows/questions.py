@@ -69,6 +69,15 @@ QUESTIONS: dict[str, Question] = {
         choices_from="clarify_choices",
         hint=N_("Please choose one of these, or tell me in other words what it is about."),
     ),
+    "which_first": Question(
+        asking="topic",
+        prompt=N_(
+            "You wrote about more than one thing: let's take them one at a time, each with its "
+            "own ticket. Which one shall we start with?"
+        ),
+        choices_from="clarify_choices",
+        hint=N_("Please choose one of these, or tell me in other words what it is about."),
+    ),
     "email_mailbox": Question(
         asking="mailbox",
         prompt=N_("Which mailbox has the problem? Please type its full address."),

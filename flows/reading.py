@@ -1005,7 +1005,8 @@ NEW_MAILBOX = re.compile(
 DELETE_MAILBOX = re.compile(
     rf"\b{NOT_BEFORE}(?:cancellat[aoe]|cancellarl[ao]|cancellare|eliminat[aoe]|eliminarl[ao]|"
     r"eliminare|elimin(?:i|a)(?:la|lo)?|cancell(?:i|a)(?:la|lo)|bórr(?:ala|alo|enla|enlo)|"
-    r"borr(?:ala|alo|en|enla|enlo)|elim[ií]n(?:ala|alo|en)|"
+    r"borr(?:ala|alo|en|enla|enlo|[eé]is|eis|e|es)|elim[ií]n(?:ala|alo|en|[eé]is|e|es)|"
+    r"cancell(?:ate|iate|atela|atelo)|elimin(?:ate|iate|atela|atelo)|"
     r"chiuder(?:e|la|lo)|borrar(?:la|lo)?|borrad[ao]|elim[ií]nenl[ao]|dar(?:la|lo)? de baja|"
     r"delete(?:d)?|remove(?:d)?|close (?:it|the account|the mailbox)|get rid of it)\b",
     re.IGNORECASE,

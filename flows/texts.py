@@ -343,6 +343,19 @@ class Texts:
                 "you write to us about this problem.",
                 code=ref.code,
             ),
+            *self.later_texts(),
+        ]
+
+    def later_texts(self) -> list[T | Lines]:
+        """The other request the opening made, offered next."""
+        later = self.conv.later
+        if later is None or later not in TOPIC_LABELS:
+            return []
+        return [
+            t(
+                "You also wrote about this: {topic}. Answer yes and we go on with it now.",
+                topic=t(TOPIC_LABELS[later]),
+            )
         ]
 
     def scope_intro(self) -> list[T | Lines]:

@@ -148,7 +148,7 @@ def _edits() -> list[dict[str, Any]]:
 
 ALL = "*"
 _E = "editing_complete"
-_OPENING = ["menu", "clarify"]
+_OPENING = ["menu", "clarify", "which_first"]
 _EXAMPLE_STATES = ["ex_sender", "ex_recipient", "ex_subject", "ex_sent_at"]
 TRANSITIONS: list[dict[str, Any]] = [
     # Anywhere.
@@ -230,6 +230,7 @@ TRANSITIONS: list[dict[str, Any]] = [
     *form_transitions("other", _OPENING + states_of("other")),
     # The opening message: "did you mean ...?", thanks, a question answered at once.
     {"trigger": "ask_which", "source": _OPENING, "dest": "clarify"},
+    {"trigger": "ask_first", "source": _OPENING, "dest": "which_first"},
     {
         "trigger": "another",
         "source": ["done", "out_of_scope", "anything_else"],

@@ -151,10 +151,20 @@ def _may_match(phrase: tuple[str, ...], said: _Said) -> bool:
 
 
 def _negated(words: tuple[str, ...], start: int, end: int) -> bool:
-    """Tell whether words[start:end] is negated: "not right", "it does not", "don't x"."""
+    """Tell whether words[start:end] is negated: "not right", "it does not", "don't x".
+
+    A negative word itself is not undone by a "no" before it: "no nemmeno lì", "no, tampoco".
+    """
+    if words[start] in _NEGATIVE_WORDS:
+        return False
     before = words[start - 1] if start > 0 else ""
     after = words[end] if end < len(words) else ""
     return before in _NEGATORS or before.endswith("n't") or after == "not"
+
+
+_NEGATIVE_WORDS = frozenset(
+    "nemmeno neanche neppure manco tampoco either neither nor ni ne nessuno nadie nobody".split()
+)
 
 
 def _hits(words: tuple[str, ...], phrase: tuple[str, ...]) -> list[tuple[int, int]]:

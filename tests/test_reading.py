@@ -2798,3 +2798,66 @@ def test_anyone_at_all_and_a_program_nobody_has() -> None:
     assert read("da igual el destinatario, es por el tamaño", classify=False).only_some is False
     said = "Only webmail, it's a shared box nobody has in Outlook"
     assert read(said, classify=False).program is None
+
+
+def test_two_requests_in_one_opening_are_taken_one_at_a_time(chat: Chat, store: SqlStore) -> None:
+    chat.say(
+        "Two things. Our website example.org has been showing a 500 error since last night, and "
+        "also I can't send emails from info@example.org on my phone."
+    )
+    assert chat.state == "which_first", chat.text
+    assert chat.asking == "topic" and set(chat.choices) == {"hosting", "email"}
+    chat.say("the website first, we're losing customers")
+    assert case_of(chat, store).topic == "hosting"
+    chat.choose("none")
+    chat.choose("yes")
+    assert chat.asking == "another"
+    assert "You also wrote about this: A problem sending or receiving e-mail." in chat.text
+    chat.choose("yes")  # the other request, with what the opening said of it
+    case = case_of(chat, store)
+    assert case.topic == "email" and case.mailbox == "info@example.org", chat.text
+    assert case.direction == "send"
+
+
+def test_two_requests_said_with_and_also_and_the_action_chosen(chat: Chat, store: SqlStore) -> None:
+    chat.say(
+        "Please delete the mailbox tom.baker@example.org (he left last week) and I also need to "
+        "change the password on finance@example.org because Tom knew it."
+    )
+    assert chat.state == "which_first", chat.text
+    chat.say("delete Tom's mailbox first")
+    case = case_of(chat, store)
+    assert case.action == "delete" and case.mailbox == "tom.baker@example.org", chat.text
+
+
+def test_one_request_with_also_in_it_is_one(chat: Chat) -> None:
+    chat.say(
+        "Our support contract expired last month. We want to renew it and also upgrade to "
+        "premium, how much is it?"
+    )
+    assert chat.state != "which_first", chat.text
+
+
+@pytest.mark.parametrize(
+    "said",
+    ["QUIERO QUE BORREIS YA la cuenta antiguo.comercial@example.org, os lo pedi hace 2 semanas",
+     "voglio che eliminiate la casella vecchia@example.org"],
+)  # fmt: skip
+def test_delete_said_to_us_in_the_plural(chat: Chat, store: SqlStore, said: str) -> None:
+    chat.say(said)
+    assert case_of(chat, store).action == "delete", chat.text
+
+
+def test_no_nemmeno_li_is_webmail_failing_too(chat: Chat, store: SqlStore) -> None:
+    chat.say("ciao non mi arrivano le mail dei fornitori su studio@example.com")
+    chat.say("no nemmeno li, da mercoledi non si vede niente")
+    assert case_of(chat, store).webmail_fails is True, chat.text
+
+
+def test_for_example_is_no_recipient(chat: Chat, store: SqlStore) -> None:
+    chat.say("non mi arrivano le mail dei fornitori su studio@example.com, nemmeno in webmail")
+    chat.say(
+        "mi sembra solo quelle che arrivano da libero.it, per esempio fornitore.carta@libero.it"
+    )
+    draft = case_of(chat, store).draft
+    assert draft is not None and draft.sender == "fornitore.carta@libero.it"
