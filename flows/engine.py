@@ -870,6 +870,8 @@ class Engine:
                 case.action = _action_of(reading.guess.ranked)  # "gestionar un buzón": asked
         d.check_dns_when_known()
         d.trigger("advance")
+        if topic == "password" and d.conv.state != "password_mailbox":
+            d.say(*d.password_intro())  # the mailbox said already: the warnings all the same
         return self._turn(d)
 
     def _labels(self) -> set[str]:

@@ -2861,3 +2861,15 @@ def test_for_example_is_no_recipient(chat: Chat, store: SqlStore) -> None:
     )
     draft = case_of(chat, store).draft
     assert draft is not None and draft.sender == "fornitore.carta@libero.it"
+
+
+@pytest.mark.parametrize(
+    "said",
+    ["I need to change the password of bookings@example.org",
+     "devo cambiare la password di info@rossi-srl.example, la usa anche il gestionale"],
+)  # fmt: skip
+def test_a_typed_password_request_gets_the_safeguards_too(chat: Chat, said: str) -> None:
+    chat.say(said)
+    assert chat.asking == "description", chat.text
+    assert "check that you are the holder of the account" in chat.text or "titolare" in chat.text
+    assert "will stop sending" in chat.text or "smetterà" in chat.text or "smette" in chat.text
