@@ -87,6 +87,21 @@ _AND_ALSO = re.compile(
     r"adem[aá]s)\b",
     re.IGNORECASE,
 )
+# When the ticket will be looked at, asked after it is open: "cuando me van a contestar??".
+_WHEN_ANSWERED = re.compile(
+    r"\b(?:when|cu[aá]ndo|quando)\b[^?]{0,40}\b(?:answer|reply|respond|call|look|fix|hear|"
+    r"contest\w*|respond\w*|llam\w*|mir\w*|arregl\w*|rispond\w*|chiam\w*|guard\w*|sistem\w*|"
+    r"risolv\w*|resuelv\w*|someone|somebody|alguien|qualcuno)\w*",
+    re.IGNORECASE,
+)
+# Help refused, protested: "so you cant help me??", "¿no me podéis ayudar?".
+_CANT_HELP = re.compile(
+    r"\b(?:(?:so )?you (?:can'?t|cannot|won'?t) (?:just )?(?:help|do anything|fix)|"
+    r"can'?t you (?:just )?(?:help|do|fix)|no me pod[eé]is ayudar|no me pueden ayudar|"
+    r"no pod[eé]is hacer nada|no pueden hacer nada|non (?:mi )?potete (?:aiutar\w*|fare niente)|"
+    r"non potete fare nulla|quindi non mi aiutate)\b",
+    re.IGNORECASE,
+)
 ANSWER_GOES_ON = timedelta(minutes=10)  # a message this soon after answering a technician
 MORE_WORDS = 60  # ...and no longer is more of that answer, added to the same ticket
 HUMAN = "human"  # the choice offered after two misunderstandings
@@ -551,6 +566,15 @@ class Engine:
             if self._resolve(d, q, reading.text) is None and self._more_of_answer(d, reading):
                 return self._reply_more(d, reading.text)  # "y a hotmail igual", right after
             conv.answered = None
+            ticket = conv.last_ticket if conv.state == "done" else None
+            if ticket is not None and _WHEN_ANSWERED.search(reading.text):
+                d.ctx.desk.add_reply(ticket.code, reading.text, conv.language)  # (its urgency)
+                d.say(
+                    d.office_hours_text(), t("I added this to ticket {code} too.", code=ticket.code)
+                )
+                return self._turn(d, intro=False)  # "no gracias. y cuando me van a contestar??"
+            if conv.state == "out_of_scope" and _CANT_HELP.search(reading.text):
+                return self._hand_off(d)  # "so you cant help me?? i dont have an IT guy": a person
             if self._resolve(d, q, reading.text) is None and len(reading.text.split()) > 2:
                 d.trigger("another")  # "Another problem?" answered with the problem itself
                 d.remember(reading.text)

@@ -2873,3 +2873,26 @@ def test_a_typed_password_request_gets_the_safeguards_too(chat: Chat, said: str)
     assert chat.asking == "description", chat.text
     assert "check that you are the holder of the account" in chat.text or "titolare" in chat.text
     assert "will stop sending" in chat.text or "smetterà" in chat.text or "smette" in chat.text
+
+
+def test_when_will_you_answer_after_the_ticket_is_told_and_filed(
+    chat: Chat, store: SqlStore
+) -> None:
+    chat.say("quiero cambiar la contraseña de info@garcia.example")
+    chat.choose("none")
+    chat.choose("yes")
+    code = chat.ticket or ""
+    chat.say("no gracias. y cuando me van a contestar?? es urgente, tengo clientes esperando")
+    assert chat.asking == "another", chat.text  # not a goodbye
+    assert "09:00" in chat.text and code in chat.text
+    notes = [n["text"] for n in store.ticket(code)["notes"] if n["kind"] == "customer_reply"]
+    assert notes == [
+        "no gracias. y cuando me van a contestar?? es urgente, tengo clientes esperando"
+    ]
+
+
+def test_help_refused_and_protested_gets_a_person(chat: Chat) -> None:
+    chat.say("I can't get my gmail on my phone, it's me@gmail.com")
+    assert chat.state == "out_of_scope", chat.text
+    chat.say("so you cant help me?? i dont have an IT guy, its just me and my brother")
+    assert chat.state == "done" and chat.ticket is not None, chat.text
