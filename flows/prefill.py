@@ -222,7 +222,9 @@ def named_mailbox(text: str, address: str, direction: str | None = None) -> bool
     at = _find(text, address)
     if at < 0:
         return False
-    if direction == "send" and re.search(r"\b(?:from|da|dalla|desde|de)\s*:?\s*<?$", text[:at]):
+    if direction in ("send", "both") and re.search(
+        r"\b(?:from|da|dalla|desde|de)\s*:?\s*<?$", text[:at]
+    ):  # "...non riesco a mandare né ricevere mail da x@…"
         return not _SOMEONE.search(text[:at][-40:])
     if _MAILBOX_BEFORE.search(text[:at]) or _provider_before(text[:at]):
         return True  # "the lawyer's gmail x@…": a mailbox, whoever's it is

@@ -2896,3 +2896,11 @@ def test_help_refused_and_protested_gets_a_person(chat: Chat) -> None:
     assert chat.state == "out_of_scope", chat.text
     chat.say("so you cant help me?? i dont have an IT guy, its just me and my brother")
     assert chat.state == "done" and chat.ticket is not None, chat.text
+
+
+def test_a_mailbox_elsewhere_named_in_a_both_ways_opening(chat: Chat) -> None:
+    chat.say(
+        "buongiorno, da ieri non riesco piu a mandare ne ricevere mail da "
+        "amministrazione@rossi-srl.it, anche da webmail da lo stesso errore"
+    )
+    assert chat.state == "out_of_scope", chat.text  # not "which mailbox?" first
