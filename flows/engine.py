@@ -1205,10 +1205,13 @@ class Engine:
             d.say(
                 t(
                     "Answer with the buttons or type your answer in your own words. Commands: "
-                    "/help shows this help, /cancel drops the current request, /restart starts "
-                    "over, /lang changes the language."
+                    "/help shows this help, /status lists your tickets and their status, "
+                    "/cancel drops the current request, /restart starts over, /lang changes the "
+                    "language."
                 )
             )
+            if d.state in ("new", "closed"):
+                d.trigger("wake")  # /help as the first message: then what can I help you with?
             return self._turn(d, intro=False)
         if name == "status":
             d.say(*self._status(d))

@@ -199,3 +199,10 @@ def test_a_redelivered_update_changes_nothing(desk: Desk) -> None:
     assert again is None
     turn = desk.handle("telegram", "42", Event("text", "mario@example.com"), "en", once="update-8")
     assert turn is not None and turn.state == "email_direction"
+
+
+def test_help_as_the_first_message_names_status_and_asks_what_to_help_with(desk: Desk) -> None:
+    chat = Chat(desk, user="newcomer", language="en")
+    chat.command("help")
+    assert "/status" in chat.text
+    assert chat.asking == "topic", chat.text
