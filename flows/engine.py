@@ -277,6 +277,10 @@ def _phrase_table(
 
 
 _FIREWALL_WORD = re.compile(r"\bfirewall\b", re.IGNORECASE)
+_FORWARDED = re.compile(
+    r"\b(?:reenv\w*|forward\w*|inoltr\w*|redirig\w*|redirect\w*|girar\w*|girat\w*)\b",
+    re.IGNORECASE,
+)
 # What is the customer's own, which webmail failing too rules out.
 _THEIRS_TOO = ("oos_firewall", "oos_antivirus", "oos_internet", "oos_mail_client")
 
@@ -649,6 +653,12 @@ class Engine:
             for theirs in _THEIRS_TOO:  # llega nada": webmail fails too, so the fault is ours
                 ranked = _without(ranked, theirs)
         best, sure = ranked[0]
+        ours_named = [h for h in (*reading.hosts, *reading.addresses) if d.hosted(h.split("@")[-1])]
+        forwarded = _FORWARDED.search(reading.text) and ours_named
+        if forwarded and _OFFER.get(best, best) in ("domain", "dns_check", "hosting"):
+            # "el dominio lo tengo con vosotros, garcia.example, y el gmail lo uso para
+            # reenviar": mail to our domain forwarded elsewhere, not a question of the domain
+            return self._route(d, "email_generic", reading)
         if best == "email_settings" and reading.error and (reading.direction or reading.addresses):
             best = "email_generic"  # "...configured with Movistar's SMTP. Now: 550 Unable to
             # relay. Is it yours?": a failure to look into, not a request for the settings

@@ -2904,3 +2904,13 @@ def test_a_mailbox_elsewhere_named_in_a_both_ways_opening(chat: Chat) -> None:
         "amministrazione@rossi-srl.it, anche da webmail da lo stesso errore"
     )
     assert chat.state == "out_of_scope", chat.text  # not "which mailbox?" first
+
+
+def test_our_domain_forwarded_to_gmail_is_a_mail_problem(chat: Chat) -> None:
+    chat.say("buenas, mi correo javi.moreno87@gmail.com no recibe nada desde ayer")
+    assert chat.state == "out_of_scope", chat.text
+    chat.say(
+        "pero es que el dominio de la empresa lo tengo con vosotros, garcia.example, y el gmail "
+        "lo uso para reenviar"
+    )
+    assert chat.asking == "mailbox", chat.text  # which of ours forwards to it
