@@ -277,8 +277,11 @@ def _phrase_table(
 
 
 _FIREWALL_WORD = re.compile(r"\bfirewall\b", re.IGNORECASE)
+# Mail forwarded elsewhere as a setting: "el gmail lo uso para reenviar", "forwarding to".
 _FORWARDED = re.compile(
-    r"\b(?:reenv\w*|forward\w*|inoltr\w*|redirig\w*|redirect\w*|girar\w*|girat\w*)\b",
+    r"\b(?:para reenviar|to forward|per inoltrare|per girare|forwarding|reenv[ií]o|inoltro|"
+    r"redirecci[oó]n|(?:reenv\w*|forward\w*|inoltr\w*|redirig\w*|redirect\w*|gir\w*)\s+"
+    r"(?:a|al|to|alla|su|verso|hacia|para|into)\s)",
     re.IGNORECASE,
 )
 # What is the customer's own, which webmail failing too rules out.
