@@ -161,6 +161,16 @@ PATHS: dict[str, tuple[list[Event], str]] = {
     "language": ([start(), command("lang")], "language"),
     "language from summary": ([*SUMMARY, command("lang")], "language"),
     "clarify": ([start(), say("I have a question about my account")], "clarify"),
+    "which_first": (
+        [
+            start(),
+            say(
+                "Two things: please delete the mailbox anna@example.com, and change the "
+                "password of mario@example.com"
+            ),
+        ],
+        "which_first",
+    ),
     "email_mailbox": ([start(), choose("email")], "email_mailbox"),
     "email_direction": (EMAIL, "email_direction"),
     "email_smtp": ([*EMAIL, choose("send")], "email_smtp"),
