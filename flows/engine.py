@@ -575,10 +575,8 @@ class Engine:
             conv.answered = None
             ticket = conv.last_ticket if conv.state == "done" else None
             if ticket is not None and _WHEN_ANSWERED.search(reading.text):
-                d.ctx.desk.add_reply(ticket.code, reading.text, conv.language)  # (its urgency)
-                d.say(
-                    d.office_hours_text(), t("I added this to ticket {code} too.", code=ticket.code)
-                )
+                added = self._add_to_ticket(d, ticket.code, reading.text)  # (its urgency)
+                d.say(d.office_hours_text(), added)
                 return self._turn(d, intro=False)  # "no gracias. y cuando me van a contestar??"
             if conv.state == "out_of_scope" and _CANT_HELP.search(reading.text):
                 return self._hand_off(d)  # "so you cant help me?? i dont have an IT guy": a person
@@ -800,9 +798,7 @@ class Engine:
                     evidence = "email_generic"  # "i cant get into my email x@libero.it"
             if evidence is not None:
                 return self._route(d, evidence, reading)
-            menu = QUESTIONS["menu"]
-            ids = frozenset(c.id for c in self.choices(d, menu))
-            topics = phrase_keys(reading.text, _phrase_table(tuple(menu.intents.items()), ids))
+            topics = self._topics_named(d, reading.text)
             if guess.confidence < CLARIFY_CONFIDENCE and len(topics) < 2:  # no idea: the menu
                 return self._missed(d, q, event, t(QUESTIONS["menu"].hint))
             options = [_OFFER.get(key, key) for key, _ in ranked if key not in SOCIAL][:3]
@@ -817,6 +813,12 @@ class Engine:
         sure = guess.confidence >= SURE_CONFIDENCE and guess.confidence - second >= SURE_LEAD
         return self._route(d, best, reading, sure=sure)
 
+    def _topics_named(self, d: Dialog, text: str) -> list[str]:
+        """The menu topics whose phrases `text` says, in the order said."""
+        menu = QUESTIONS["menu"]
+        ids = frozenset(c.id for c in self.choices(d, menu))
+        return phrase_keys(text, _phrase_table(tuple(menu.intents.items()), ids))
+
     def _requests(
         self, d: Dialog, reading: Reading, ranked: list[tuple[str, float]]
     ) -> list[str] | None:
@@ -824,9 +826,7 @@ class Engine:
         …", or two topics named with "and also"."""
         if not (_SEVERAL.search(reading.text) or _AND_ALSO.search(reading.text)):
             return None
-        menu = QUESTIONS["menu"]
-        ids = frozenset(c.id for c in self.choices(d, menu))
-        named = phrase_keys(reading.text, _phrase_table(tuple(menu.intents.items()), ids))
+        named = self._topics_named(d, reading.text)
         likely = [_OFFER.get(k, k) for k, p in ranked if p >= SECOND_REQUEST]
         topics = [k for k in dict.fromkeys([*named, *likely]) if k in TOPIC_LABELS and k != "other"]
         if len(topics) < 2:
@@ -839,9 +839,7 @@ class Engine:
     def _first_of(self, d: Dialog, reading: Reading, ranked: list[tuple[str, float]]) -> str | None:
         """Which of the requests offered the answer to "which one first?" names."""
         options = d.conv.options
-        menu = QUESTIONS["menu"]
-        ids = frozenset(c.id for c in self.choices(d, menu))
-        named = phrase_keys(reading.text, _phrase_table(tuple(menu.intents.items()), ids))
+        named = self._topics_named(d, reading.text)
         named += [_OFFER.get(k, k) for k, p in ranked if p >= SECOND_REQUEST]
         return next((k for k in named if k in options), None)
 
@@ -1123,11 +1121,14 @@ class Engine:
         return len(reading.text.split()) <= MORE_WORDS and all(a.lower() == mailbox for a in ours)
 
     def _reply_more(self, d: Dialog, text: str) -> Turn:
-        code = d.conv.answered or ""
-        d.ctx.desk.add_reply(code, text, d.conv.language)
+        d.say(self._add_to_ticket(d, d.conv.answered or "", text))
         d.conv.answered_at = d.ctx.now
-        d.say(t("I added this to ticket {code} too.", code=code))
         return self._turn(d)
+
+    def _add_to_ticket(self, d: Dialog, code: str, text: str) -> T:
+        """Add what the customer wrote to ticket `code`; return what tells them so."""
+        d.ctx.desk.add_reply(code, text, d.conv.language)
+        return t("I added this to ticket {code} too.", code=code)
 
     def _attachment(self, d: Dialog, event: Event) -> Turn:
         """Keep a screenshot or document with the request it belongs to."""
