@@ -452,14 +452,19 @@ _THANKS = frozenset(
 )
 
 
+@lru_cache(maxsize=512)
+def _phrase_words(phrases: tuple[str, ...]) -> tuple[tuple[str, ...], ...]:
+    """The words of each phrase, longest first."""
+    found = (tuple(w for w in tokens(p) if w != ",") for p in phrases)
+    return tuple(sorted(found, key=len, reverse=True))
+
+
 def _only_phrases(plain: list[str], phrases: Iterable[str]) -> bool:
     """Tell whether `plain` (an answer's words) says only `phrases`, and thanks."""
     rest = [w for w in plain if w not in _THANKS]
     if not rest:
         return False
-    found = sorted(
-        (tuple(w for w in tokens(p) if w != ",") for p in phrases), key=len, reverse=True
-    )
+    found = _phrase_words(tuple(phrases))
     i = 0
     while i < len(rest):
         size = next((len(f) for f in found if f and tuple(rest[i : i + len(f)]) == f), 0)
@@ -1332,7 +1337,7 @@ class Engine:
         table = _phrase_table(tuple(q.intents.items()), frozenset(ids))
         if q.reader is not None:  # free text wins unless its phrases are all it says
             plain = [w for w in tokens(text) if w != ","]
-            table = {c: [p for p in ps if _only_phrases(plain, ps)] for c, ps in table.items()}
+            table = {c: ps if _only_phrases(plain, ps) else [] for c, ps in table.items()}
         # One word buried in a long answer is no answer, but for the topic ("...my email...").
         return match_phrases(text, table, buried_words=q.asking == "topic")
 

@@ -10,11 +10,14 @@ from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy import event
+from sqlalchemy.dialects import postgresql as postgresql_dialect
+from sqlalchemy.dialects import sqlite as sqlite_dialect
 from sqlalchemy.engine import CursorResult, Engine, make_url
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, create_engine, select
@@ -504,13 +507,15 @@ class SqlStore(Store):
 
     @contextmanager
     def transaction(self) -> Iterator[Tx]:
-        with Session(self.engine, expire_on_commit=False) as session:
+        # A turn reads and writes its conversation with plain statements on one connection;
+        # the ORM session (its own cost on every turn) is made only when a step needs it.
+        with self.engine.connect() as connection, connection.begin():
+            tx = _SqlTx(connection)
             try:
-                yield _SqlTx(session)
-                session.commit()
-            except BaseException:
-                session.rollback()
-                raise
+                yield tx
+                tx.flush()
+            finally:
+                tx.close()
 
     def ticket(self, code: str) -> dict[str, Any] | None:
         with Session(self.reads) as session:
@@ -544,16 +549,61 @@ _UPDATE_CONV = (
     )
 )
 _INSERT_CONV = sa.insert(_CONV)
+_TICKET = TicketRow.__table__  # type: ignore[attr-defined]
+_OUTBOX = OutboxRow.__table__  # type: ignore[attr-defined]
+_PROCESSED = ProcessedUpdateRow.__table__  # type: ignore[attr-defined]
+_OPEN_TICKETS = (
+    sa.select(_TICKET)
+    .where(
+        _TICKET.c.channel == sa.bindparam("b_channel"),
+        _TICKET.c.user_id == sa.bindparam("b_user"),
+        _TICKET.c.status.in_(OPEN_STATUSES),
+    )
+    .order_by(_TICKET.c.id.desc())
+)
+_UPSERTS: dict[str, Callable[[sa.Table], Any]] = {
+    "sqlite": sqlite_dialect.insert,
+    "postgresql": postgresql_dialect.insert,
+}
+
+
+@lru_cache(maxsize=16)
+def _insert_new_statement(dialect: str, table: sa.Table, key: tuple[str, ...]) -> Any:
+    """INSERT … ON CONFLICT (key) DO NOTHING RETURNING id, built once; None elsewhere."""
+    insert = _UPSERTS.get(dialect)
+    if insert is None:
+        return None
+    return insert(table).on_conflict_do_nothing(index_elements=key).returning(table.c.id)
 
 
 class _SqlTx(Tx):
-    def __init__(self, session: Session) -> None:
-        self.session = session
+    def __init__(self, connection: sa.Connection) -> None:
+        self.connection = connection
+        self._session: Session | None = None
         self._ids: dict[tuple[str, str], int] = {}
+
+    @property
+    def session(self) -> Session:
+        """An ORM session inside the transaction's connection, made at first use."""
+        if self._session is None:
+            self._session = Session(
+                bind=self.connection,
+                expire_on_commit=False,
+                join_transaction_mode="rollback_only",
+            )
+        return self._session
+
+    def flush(self) -> None:
+        if self._session is not None:
+            self._session.flush()
+
+    def close(self) -> None:
+        if self._session is not None:
+            self._session.close()
 
     def load_conversation(self, channel: str, user: str) -> Conversation | None:
         found = (
-            self.session.connection()
+            self.connection
             .execute(_LOAD_CONV, {"b_channel": channel, "b_user": user})
             .first()
         )
@@ -567,7 +617,7 @@ class _SqlTx(Tx):
         if key not in self._ids:
             self.load_conversation(*key)
         values = {"state": conv.state, "language": conv.language, "data": conv.model_dump_json()}
-        connection = self.session.connection()
+        connection = self.connection
         if key in self._ids:
             connection.execute(
                 _UPDATE_CONV,
@@ -584,46 +634,58 @@ class _SqlTx(Tx):
             self._ids[key] = inserted[0]
 
     def open_tickets(self, channel: str, user: str) -> list[TicketRef]:
-        query = select(TicketRow).where(
-            TicketRow.channel == channel,
-            TicketRow.user_id == user,
-            TicketRow.status.in_(OPEN_STATUSES),  # type: ignore[attr-defined]
+        rows = self.connection.execute(
+            _OPEN_TICKETS, {"b_channel": channel, "b_user": user}
         )
-        rows = self.session.exec(query.order_by(TicketRow.id.desc()))  # type: ignore[union-attr]
         return [_ref(row) for row in rows]
 
     def create_ticket(self, draft: TicketDraft, new_code: Callable[[], str]) -> TicketRef:
         now = utcnow()
+        values: dict[str, Any] = {
+            "category": draft.category,
+            "team": draft.team,
+            "priority": draft.priority,
+            "status": "open",
+            "language": draft.language,
+            "channel": draft.channel,
+            "user_id": draft.user,
+            "topic": draft.topic,
+            "mailbox": draft.fields.get("mailbox"),
+            "domain": draft.fields.get("domain"),
+            "direction": draft.fields.get("direction"),
+            "fields": draft.fields,
+            "dns": draft.fields.get("dns"),
+            "created_at": now,
+            "updated_at": now,
+        }
         for _ in range(50):
-            code = new_code()
-            if self.session.exec(select(TicketRow.id).where(TicketRow.code == code)).first():
-                continue
-            row = TicketRow(
-                code=code,
-                category=draft.category,
-                team=draft.team,
-                priority=draft.priority,
-                status="open",
-                language=draft.language,
-                channel=draft.channel,
-                user_id=draft.user,
-                topic=draft.topic,
-                mailbox=draft.fields.get("mailbox"),
-                domain=draft.fields.get("domain"),
-                direction=draft.fields.get("direction"),
-                fields=draft.fields,
-                dns=draft.fields.get("dns"),
-                created_at=now,
-                updated_at=now,
-            )
-            try:
-                with self.session.begin_nested():
-                    self.session.add(row)
-            except IntegrityError:
-                continue  # drawn by a concurrent turn in the meantime
+            row = TicketRow(code=new_code(), **values)
+            ticket_id = self._insert_new(_TICKET, {"code": row.code, **values}, "code")
+            if ticket_id is None:
+                continue  # drawn before, or by a concurrent turn in the meantime
+            row.id = ticket_id
             self._link_attachments(row, draft)
             return _ref(row)
         raise RuntimeError("could not draw a free ticket code in 50 attempts")
+
+    def _insert_new(self, table: sa.Table, values: dict[str, Any], *key: str) -> int | None:
+        """Insert a row unless one with the same `key` is there; return its id, or None.
+
+        SQLite and PostgreSQL skip the row in the statement itself (ON CONFLICT DO
+        NOTHING): no savepoint, no query first. Other databases get a savepoint.
+        """
+        connection = self.connection
+        statement = _insert_new_statement(connection.dialect.name, table, key)
+        if statement is not None:
+            found = connection.execute(statement, values).first()
+            return None if found is None else int(found.id)
+        try:
+            with connection.begin_nested():
+                result = connection.execute(sa.insert(table).values(values))
+        except IntegrityError:
+            return None
+        inserted = result.inserted_primary_key
+        return None if inserted is None else int(inserted[0])
 
     def customer_tickets(self, channel: str, user: str, limit: int = 20) -> list[TicketRef]:
         query = (
@@ -692,35 +754,27 @@ class _SqlTx(Tx):
         self, kind: str, key: str, target: str, payload: dict[str, Any], delay: float = 0.0
     ) -> None:
         now = utcnow()
-        row = OutboxRow(
-            key=key,
-            kind=kind,
-            target=target,
-            payload=payload,
-            next_at=now + timedelta(seconds=delay),
-            created_at=now,
-        )
-        try:
-            with self.session.begin_nested():
-                self.session.add(row)
-        except IntegrityError:
-            pass  # said already
+        values = {
+            "key": key,
+            "kind": kind,
+            "target": target,
+            "payload": payload,
+            "attempts": 0,
+            "next_at": now + timedelta(seconds=delay),
+            "created_at": now,
+            "maybe_sent": False,
+        }
+        self._insert_new(_OUTBOX, values, "key")  # None: said already
 
     def first_time(self, channel: str, key: str) -> bool:
-        try:
-            with self.session.begin_nested():
-                self.session.add(
-                    ProcessedUpdateRow(channel=channel, update_key=key, created_at=utcnow())
-                )
-        except IntegrityError:
-            return False
-        return True
+        values = {"channel": channel, "update_key": key, "created_at": utcnow()}
+        return self._insert_new(_PROCESSED, values, "channel", "update_key") is not None
 
     def _link_attachments(self, row: TicketRow, draft: TicketDraft) -> None:
         ids = [int(i) for i in draft.fields.get("attachments") or ()]
         if not ids:
             return
-        self.session.execute(
+        self.connection.execute(
             sa.update(AttachmentRow)
             .where(
                 col(AttachmentRow.id).in_(ids),
@@ -755,7 +809,7 @@ class _SqlTx(Tx):
         return _ref(row, appended=True)
 
 
-def _ref(row: TicketRow, appended: bool = False) -> TicketRef:
+def _ref(row: TicketRow | sa.Row[Any], appended: bool = False) -> TicketRef:
     direction = row.direction if row.direction in ("send", "receive", "both") else None
     action = row.fields.get("action")
     return TicketRef(
