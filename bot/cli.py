@@ -10,25 +10,25 @@ import os
 import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
-from telegram.error import InvalidToken, NetworkError
 
-from bot import logs, telegram, terminal
-from bot.config import Settings, SettingsError, load_settings
+from bot import logs, terminal
+from bot.config import PRUNE_DAYS, Settings, SettingsError, load_settings
 from bot.dnscheck import DnsChecker
 from bot.dnsport import BlockingDns
 from bot.i18n import LANGUAGES, Renderer, compile_catalogs, update_catalogs
 from bot.langid import LanguageIdentifier
-from bot.serve import PRUNE_DAYS, Options, serve
 from bot.service import STATUSES, Desk
-from bot.slack import SlackSettings
 from flows.diagram import mermaid
 from flows.dnstexts import explain, report_lines
 from storage import schema
 from storage.store import DEFAULT_DB, SqlStore, make_engine
+
+if TYPE_CHECKING:  # the channels' libraries are imported where a command needs them: a
+    from bot import telegram  # terminal chat starts without them
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -266,6 +266,8 @@ def _db(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _telegram_settings(settings: Settings, poll_interval: float = 0.0) -> telegram.Settings:
+    from bot import telegram
+
     assert settings.telegram_token is not None
     return telegram.Settings(
         token=settings.telegram_token,
@@ -284,6 +286,12 @@ def _desk(store: SqlStore, settings: Settings) -> Desk:
 
 
 def _serve(args: argparse.Namespace, store: SqlStore, settings: Settings) -> int:
+    from telegram.error import InvalidToken, NetworkError
+
+    from bot import telegram
+    from bot.serve import Options, serve
+    from bot.slack import SlackSettings
+
     if not settings.telegram_token and not settings.slack_token:
         print(
             "sportello: TELEGRAM_TOKEN is not set (nor SLACK_BOT_TOKEN): there is nothing to run",
@@ -379,6 +387,8 @@ def _tickets(args: argparse.Namespace, store: SqlStore, settings: Settings) -> i
         if change.queued:
             how = "queued for the sender"
             if settings.telegram_token:
+                from bot import telegram
+
                 channel = telegram.TelegramChannel(desk, _telegram_settings(settings))
                 sent = asyncio.run(telegram.deliver_now(channel, store))
                 how = f"sent now ({sent} message(s) delivered)"

@@ -14,6 +14,7 @@ from bot.dnscheck import parse_nameserver
 from flows.policy import TEAMS, Policy, PolicyError, load_policy
 from storage.store import database_url
 
+PRUNE_DAYS = 7.0  # handled Telegram updates are forgotten after this many days (bot.serve)
 WEBHOOK_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")  # what Telegram accepts as secret_token
 
 

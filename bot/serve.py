@@ -26,6 +26,7 @@ from slack_sdk import WebClient
 from telegram.error import InvalidToken
 
 from bot import logs, telegram
+from bot.config import PRUNE_DAYS
 from bot.outbox import Sender, Transport
 from bot.service import Desk
 from bot.slack import Alerts, SlackSettings, build_app, link_key
@@ -36,8 +37,7 @@ log = logging.getLogger(__name__)
 
 SLACK_TIMEOUT = 10  # seconds for one Slack Web API call (the sender's own limit is longer)
 SLACK_SETTLE = 30.0  # after a lost answer, seconds before the look-up and retry (see Sender)
-PRUNE_DAYS = 7.0  # handled Telegram updates are forgotten after this many days ...
-PRUNE_EVERY = 24 * 3600.0  # ... looked for at start and once a day
+PRUNE_EVERY = 24 * 3600.0  # old handled updates: looked for at start, then daily
 FIRST_RETRY, LAST_RETRY = 1.0, 60.0  # seconds between tries to start a part: doubling
 
 
