@@ -171,9 +171,15 @@ class _Parts:
     future: bool = False
 
 
+_GLUED_TIME = re.compile(r"\b(\d{1,2})[ey](\d{2})\b")
+_HOUR_MARK = re.compile(r"\bh\s?(\d{1,2}(?::\d{2})?)\b")
+
+
 def _fold(text: str) -> str:
     folded = normalize(text, keep="/:").replace("'", " ")
     folded = " ".join(_spelled(w) for w in folded.split())
+    folded = _GLUED_TIME.sub(r"\1:\2", folded)  # "verso le 9e30", "a las 9y30"
+    folded = _HOUR_MARK.sub(r"\1", folded)  # "ieri h9": the hour
     for said, word in (
         ("media manana", "mediamanana"),
         ("meta mattina", "metamattina"),

@@ -43,6 +43,7 @@ from flows.reading import (
     gazetteer,
     own_words,
     read,
+    ways_named,
 )
 from flows.text import N_, Bubble, Choice, Lines, T, Turn, t, tn
 from flows.texts import CATEGORY_LABELS, STATUS_LABELS, TOPIC_LABELS
@@ -109,6 +110,8 @@ OPENING = ("menu", "clarify", "which_first")
 ROUTE_CONFIDENCE = 0.5  # below it, "did you mean ...?" with the likeliest topics
 CLARIFY_CONFIDENCE = 0.2  # the likeliest intent below it: nothing we know, the menu again
 SOCIAL_CONFIDENCE = 0.5  # "a person please"
+VAGUE_PHRASE_WORDS = 4  # a vague message names a menu topic only in a few words ("otra cosa"),
+# not buried in a story ("lo del otro día sigue igual")
 SURE_CONFIDENCE = 0.45  # an intent this sure
 LEAVE_CONFIDENCE = 0.7  # an answer this surely out of scope ends the path there
 SIGNAL_CONFIDENCE = 0.2  # an out-of-scope subject named, and this likely the request
@@ -459,6 +462,19 @@ def _phrase_words(phrases: tuple[str, ...]) -> tuple[tuple[str, ...], ...]:
     return tuple(sorted(found, key=len, reverse=True))
 
 
+def _ways_in(texts: list[str]) -> bool:
+    """Tell whether any of `texts` names a way of mail (sending, receiving)."""
+    return any(ways_named(x) or _IN_OR_OUT.search(x) for x in texts)
+
+
+# Mail's ways said without a verb of sending: "nothing goes in or out", "ni entra ni sale".
+_IN_OR_OUT = re.compile(
+    r"\b(?:in (?:or|and|nor) out|out (?:or|and|nor) in|goes (?:in|out)|comes? in|entra\w*|"
+    r"sal[ei]\w*|esc[eo]\w*|entrata|uscita|entrada|salida|incoming|outgoing|inbound|outbound)\b",
+    re.IGNORECASE,
+)
+
+
 def _only_phrases(plain: list[str], phrases: Iterable[str]) -> bool:
     """Tell whether `plain` (an answer's words) says only `phrases`, and thanks."""
     rest = [w for w in plain if w not in _THANKS]
@@ -665,9 +681,13 @@ class Engine:
             # "el dominio lo tengo con vosotros, garcia.example, y el gmail lo uso para
             # reenviar": mail to our domain forwarded elsewhere, not a question of the domain
             return self._route(d, "email_generic", reading)
-        if best == "email_settings" and reading.error and (reading.direction or reading.addresses):
+        if best == "email_settings" and (
+            (reading.error and (reading.direction or reading.addresses))
+            or (reading.direction and reading.addresses)
+        ):
             best = "email_generic"  # "...configured with Movistar's SMTP. Now: 550 Unable to
-            # relay. Is it yours?": a failure to look into, not a request for the settings
+            # relay. Is it yours?", "Outlook won't send from office@…. The outgoing server in
+            # the settings is …": a failure to look into, not a request for the settings
         short = len(reading.text.split()) <= SOCIAL_WORDS and not _facts(reading)
         if best == "greeting" and short:
             if d.began_in in ("new", "closed"):
@@ -688,7 +708,7 @@ class Engine:
             return self._hand_off(d)  # "not sure which one. can i just talk to a real person"
         if best == "vague" and not _facts(reading):  # "it's doing that thing again"
             phrased = self._resolve(d, QUESTIONS["menu"], reading.text)  # "otra cosa": a topic
-            if phrased is not None:
+            if phrased is not None and len(reading.text.split()) <= VAGUE_PHRASE_WORDS:
                 return self._route(d, phrased, reading)
             return self._missed(d, q, event, t(QUESTIONS["menu"].hint))
         if conv.state == "which_first":
@@ -881,6 +901,8 @@ class Engine:
             if getattr(case, name) is None
             and (sure or name not in ("direction", "action"))
             and not (name == "action" and any(ACTION_UNSAID.search(x) for x in opening))
+            # "both" only where a way of mail is named: "tengo problemas con el correo"
+            and not (name == "direction" and preset[name] == "both" and not _ways_in(opening))
         ]
         for name in guessed:
             setattr(case, name, preset[name])

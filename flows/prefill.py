@@ -26,6 +26,8 @@ from flows.reading import (
     Reading,
     addresses_in,
     changed_mind,
+    direction_in,
+    domain_of,
     gazetteer,
     looks_like_smtp,
     own_words,
@@ -89,6 +91,9 @@ _SOMEONE = re.compile(
     r"accountant|contador\w*|contable|gestor\w*|banca|bank|banco|wife|husband|moglie|marito|"
     r"esposa|marido|mujer|colleg\w*|colleague\w*|compa[nñ]er\w*|partner|socio|amic\w*|"
     r"friend|amig\w*|figli\w*|son|daughter|hij\w*|boss|capo|jefe|avvocat\w*|lawyer|abogad\w*|"
+    r"brother|sister|mother|father|mum|mom|dad|uncle|aunt|cousin|nephew|niece|hermano|hermana|"
+    r"madre|padre|t[ií][oa]|prim[oa]|sobrin[oa]|fratello|sorella|mamma|pap[aà]|zi[oa]|cugin[oa]|"
+    r"nipote|"
     r"agenzia|agency|agencia|studio|tecnico|technician|t[eé]cnico)\b[^.@\n]{0,25}$",
     re.IGNORECASE,
 )
@@ -137,6 +142,20 @@ def own_address(text: str, address: str) -> bool:
         and not (_SOMEONE.search(before[-40:]))
         and not _THEIRS_BEFORE.search(before[-40:])
     )
+
+
+def _bounce_only_says(r: Reading) -> bool:
+    """Tell whether only the pasted bounce, not the customer, says which way mail fails."""
+    return direction_in(without_error(r)) is None
+
+
+def _my_provider(text: str, address: str) -> bool:
+    """Tell whether `text` calls the provider of `address` the customer's: "my gmail"."""
+    provider = domain_of(address).split(".")[0].lower()
+    if len(provider) < 3:
+        return False
+    mine = r"\b(?:my|mi|mio|mia|la mia|il mio|mis)\s+(?:own\s+)?(?:account\s+|cuenta\s+(?:de\s+)?)?"
+    return re.search(rf"{mine}{re.escape(provider)}\b", text, re.IGNORECASE) is not None
 
 
 # Someone else's address, said as theirs: "His address is x@…", "la sua mail è x@…".
@@ -321,6 +340,8 @@ def fill(
                 own = [a for a in r.addresses if named_mailbox(r.text, a, r.direction)]
                 if not own and not hosted(r.addresses[0]) and _HOSTED_ELSEWHERE.search(r.text):
                     own = list(r.addresses)  # "my client x@… isn't receiving; hosted at GoDaddy"
+                if not own and _my_provider(r.text, r.addresses[0]):
+                    own = list(r.addresses)  # "my gmail isn't receiving …, jean@gmail.com"
             elif not own and r.error:  # "la casella x@… non riceve, tornano indietro: <paste>"
                 words = without_error(r)
                 own = [a for a in addresses_in(words) if named_mailbox(words, a, r.direction)]
@@ -348,10 +369,10 @@ def fill(
             put("domain", case.domain, names[0])
     if topic != "email":
         return filled
-    if case.direction is None and r.direction is None and r.error and asked != "email_direction":
-        bounced = rejected_in(r.error)  # whose address did the bounce reject?
-        if bounced:
-            r = replace(r, direction="receive" if hosted(bounced[0]) else "send")
+    if case.direction is None and r.error and asked != "email_direction":
+        bounced = rejected_in(r.error)  # whose address did the bounce reject? Ours: a sender
+        if bounced and (r.direction is None or (hosted(bounced[0]) and _bounce_only_says(r))):
+            r = replace(r, direction="receive" if hosted(bounced[0]) else "send")  # forwarded it
     if case.direction is None and r.direction is None and asked != "email_direction":
         ways = {way_of(r.text, a) for a in r.addresses if hosted(a)} - {None}
         if len(ways) == 1:  # "emails from info@… to gmail addresses are bouncing"
@@ -396,7 +417,11 @@ def fill(
             put("smtp_is_provider", case.smtp_is_provider, True)
     if at_summary and _REST_IS_RIGHT.search(r.text):
         r = replace(r, only_some=None)  # "…, il resto è giusto" speaks of the summary
-    if asked not in ("email_scope", "email_addresses") and r.only_some is not None:
+    if asked in ("email_scope", "email_addresses") and r.only_some and _THAT_ONE.search(r.text):
+        if party := _example_party(case):  # "just that one, the others went ok": the example's
+            put("addresses_limited", case.addresses_limited, True)
+            put("addresses", case.addresses, party)
+    elif asked not in ("email_scope", "email_addresses") and r.only_some is not None:
         named = others(r, hosted) if r.only_some else ""
         sentence = _sentence_with_only(r.text) if r.only_some else ""
         if named and r.error and _SOME_OF_THEM.search(without_error(r)):
@@ -410,6 +435,28 @@ def fill(
         elif r.only_some is False and put("addresses_limited", case.addresses_limited, False):
             case.addresses = None
     return filled
+
+
+# The party of the example already told, pointed at: "just that one", "solo quello".
+_THAT_ONE = re.compile(
+    r"\b(?:(?:just|only) (?:that|this) (?:one|address|person|recipient|sender)|(?:just|only) "
+    r"(?:that|this) one|that one only|(?:just|only) (?:him|her|them|that client|this client)|"
+    r"solo (?:con |a |da |verso )?(?:quell[oa]|quest[oa]|quell'indirizzo|lui|lei|loro|"
+    r"(?:questo|quel) (?:cliente|fornitore|indirizzo))|"
+    r"s[oó]lo (?:con |a |de )?(?:ese|esa|este|esta|[eé]l|ella|ellos)(?: direcci[oó]n| cliente| "
+    r"proveedor)?|[uú]nicamente (?:ese|esa))\b",
+    re.IGNORECASE,
+)
+
+
+def _example_party(case: Case) -> str:
+    """The other party of the example message told so far, or ""."""
+    example = case.examples[0] if case.examples else case.draft
+    if example is None:
+        return ""
+    mine = (case.mailbox or "").lower()
+    parties = [a for a in (example.sender, example.recipient) if a and a.lower() != mine]
+    return parties[0] if parties else ""
 
 
 # Several parties, one of them in the bounce pasted: "no puedo enviar a algunos proveedores".
@@ -460,7 +507,8 @@ def _sentence_with_only(text: str) -> str:
 
 
 _REJECTED = re.compile(
-    r"<([^<>\s]+@[^<>\s]+)>\s*:|(?:recipients?|destinatari\w*|the following)[^@\n]{0,60}\n?"
+    r"<([^<>\s]+@[^<>\s]+)>\s*:(?!\s*sender\b)|"  # (not "<x@…>: Sender address rejected")
+    r"(?:recipients?|destinatari\w*|the following)[^@\n]{0,60}\n?"
     r"\s*(?<![\w.+-])([^\s<>:;]+@[^\s<>:,;]+)",
     re.IGNORECASE,
 )
@@ -626,7 +674,7 @@ def rejected_in(error: str) -> list[str]:
 _CONFIGURED = re.compile(
     rf"(?:{OUTGOING_SERVER}|(?:^|\n|,)\s*(?:server|servidor|nome server|server name|outgoing|smtp|"
     r"salida|uscita|in uscita|posta in uscita)(?=\s*:)|"
-    r"\b(?:server|servidor)(?=\s*[\"'“«]))"  # Mail on a Mac: 'con el servidor "smtp.…"'
+    r"\b(?:server|servidor)(?=\s*[\"'“«]|\s+smtp[\w-]*\.))"  # Mac: 'el servidor "smtp.…"'
     r"\s*(?:\(smtp\))?\s*:?\s*[\"'“«]?([a-z0-9-]+(?:\.[a-z0-9-]+)+)",  # "Servidor: smtp.…" too
     re.IGNORECASE,
 )
@@ -759,7 +807,8 @@ def subject_in(text: str) -> str | None:
         text = f"{text[: wrong.start()]} subject: {text[wrong.end() :]}"
     m = next((m for m in _SUBJECT.finditer(text) if not _BOUNCE_SUBJECT.search(m[0])), None)
     if m is None:
-        return None
+        last = _LAST_ONE_TITLED.search(text)  # "ultima che aspettavo: Estratto conto ottobre,
+        return last["title"].strip() if last else None  # mandata da noreply@…"
     subject = (m[1] or m[2] or "").strip()
     if m[2]:  # unquoted: up to the next words that are not the subject's
         subject = re.split(
@@ -769,6 +818,16 @@ def subject_in(text: str) -> str | None:
             maxsplit=1,
         )[0].strip()
     return subject or None
+
+
+# An example named by its title after a colon, then who sent it: "l'ultima che aspettavo:
+# Estratto conto ottobre, mandata da …", "the last one: Order 5521, sent by …".
+_LAST_ONE_TITLED = re.compile(
+    r"\b(?:ultima|ultimo|last one|the last|latest|el [uú]ltimo|la [uú]ltima|[uú]ltimo|[uú]ltima)"
+    r"\b[^:\n]{0,30}:\s*(?P<title>[^,.;:!?\n@]{3,80}?)\s*,?\s+(?:mandat\w*|inviat\w*|spedit\w*|"
+    r"arrivat\w*|sent|emailed|from|enviad\w*|mandad\w*|de parte)\b",
+    re.IGNORECASE,
+)
 
 
 _HEADER = re.compile(
@@ -814,10 +873,25 @@ def pasted_example(text: str, when: Callable[[str | datetime], str | None]) -> E
     """The example a pasted message gives by its header lines (a bounce quotes the original's
     last): at least three of them, with its sender and its recipient."""
     pasted = headers_in(text, when)
+    original = "subject" in pasted and not _BOUNCE_SUBJECT.search(pasted["subject"])
+    if (
+        original
+        and "recipient" not in pasted
+        and "sender" not in pasted
+        and (refused := rejected_in(text))
+    ):
+        pasted["recipient"] = refused[0]  # Outlook's "The following recipient(s) cannot be
+        pasted["sender"] = ""  # reached: x@… on 19/11/2026": the customer's own message
     if len(pasted) < 3 or "sender" not in pasted or "recipient" not in pasted:
         return None
-    if _SYSTEM.match(pasted["sender"]):  # a bounce's own headers: it went back to the sender
-        return Example(sender=pasted["recipient"], sent_at=pasted.get("sent_at", ""))
+    if pasted["sender"] and _SYSTEM.match(pasted["sender"]):  # a bounce's own headers: it
+        sender = pasted["recipient"]  # went back to the sender, from whom it refused
+        refused = [a for a in rejected_in(text) if a.lower() != sender.lower()]
+        return Example(
+            sender=sender,
+            recipient=refused[0] if refused else "",
+            sent_at=pasted.get("sent_at", ""),
+        )
     return Example(
         sender=pasted["sender"],
         recipient=pasted["recipient"],
@@ -870,11 +944,15 @@ def example_in(
         return None
     pasted = pasted_example(r.text, when)
     if pasted is not None:
-        return pasted
+        told = subject_in(without_error(r)) if r.error else None  # "Real message that failed:
+        return pasted.model_copy(update={"subject": told}) if told else pasted  # …, subject "…""
     if case.mailbox is None:
         return None
     others_ = [a for a in r.addresses if a != case.mailbox.lower() and a != case.mailbox]
-    subject = subject_in(r.text) or _quoted_subject(r, others_)
+    own = without_error(r) if r.error else r.text  # the customer's own words first: a paste
+    subject = (
+        subject_in(own) or subject_in(r.text) or _quoted_subject(r, others_)
+    )  # may hold a test's
     timed = r.text.replace(subject, " ") if subject else r.text  # "oggetto "Assemblea 25/11""
     sent_at = when(_of_way(_SINCE.sub(" ", timed), case.direction))
     roles = _roles(r.text, others_)  # "from info@… to my own x@gmail.com": a party still
@@ -895,7 +973,12 @@ def example_in(
         return None  # a lone date ("since yesterday") is no example; one other party is
     roles = _roles(r.text, others_)
     other = others_[0] if others_ else ""
-    if case.direction == "send" or roles.get("recipient") == other:
+    mine = _roles(r.text, [case.mailbox])  # both ways: "my test went from frontdesk@… to …"
+    if (
+        case.direction == "send"
+        or roles.get("recipient") == other
+        or (case.direction == "both" and "sender" in mine)
+    ):
         sender, recipient = case.mailbox, roles.get("recipient", other)
     elif case.direction in ("receive", "both") or roles.get("sender") == other:
         sender, recipient = roles.get("sender", other), case.mailbox
@@ -904,7 +987,9 @@ def example_in(
     return Example(sender=sender, recipient=recipient, subject=subject, sent_at=sent_at or "")
 
 
-_QUOTED_SUBJECT = re.compile(r"[\"\u201c\u00ab]([^\"\u201d\u00bb\n]{2,80})[\"\u201d\u00bb]")
+_QUOTED_SUBJECT = re.compile(
+    r"[\"\u201c\u00ab]([^\"\u201d\u00bb\n]{2,80})[\"\u201d\u00bb]|(?<!\w)'([^'\n]{2,80}?)'(?!\w)"
+)
 
 
 def _quoted_subject(r: Reading, others_: list[str]) -> str | None:
@@ -912,13 +997,14 @@ def _quoted_subject(r: Reading, others_: list[str]) -> str | None:
     own = without_error(r)
     for sentence in re.split(r"(?<=[.!?])\s+|\n", own):
         if (
-            any(a in sentence.lower() for a in others_)
+            any(a.lower() in sentence.lower() for a in others_)
             or _EXAMPLE_WORD.search(sentence)
             or MESSAGE_WAS.search(sentence)  # 'El mensaje que rebotó era "Factura F-0934"'
         ):
             for m in _QUOTED_SUBJECT.finditer(sentence):
-                if not re.search(r"\b[2-5]\d\d[ -]|\b[245]\.\d\.\d|0x[0-9a-f]{8}", m[1], re.I):
-                    return m[1].strip()
+                title = m[1] or m[2]
+                if not re.search(r"\b[2-5]\d\d[ -]|\b[245]\.\d\.\d|0x[0-9a-f]{8}", title, re.I):
+                    return title.strip()
     return None
 
 
@@ -941,7 +1027,8 @@ def way_of(text: str, address: str) -> Direction | None:
 # Between "to" and the address: "to our accountant ", "al nostro commercialista ", ": <".
 _PARTY = (
     r"(?:\s+(?:our|my|the|your|il|la|lo|l'|al|alla|nostro|nostra|mio|mia|nuestro|nuestra|mi|el|"
-    r"los|las|un|una|a)\b)*(?:\s+[a-zà-ú'-]+)?\s*:?\s*[<(]?"
+    r"los|las|un|una|a)\b)*(?:\s+(?!(?:from|da|dal|dalla|de|desde|to|per|para|a)\b)[a-zà-ú'-]+){0,2}"
+    r"\s*:?\s*[<(]?"
 )
 
 _TO_ROLE = re.compile(

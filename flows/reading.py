@@ -166,6 +166,8 @@ _FIRST_PERSON_SEND = Cue(
 # Mail sent to the customer by others: "mi mandano", "me los mandan", "email us".
 _TO_ME = Cue(
     r"\b(?:me|mi|ci|nos|ce|te)\s+(?:l[oaie]s?\s+|la\s+|han\s+|ha\s+|hanno\s+)?"
+    r"(?:(?:intenta|intentan|prova|provano|trata de|tratan de)\s+(?:a\s+)?)?"  # "me intenta
+    # escribir"
     r"(?:mand|invi|envi|scriv|escrib|gir|reenvi|inoltr)\w*|"
     r"\b(?:m'|c'|me l'|mi l')(?:ha|hanno|han|hann)\s+(?:mand|invi|scritt|spedit)\w*|"
     r"\b(?:me|nos|ci|mi)\s+(?:puede|pueden|pu[oò]|possono|riesce a|riescono a|consigue|consiguen)"
@@ -516,6 +518,7 @@ class Gazetteer:
     """Names from `flows/gazetteer.toml`, folded for matching."""
 
     programs: dict[str, tuple[str, ...]]
+    by_first_word: dict[str, tuple[str, ...]]  # a spelling's first word: the programs it may be
     free_mail: tuple[str, ...]
     isps: tuple[str, ...]
     firewalls: tuple[str, ...]
@@ -532,8 +535,14 @@ def gazetteer() -> Gazetteer:
     def names(section: str) -> tuple[str, ...]:
         return tuple(" ".join(tokens(n)) for n in data[section]["names"])
 
+    programs = {k: tuple(" ".join(tokens(n)) for n in v) for k, v in data["programs"].items()}
+    first: dict[str, list[str]] = {}
+    for name, spellings in programs.items():
+        for spelling in spellings:
+            first.setdefault(spelling.split(" ")[0], []).append(name)
     return Gazetteer(
-        programs={k: tuple(" ".join(tokens(n)) for n in v) for k, v in data["programs"].items()},
+        programs=programs,
+        by_first_word={w: tuple(dict.fromkeys(names)) for w, names in first.items()},
         free_mail=names("free_mail"),
         isps=names("isps"),
         firewalls=names("firewalls"),
@@ -731,7 +740,11 @@ def program_in(text: str) -> str | None:
     """
     folded = _words(text.replace("'", " ").replace("\u2019", " "))  # "dell'iPad"
     found: list[tuple[int, int, str, str]] = []  # start, end, name, spelling
-    for name, spellings in gazetteer().programs.items():
+    known = gazetteer()
+    candidates = {n for w in folded.split() for n in known.by_first_word.get(w, ())}
+    for name, spellings in known.programs.items():
+        if name not in candidates:
+            continue  # (none of its spellings starts with a word of the text)
         best: tuple[int, int, str, str] | None = None
         for s in spellings:
             at = folded.find(f" {s} ")
@@ -832,6 +845,8 @@ def direction_in(text: str) -> Said | None:
         return "send" if failing["send"] else "receive"  # "lo que falla es el envío"
     if " no" in low and (this_not_that := _THIS_NOT_THAT.search(text)) is not None:
         return "receive" if this_not_that["receive"] else "send"  # "ricezione, non invio"
+    if ("never" in low or "n't" in low or "no" in low) and _THEIRS_UNSEEN.search(text):
+        return "receive"  # "customers say they've emailed orders but I never see them"
     if _IN_NOR_OUT.search(text):
         return "both"
     if _BOTH_WAYS.search(text) and _FAILS.search(text):
@@ -932,11 +947,25 @@ _RECEPTION_DESK = re.compile(
 )
 _C_ENTRA = re.compile(r"\bc[' ]?entra(?:no|va)?\b", re.IGNORECASE)
 # One way said, and the other denied right after it: "ricezione, non invio".
+# What others sent, never seen: "they've emailed orders but I never see them".
+_THEIRS_UNSEEN = Cue(
+    r"\b(?:they|they'?ve|customers|clients|people|suppliers|someone|everyone|he|she|i clienti|"
+    r"clienti|fornitori|mi hanno|ci hanno|me han|nos han|los clientes|clientes|proveedores)\b"
+    r"[^.;!?\n]{0,40}?\b(?:emailed|e-mailed|mailed|sent|written|wrote|scritto|mandato|inviato|"
+    r"spedito|escrito|enviado|mandado)\b[^.;!?\n]{0,50}?\b(?:but|ma|pero|però)\s+"
+    r"(?:i|we|io|noi|yo|nosotros|a me|a mi|a m[ií])?\s*(?:never|don'?t|do not|can'?t|cannot|"
+    r"non|no|nunca|mai)\s+(?:\w+\s+)?(?:see|find|get|vedo|vediamo|trovo|veo|vemos|encuentro|"
+    r"me (?:llega|aparece)|mi (?:arriva|compare))\w*\b"
+)
 _IN_WORD = r"(?:ricezione|in entrata|recepci[oó]n|de entrada|receiving|incoming|inbound)"
 _OUT_WORD = r"(?:invio|in uscita|env[ií]o|de salida|sending|outgoing|outbound)"
-_THIS_NOT_THAT = re.compile(
-    rf"\b(?:(?P<receive>{_IN_WORD})\s*[,;:]?\s*(?:non|nn|no|not)\s+(?:l'|el |la |il )?{_OUT_WORD}|"
-    rf"(?P<send>{_OUT_WORD})\s*[,;:]?\s*(?:non|nn|no|not)\s+(?:la |el |il )?{_IN_WORD})\b",
+_IN_OR_VERB = rf"(?:{_IN_WORD}|recibir|ricevere|receive)"  # "es recibir, no enviar"
+_OUT_OR_VERB = rf"(?:{_OUT_WORD}|enviar|mandar|inviare|mandare|send)"
+_THIS_NOT_THAT = re.compile(  # (not "I can send, not receive": that one works)
+    r"(?<!can )(?<!riesco a )(?<!riusciamo a )(?<!posso )(?<!puedo )(?<!podemos )"
+    rf"\b(?:(?P<receive>{_IN_OR_VERB})\s*[,;:]?\s*(?:non|nn|no|not)\s+(?:l'|el |la |il )?"
+    rf"{_OUT_OR_VERB}|"
+    rf"(?P<send>{_OUT_OR_VERB})\s*[,;:]?\s*(?:non|nn|no|not)\s+(?:la |el |il )?{_IN_OR_VERB})\b",
     re.IGNORECASE,
 )
 # The way that fails, said as such: "lo que falla es el envío", "the problem is sending".
@@ -1329,7 +1358,8 @@ def error_in(text: str) -> str | None:
                 return _pasted(lines[i + 1 :])
             if not (_BOUNCE_LINE.search(line) or _OUTLOOK.search(line) or _quotes(line)):
                 continue
-            if len(line) > 120 and _quotes(line) and not _code_at(line):
+            in_line = _quotes(line) if len(line) > 120 else []
+            if in_line and (not _code_at(line) or any(_code_at(q[0]) for q in in_line)):
                 continue  # a sentence of the customer's that quotes the error: the quote
             if i + 1 < len(lines) and line.rstrip().endswith(":"):
                 return _pasted(lines[i + 1 :])  # "...this is the error:" introduces it
@@ -1348,7 +1378,10 @@ def error_in(text: str) -> str | None:
             quoted = (m[1] or m[2]).strip()
             said_by = _SAYS_BEFORE.search(text[max(0, m.start() - 30) : m.start()])
             if len(quoted.split()) <= 2 and not with_code and not said_by:
-                return _sentence_around(text, m.start(), m.end())  # 'la cuenta "tienda" es …'
+                around = _sentence_around(text, m.start(), m.end())  # 'la cuenta "tienda" es …'
+                if _ERROR_CUES.search(around) or not _NO_ERROR.search(text):
+                    return around
+                return None  # "NO ERROR MSG. … SENT INVOICE 'INV-7781'": a title, no error
             # (but "el programa dice 'Autenticación fallida'": the message itself)
             # Each way its own message: 'in ricezione dice "..." e in invio "..."': all of them.
             others = [
@@ -1376,8 +1409,9 @@ _ERROR_ITEM = Cue(
 
 # A message named by its title: 'El mensaje que rebotó era "Factura F-0934"' (a subject).
 MESSAGE_WAS = re.compile(
-    r"\b(?:mensaje|messaggio|message|mail|correo|e-?mail)\b"
-    r"(?:(?!error|errore|aviso|avviso|warning)[^\"\u201c\u00ab]){0,30}\b(?:era|was|is|es|"
+    r"\b(?:mensaje|messaggio|message|mail|correo|e-?mail|(?:last|latest|first) one|"
+    r"l'ultim[ao]|el [uú]ltimo|la [uú]ltima)\b"
+    r"(?:(?!error|errore|aviso|avviso|warning)[^\"\u201c\u00ab]){0,40}\b(?:era|was|is|es|"
     r"[eè]|fue|called|titled|titulado|intitolat[ao]|si chiama|se llama(?:ba)?)"
     r"\s*:?\s*[\"\u201c\u00ab]",
     re.I,
@@ -1451,7 +1485,9 @@ _PROSE = Cue(
     r"le altre|a los dem[aá]s|los dem[aá]s|the others|le mail|los correos|the emails|webmail|"
     r"veo|vedo|i see|leemos|leggiamo|usamos|usiamo|uso|nos|el buz[oó]n|ejemplo|esempio|"
     r"vuestro|vuestra|vostro|vostra|usan|usano|inviano|env[ií]an|they use|they send|"
-    r"nada raro|niente di strano)\b"
+    r"nada raro|niente di strano|scrivo|scriviamo|escribo|escribimos|i'?m sending|i send|we send|"
+    r"cosa vuol dire|che vuol dire|cosa significa|what does (?:this|it|that) mean|"
+    r"qu[eé] significa|qu[eé] quiere decir)\b"
 )
 
 
@@ -1499,6 +1535,7 @@ def _without_prose(lines: list[str]) -> list[str]:
     while end > 1 and (
         _EXAMPLE_LINE.match(lines[end - 1])
         or MESSAGE_WAS.search(lines[end - 1])  # 'El mensaje que rebotó era "Factura…", enviado…'
+        or (_SUBJECT_QUOTED.search(lines[end - 1]) and not _MACHINE.search(lines[end - 1]))
         or (_SETTING_LINE.match(lines[end - 1]) and not _code_at(lines[end - 1]))
         or (
             not _MACHINE.search(lines[end - 1])
@@ -1507,6 +1544,10 @@ def _without_prose(lines: list[str]) -> list[str]:
     ):
         end -= 1
     return lines[:end]
+
+
+# An example told after a paste: 'Real message that failed: to x@…, subject "Invoice 7"'.
+_SUBJECT_QUOTED = Cue(r"\b(?:subject|oggetto|asunto)\s*(?::|was|era|es|è)?\s*[\"\u201c\u00ab]")
 
 
 # The customer's setting said after a paste: "using smtp.example.net 587 as always".
@@ -1620,6 +1661,10 @@ _ANYONE_AT_ALL = Cue(
     r"whatever)\b.{0,20}?\b(?:destinatari\w*|remitente\w*|mittent\w*|a qui[eé]n|qui[eé]n|a chi|"
     r"chi|who|whom|recipient\w*|sender\w*|address\w*|direcci[oó]n\w*|indirizz\w*)"
 )
+_FROM_NOBODY = Cue(  # (but "from nobody at gmail": only theirs; "de nadie de fuera": all)
+    r"\b(?:de|from|da|a|to)\s+(?:nadie|nobody|no one|no-one|nessuno|ninguno)\b"
+    r"(?!\s+(?:at|di|en|in|on)\b|\s+de\s+(?!fuera))"
+)
 _MAILBOX_WORDS = (
     "casell", "account", "cuenta", "buz", "mailbox", "inbox", "utenti", "users", "usuarios",
     "colleg", "compa", "del dominio", "of the domain",
@@ -1668,6 +1713,8 @@ def only_some_in(text: str) -> bool | None:
         return False  # "con tutti, non solo con uno"
     if _NONE_IN_PARTICULAR.search(text) or _ANYONE_AT_ALL.search(text):
         return False  # "pasa con todo el mundo, no con un destinatario concreto"
+    if _FROM_NOBODY.search(text) and not _ONLY.search(text):
+        return False  # "no, de nadie de fuera": nothing comes in from anyone
     if "." in text and _THE_ONES_ON.search(text):
         return True  # "not sure if its everyone. the ones complaining are all on yahoo.com"
     one = re.search(

@@ -63,6 +63,7 @@ from flows.reading import (
     only_some_in,
     own_words,
     product_just_changed,
+    read,
     unnamed_program,
     webmail_answer,
 )
@@ -70,6 +71,15 @@ from flows.text import N_, Bubble, Choice, Lines, T, t
 from flows.texts import EDITABLE, OUT_OF_SCOPE_LABELS, TOPIC_LABELS, Texts, too_long
 from flows.understand import (
     clean,
+)
+
+# An answer to "what was its subject?" that tells when it was sent instead.
+_WHEN_NOT_TITLE = re.compile(
+    r"^\W*(?:(?:me|mi|ce|ci|nos|te|l[aoe]?)\s*'?\s*)*(?:l'?\s*)?(?:hanno|ha|han|he|ho|they|he|she|it|"
+    r"was|fue|[eè])?\s*(?:mandat\w*|inviat\w*|spedit\w*|arrivat\w*|sent|emailed|enviad\w*|"
+    r"mandad\w*|lleg\w*|arrived|came)\b|^\W*(?:ieri|yesterday|ayer|oggi|today|hoy|stamattina|"
+    r"this morning|esta ma[nñ]ana|l'altro ieri|anteayer|antier)\b",
+    re.IGNORECASE,
 )
 
 MAX_TEXT = 8000
@@ -579,6 +589,8 @@ class Dialog(Texts):
                 filled += [f"example_{k}" for k in more]
         elif asked not in EXAMPLE_STATES and asked not in VERBATIM_STATES:
             example = example_in(reading, c, self.hosted, self.sent_at_in)
+            if example is None and c.mailbox and (mailbox is None or asked == "email_mailbox"):
+                example = self._earlier_example()  # told before the mailbox was known
             if example is not None:
                 c.draft = example
                 filled.append("example")
@@ -592,6 +604,19 @@ class Dialog(Texts):
             if name not in c.taken:
                 c.taken.append(name)
         return filled
+
+    def _earlier_example(self) -> Example | None:
+        """The example message an earlier message told, read again now the mailbox is known
+        ("…could not be delivered to compras@…", then "almacen@garcia.example")."""
+        mine = (self.case.mailbox or "").lower()
+        for text in reversed(self.case.said[:-1]):
+            example = example_in(
+                read(text, classify=False), self.case, self.hosted, self.sent_at_in
+            )
+            parties = {example.sender.lower(), example.recipient.lower()} if example else set()
+            if example is not None and parties - {mine, ""}:
+                return example  # (with the other party: a time alone may be when it began)
+        return None
 
     def _time_on_day_of(self, sent_at: str, said: str) -> str | None:
         """A time corrected alone ("the time was 16:05. Same day."): on the day already known."""
@@ -1106,6 +1131,12 @@ class Dialog(Texts):
     def read_short_text(self, text: str) -> str:
         value = self._header_said(text) or self.read_text(text)
         named = subject_in(value) if self.state == "ex_subject" else None
+        if self.state == "ex_subject" and not named and _WHEN_NOT_TITLE.search(value):
+            moment = self.sent_at_in(value)  # "me l'hanno mandata ieri verso le 14": the
+            if moment is not None:  # time (kept), not the subject
+                if self.case.draft is not None and not self.case.draft.sent_at:
+                    self._update_draft(sent_at=moment, sent_at_text="")
+                raise Invalid(t(QUESTIONS[self.state].hint))
         if named and named != value and _quoted_in(value, named):
             value = named  # "...he sent it wednesday, subject was 'Logo drafts v2'": quoted
         if len(value) > MAX_SHORT:

@@ -602,11 +602,7 @@ class _SqlTx(Tx):
             self._session.close()
 
     def load_conversation(self, channel: str, user: str) -> Conversation | None:
-        found = (
-            self.connection
-            .execute(_LOAD_CONV, {"b_channel": channel, "b_user": user})
-            .first()
-        )
+        found = self.connection.execute(_LOAD_CONV, {"b_channel": channel, "b_user": user}).first()
         if found is None:
             return None
         self._ids[channel, user] = found.id
@@ -634,9 +630,7 @@ class _SqlTx(Tx):
             self._ids[key] = inserted[0]
 
     def open_tickets(self, channel: str, user: str) -> list[TicketRef]:
-        rows = self.connection.execute(
-            _OPEN_TICKETS, {"b_channel": channel, "b_user": user}
-        )
+        rows = self.connection.execute(_OPEN_TICKETS, {"b_channel": channel, "b_user": user})
         return [_ref(row) for row in rows]
 
     def create_ticket(self, draft: TicketDraft, new_code: Callable[[], str]) -> TicketRef:

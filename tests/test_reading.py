@@ -2914,3 +2914,77 @@ def test_our_domain_forwarded_to_gmail_is_a_mail_problem(chat: Chat) -> None:
         "lo uso para reenviar"
     )
     assert chat.asking == "mailbox", chat.text  # which of ours forwards to it
+
+
+# Sets 59 to 62 (session 11): what their first runs did not read.
+@pytest.mark.parametrize(
+    ("text", "direction"),
+    [
+        ("O sea que es recibir, no enviar.", "receive"),  # was "send"
+        ("I can send, not receive", "receive"),
+        ("customers keep ringing to say they've emailed orders but I never see them.", "receive"),
+        ("i clienti dicono che mi hanno scritto ma io non vedo niente", "receive"),
+    ],
+)
+def test_the_way_that_fails_is_read_from_a_verb_too(text: str, direction: str) -> None:
+    assert read(text).direction == direction
+
+
+@pytest.mark.parametrize(
+    ("text", "some"),
+    [("No, de nadie de fuera", False), ("no, from nobody outside", False)],
+)
+def test_from_nobody_means_everyone(text: str, some: bool) -> None:
+    assert read(text).only_some is some
+
+
+@pytest.mark.parametrize(
+    "text", ["ieri mattina verso le 9e30", "ayer a las 9y30", "ieri h 9.30", "ieri h9:30"]
+)
+def test_a_time_glued_or_marked_with_h_is_read(text: str) -> None:
+    assert parse_sent_at(text, NOW, ROME).strftime("%d %H:%M") == "19 09:30"
+
+
+def test_a_quoted_error_in_a_long_first_sentence_is_the_quote_not_the_sentence() -> None:
+    r = read(
+        "Since Tuesday none of us can send anything from office@example.com, which is a disaster "
+        'because it\'s quote season. Outlook says: "550 5.7.1 Relaying denied". The one I tried '
+        "first went to accounts@pennington-timber.co.uk.\nKind regards, Janet"
+    )
+    assert r.error == "550 5.7.1 Relaying denied"
+
+
+def test_a_refused_sender_in_a_bounce_is_not_its_recipient(chat: Chat) -> None:
+    chat.say(
+        "Hi, I got this back from Outlook when I sent a quote from sales@example.com yesterday:"
+        "\n\nYour message did not reach some or all of the intended recipients.\n\n"
+        "      Subject:  Quote for kitchen refit\n      Sent:     19/11/2026 16:02\n\n"
+        "The following recipient(s) cannot be reached:\n\n      'Dave Hughes' on 19/11/2026 16:02"
+        "\n            554 5.7.1 <sales@example.com>: Sender address rejected: Access denied"
+    )
+    assert chat.asking == "smtp_is_provider", chat.text  # sending: was taken for receiving
+
+
+def test_an_example_told_before_the_mailbox_is_taken_once_it_is_known(chat: Chat) -> None:
+    chat.say(
+        "me ha vuelto este mensaje al enviar\n\nMail Delivery System\nA message that you sent "
+        "could not be delivered to one or more of its recipients.\n  compras@ferreteria-ruiz.es"
+        "\n    554 5.7.1 Service unavailable; Client host [203.0.113.5] blocked"
+    )
+    chat.say("almacen@garcia.example")
+    answer(chat, {"smtp_is_provider": "si", "webmail_fails": "si", "addresses": "no",
+                  "client": "solo webmail", "examples.subject": "Pedido", "examples.sent_at":
+                  "ayer a las 10"})  # fmt: skip
+    assert chat.asking == "confirm" and "compras@ferreteria-ruiz.es" in chat.text, chat.text
+
+
+def test_a_time_given_for_the_subject_is_kept_and_the_subject_asked_again(chat: Chat) -> None:
+    chat.say("/lang it")
+    chat.say("non ricevo le mail su gianni.sala@example.com, anche da webmail, da tutti")
+    answer(chat, {"client": "solo webmail", "error_text": "niente errori",
+                  "examples.sender": "comunicazioni@bancaesempio.it"})  # fmt: skip
+    assert chat.asking == "examples.subject", chat.text
+    chat.say("me l'hanno mandata ieri verso le 14")
+    assert chat.asking == "examples.subject", chat.text
+    chat.say("Estratto conto ottobre")
+    assert chat.asking != "examples.sent_at", chat.text

@@ -34,10 +34,7 @@ NOW = datetime(2026, 11, 20, 11, 0, tzinfo=ROME)  # the scripts' clock: a Friday
 
 KNOWN_FAILING: frozenset[str] = frozenset(
     {
-        "es-07",
         "q-it-02",
-        "g-en-03",  # sending: the whole example given as the sender (not asked any more)
-        "g-es-01",  # the same
         "b-en-12",  # "hello is this the email folk. i dinnae really know how": taken for e-mail
         "lj-it-19",  # support on 24 and 31 December, a phone line for emergencies: read as sales
     }
