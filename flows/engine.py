@@ -462,6 +462,14 @@ def _phrase_words(phrases: tuple[str, ...]) -> tuple[tuple[str, ...], ...]:
     return tuple(sorted(found, key=len, reverse=True))
 
 
+# A yes or a no said first, then qualified: "sì ma solo a volte", "no, not that I know".
+_YES_NO_BUT = re.compile(
+    r"^(?:(?P<yes>s[iìí]|yes|yep|yeah|yup)|no|nope|nah)\b\s*[,.;!]*\s*"
+    r"(?:(?:ma|but|pero|però|aunque|although|though|anche se|not that i know|non che io sappia|"
+    r"que yo sepa|i think|credo|creo)\b|,)"
+)
+
+
 def _ways_in(texts: list[str]) -> bool:
     """Tell whether any of `texts` names a way of mail (sending, receiving)."""
     return any(ways_named(x) or _IN_OR_OUT.search(x) for x in texts)
@@ -1361,7 +1369,12 @@ class Engine:
             plain = [w for w in tokens(text) if w != ","]
             table = {c: ps if _only_phrases(plain, ps) else [] for c, ps in table.items()}
         # One word buried in a long answer is no answer, but for the topic ("...my email...").
-        return match_phrases(text, table, buried_words=q.asking == "topic")
+        found = match_phrases(text, table, buried_words=q.asking == "topic")
+        if found is None and q.reader is None and {"yes", "no"} <= ids:
+            lead = _YES_NO_BUT.match(text.strip().casefold())  # "sì ma solo a volte", "no,
+            if lead is not None:  # not that I know": the yes or the no, then a qualifier
+                found = "yes" if lead["yes"] else "no"
+        return found
 
     def choices(self, d: Dialog, q: Question) -> list[Choice]:
         if q.choices_from:

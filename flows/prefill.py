@@ -61,7 +61,9 @@ _CORRECTION = re.compile(
     r"lascia(?:mo)? perdere|non importa|olv[ií]d(?:alo|elo|ate de eso|a eso|e eso)|"
     r"anzi|in realt[aà]|scus\w*|mi sono sbagliat\w*|volevo dire|intendevo|ho sbagliato|"
     r"en realidad|perd[oó]n\w*|me equivoqu[eé]|quer[ií]a decir|quise decir|mejor dicho|"
-    r"no,? es|no,? [eè]|non [eè] \w+ ma)\b|"
+    r"no,? es|no,? [eè]|non [eè] \w+ ma|got it (?:backwards|the wrong way round|wrong)|"
+    r"the other way round|it'?s the opposite|i mixed (?:it|them) up|al rev[eé]s|al contrario|"
+    r"[eè] il contrario|[eè] l'opposto|me he liado|mi sono confus\w*|i was wrong)\b|"
     r"\s[-\u2013\u2014]+\s*no,\s",  # "10:12 per their log - no, 10:21"
     re.IGNORECASE,
 )
@@ -280,6 +282,10 @@ def fill(
     """Take what `r` says into `case`; return the names of the fields it filled or changed."""
     # (a correction in the customer's words: a bounce's "I'm sorry to have to inform you" is none)
     changes = at_summary or is_correction(without_error(r))
+    reads_in = asked == "email_addresses" and r.program and _READS_IN.search(r.text)
+    if reads_in and case.client is None and case.client_name is None:  # "the hotmail ones. I
+        case.client, case.client_name = "both", r.program  # read my mail in Apple Mail and…"
+        return ["client", "client_name"]
     if asked in VERBATIM_STATES and not (changes and asked == "email_error"):
         return []  # copied word for word, unless it corrects something said before
     filled: list[str] = []
@@ -299,8 +305,11 @@ def fill(
         if len(ours) > 1:  # "debe ser contabilidad@…, no contadora@…"
             ours = [a for a in ours if not _denied(r.text, a)] or ours
         if len(ours) > 1 and changes:  # "from sales@example.com, sorry, I mean sales@example.org"
-            after = after_correction(r.text)
-            ours = [a for a in ours if a.lower() in after.lower()][-1:] or ours
+            for fix in reversed(list(_CORRECTION.finditer(r.text))):  # ("perdona, antes puse
+                after = r.text[fix.end() :].lower()  # x@… pero es y@…, me equivoqué de dominio")
+                if said := [a for a in ours if a.lower() in after]:
+                    ours = [max(said, key=lambda a: after.rfind(a.lower()))]
+                    break
         rethought = changed_mind(r.text) if len(ours) > 1 else None
         if rethought is not None:  # "borrad marta@…, bueno no... una cuenta nueva: lucia@…"
             ours = [a for a in ours if _find(rethought, a) >= 0] or ours
@@ -395,10 +404,15 @@ def fill(
         and not (asked in EXAMPLE_STATES and case.direction is not None)
     ):  # (an example's "no wait... he sent it at 9:15" corrects the time, not the way)
         before = case.direction
-        if put("direction", case.direction, r.direction) and r.direction == "receive" and before:
+        way: Direction | None = r.direction  # a correction changes the way only where it says
+        if changes and before is not None and not at_summary:  # it: not "…the domain is .org"
+            way = direction_in(after_correction(without_error(r)))
+        if put("direction", case.direction, way) and way == "receive" and before:
             case.smtp_is_provider = None
     if asked != "email_smtp":
         put("smtp_is_provider", case.smtp_is_provider, smtp_answer(r, smtp_host))
+    elif _BY_WEBMAIL.search(r.text):  # "its the webmail so yours i guess": webmail sends
+        put("smtp_is_provider", case.smtp_is_provider, True)  # through our server
     if asked != "email_webmail" and r.webmail in ("fails", "works"):
         put("webmail_fails", case.webmail_fails, r.webmail == "fails")
     if asked == "email_client" and r.program is not None and case.client == "both":
@@ -435,6 +449,22 @@ def fill(
         elif r.only_some is False and put("addresses_limited", case.addresses_limited, False):
             case.addresses = None
     return filled
+
+
+# Sending from webmail, said to "do you send through our SMTP server?".
+_BY_WEBMAIL = re.compile(
+    r"\b(?:it'?s|its|is|è|e'|es|just|only|solo|s[oó]lo|i use|uso|usiamo|usamos|from|dalla|desde|"
+    r"con|with|through|via|by)\s+(?:the |la |el |il )?web ?mail\b(?!\s+(?:is|va|works?)\b)",
+    re.IGNORECASE,
+)
+
+
+# Where the customer reads mail, said beside another answer: "I read my mail in Apple Mail".
+_READS_IN = re.compile(
+    r"\b(?:i|we) (?:read|use|check|open)\b|\b(?:leggo|leggiamo|uso|usiamo|utilizzo|apro|leo|"
+    r"leemos|usamos|utilizo|abro|miro)\b",
+    re.IGNORECASE,
+)
 
 
 # The party of the example already told, pointed at: "just that one", "solo quello".
@@ -900,6 +930,14 @@ def pasted_example(text: str, when: Callable[[str | datetime], str | None]) -> E
     )
 
 
+# The one that should have come, not the last that did: "l'ultima che doveva arrivare".
+_SHOULD_HAVE = re.compile(
+    r"\b(?:doveva|dovevano|avrebbe dovuto|should have|was supposed to|were supposed to|"
+    r"deb[ií]a|deb[ií]an|ten[ií]a que|ten[ií]an que|aspettavo|esperaba|i was expecting)\b",
+    re.IGNORECASE,
+)
+
+
 # The last mail that did arrive: "last email in it is from yesterday about 6pm".
 _LAST_GOOD = re.compile(
     r"\b(?:last|latest|ultim[ao]|[uú]ltim[oa])\b[^.,;]{0,30}?\b(?:arriv\w*|receiv\w*|got|"
@@ -923,7 +961,8 @@ def _of_way(text: str, direction: str | None) -> str:
     return " ".join(
         c
         for c in clauses
-        if not _LAST_GOOD.search(c) and (direction != "send" or ways_named(c) != {"receive"})
+        if not (_LAST_GOOD.search(c) and not _SHOULD_HAVE.search(c))
+        and (direction != "send" or ways_named(c) != {"receive"})
     )
 
 
@@ -951,7 +990,7 @@ def example_in(
     others_ = [a for a in r.addresses if a != case.mailbox.lower() and a != case.mailbox]
     own = without_error(r) if r.error else r.text  # the customer's own words first: a paste
     subject = (
-        subject_in(own) or subject_in(r.text) or _quoted_subject(r, others_)
+        subject_in(own) or subject_in(r.text) or quoted_subject(r, others_)
     )  # may hold a test's
     timed = r.text.replace(subject, " ") if subject else r.text  # "oggetto "Assemblea 25/11""
     sent_at = when(_of_way(_SINCE.sub(" ", timed), case.direction))
@@ -992,7 +1031,7 @@ _QUOTED_SUBJECT = re.compile(
 )
 
 
-def _quoted_subject(r: Reading, others_: list[str]) -> str | None:
+def quoted_subject(r: Reading, others_: list[str]) -> str | None:
     """A quoted title in the sentence that tells the example ("I sent "Pedido 3391" to x@…")."""
     own = without_error(r)
     for sentence in re.split(r"(?<=[.!?])\s+|\n", own):

@@ -425,7 +425,9 @@ _WEBMAIL_WORKS = Cue(
     r"riesco|tutto ok|works|working|fine|no problem|is ok|they are there|i can see|i see them|"
     r"shows them|they arrive|arrive|funciona|va bien|est[aá]n|los veo|las veo|llegan|puedo|"
     r"sin problema|aparecen|appaiono|compaiono|entr[eé]|s[ií] (?:aparecen|est[aá]n|llegan|salen)|"
-    r"ah[ií] s[ií]|l[ií] s[iì]|l[aà] s[iì])(?!\w)"
+    r"ah[ií] s[ií]|l[ií] s[iì]|l[aà] s[iì]|sent (?:straight|right) away|sent (?:it )?fine|"
+    r"(?:it|they) sent|[eè] partit[ao] subito|"
+    r"se envi[oó] (?:enseguida|al momento|sin m[aá]s))(?!\w)"
 )
 _WEBMAIL_FAILS = Cue(
     r"(?<!\w)(shows this|shows me this|says this|gives (?:me )?this|dice questo|mi dice questo|"
@@ -1229,12 +1231,32 @@ def webmail_in(text: str) -> Webmail | None:
             if found is None or then == "fails":
                 found = then  # "entro ma le mail nuove non ci sono": logging in is not enough
         result = found
+    if (
+        result is None
+        and (_FAILS.search(text) or _IT_HAPPENS.search(text))
+        and any(program_in(m["program"]) for m in _PROGRAM_AND_WEBMAIL.finditer(text))
+    ):
+        return "fails"  # "it happens in Outlook and in webmail alike", "dead… Outlook AND webmail"
     if result is None and any(  # "webmail login says Your account has been disabled",
         _WEBMAIL.search(sentence) and _WEBMAIL_SAYS_BAD.search(sentence)  # "dalla webmail
         for sentence in re.split(r"[.;!?\n]+", text)  # con la password giusta (...) mi da
     ):  # Login fallito"
         return "fails"
     return result
+
+
+# A program and webmail named together as where it fails: "in Outlook and in webmail alike".
+_PROGRAM_AND_WEBMAIL = re.compile(
+    r"(?P<program>[^.;!?\n,]{2,30}?)\s+(?:and|e|y|as well as|sia|that in|come in|como en)\s+"
+    r"(?:(?:in|on|from|en|da|dalla|nella|sulla|la|el|the|also|anche|tambi[eé]n)\s+)*web ?mail\b"
+    r"(?!\s+(?:is|are|works?|va|funziona|funciona|est[aá]|sono|si)\b)",
+    re.IGNORECASE,
+)
+
+
+_IT_HAPPENS = Cue(
+    r"\b(?:happens?|happening|dead|down|broken|succede|capita|pasa|ocurre|alike|uguale|igual)\b"
+)
 
 
 # Where the mail is read, not how it goes: "el correo solo lo miramos en la webmail".
@@ -1661,6 +1683,13 @@ _ANYONE_AT_ALL = Cue(
     r"whatever)\b.{0,20}?\b(?:destinatari\w*|remitente\w*|mittent\w*|a qui[eé]n|qui[eé]n|a chi|"
     r"chi|who|whom|recipient\w*|sender\w*|address\w*|direcci[oó]n\w*|indirizz\w*)"
 )
+_EVERY_DAY = re.compile(
+    r"\b(?:todos los d[ií]as|todo el d[ií]a|tutti i giorni|tutto il giorno|ogni giorno|every ?day|"
+    r"all day|cada d[ií]a|todas las (?:ma[nñ]anas|tardes|semanas)|"
+    r"tutte le (?:mattine|sere|settimane)|"
+    r"every (?:morning|evening|week))\b",
+    re.IGNORECASE,
+)
 _FROM_NOBODY = Cue(  # (but "from nobody at gmail": only theirs; "de nadie de fuera": all)
     r"\b(?:de|from|da|a|to)\s+(?:nadie|nobody|no one|no-one|nessuno|ninguno)\b"
     r"(?!\s+(?:at|di|en|in|on)\b|\s+de\s+(?!fuera))"
@@ -1689,6 +1718,7 @@ _THE_ONES_ON = Cue(
 def only_some_in(text: str) -> bool | None:
     """Return True for "only with certain addresses", False for "with everyone"."""
     text = _ONLY_WEBMAIL.sub(" ", text)  # "solo da webmail" says where, not with whom
+    text = _EVERY_DAY.sub(" ", text)  # "la uso todos los días": when, not with whom
     low = text.lower()  # (each rewrite below only where its words are: a turn is short of time)
     if any(w in low for w in ("nessuno", "nobody", "no one", "no-one", "nadie")):
         text = _NOBODY_TOUCHED.sub(" ", text)  # "...e nessuno l'ha mai toccato": the settings

@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from contextlib import suppress
+from dataclasses import replace
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
@@ -44,6 +45,7 @@ from flows.prefill import (
     others,
     own_address,
     pasted_example,
+    quoted_subject,
     rejected_in,
     said_fine,
     smtp_answer,
@@ -573,8 +575,11 @@ class Dialog(Texts):
                 self._update_draft(sent_at=sent_at, sent_at_text="")
                 filled.append("example_sent_at")
         if asked in ("ex_sender", "ex_recipient") and c.draft is not None:
-            more = example_from(reading, asked)
-            subject = subject_in(reading.text)
+            more = example_from(reading, asked)  # (and "x@…, says she sent 'VAT Q3' at 2pm")
+            subject = subject_in(reading.text) or quoted_subject(
+                replace(reading, error=None),
+                list(reading.addresses),  # (no error asked here)
+            )
             if subject and c.draft.subject is None:
                 more["subject"] = subject
             timed = reading.text.replace(subject, " ") if subject else reading.text
@@ -596,6 +601,11 @@ class Dialog(Texts):
                 filled.append("example")
         elif asked == "email_error" and c.topic == "email" and not c.examples:
             self._take_headers(reading.text, filled)  # a bounce quoting the original's headers
+            if c.draft is None and "example" not in filled:  # "nothing on my side. My friend
+                example = example_in(reading, c, self.hosted, self.sent_at_in)  # x@… sent me
+                if example is not None and example.subject and example.sent_at:  # 'Rota' on…"
+                    c.draft = example
+                    filled.append("example")
         self.finish_when_complete()
         self._follow_mailbox(mailbox)
         if "direction" in filled:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import itertools
+import shutil
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from sqlalchemy.engine import make_url
 
 from bot.langid import LanguageIdentifier
 from bot.service import Desk
@@ -42,8 +44,32 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     return server.create_database(f"t{next(_db_names)}")
 
 
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite file with the schema at head, built once."""
+    path = tmp_path_factory.mktemp("template") / "sportello.db"
+    SqlStore(f"sqlite:///{path}").close()
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgres_template(postgres: pgserver.PostgresServer) -> str:
+    """A PostgreSQL database with the schema at head, built once, to copy."""
+    SqlStore(postgres.create_database("template_head")).close()
+    return "template_head"
+
+
 @pytest.fixture
-def store(db_url: str) -> Iterator[SqlStore]:
+def store(request: pytest.FixtureRequest, db_url: str) -> Iterator[SqlStore]:
+    """A store on `db_url`'s fresh database, its schema copied from one built once: a
+    migration run per test cost more than most tests (`tests/test_migrations.py` runs them)."""
+    url = make_url(db_url)
+    if url.get_backend_name() == "sqlite":
+        assert url.database is not None
+        shutil.copyfile(request.getfixturevalue("sqlite_template"), url.database)
+    else:
+        template = request.getfixturevalue("postgres_template")
+        request.getfixturevalue("postgres").create_database(url.database, template=template)
     s = SqlStore(db_url)
     yield s
     s.close()

@@ -2988,3 +2988,59 @@ def test_a_time_given_for_the_subject_is_kept_and_the_subject_asked_again(chat: 
     assert chat.asking == "examples.subject", chat.text
     chat.say("Estratto conto ottobre")
     assert chat.asking != "examples.sent_at", chat.text
+
+
+@pytest.mark.parametrize(
+    ("text", "webmail"),
+    [
+        ("It happens in Outlook and in webmail alike", "fails"),
+        ("Both ways are dead on info@garcia.example since 9am. Outlook AND webmail.", "fails"),
+        ("Oh. Just tried webmail and it sent straight away", "works"),
+        ("I use Outlook and webmail", None),
+    ],
+)
+def test_webmail_named_beside_the_program_that_fails(text: str, webmail: str | None) -> None:
+    assert read(text).webmail == webmail
+
+
+def test_every_day_is_when_not_with_whom() -> None:
+    assert read("Pero la cuenta existe, yo la uso todos los dias").only_some is None
+
+
+def test_a_yes_with_a_qualifier_is_a_yes(chat: Chat) -> None:
+    chat.say("/lang it")
+    chat.say("nn ricevo le mail da un cliente su info@example.com")
+    assert chat.asking == "webmail_fails", chat.text
+    chat.say("si ma solo a volte, qualcuna arriva e qualcuna no")
+    assert chat.asking != "webmail_fails", chat.text
+
+
+def test_sending_from_webmail_is_sending_through_our_server(chat: Chat) -> None:
+    chat.say("cant send from webmail. mailbox j.reed@example.com")
+    assert chat.asking == "smtp_is_provider", chat.text
+    chat.say("its the webmail so yours i guess")
+    assert chat.asking != "smtp_is_provider", chat.text
+
+
+def test_a_correction_of_the_domain_changes_the_mailbox_not_the_way(
+    chat: Chat, store: SqlStore
+) -> None:
+    chat.say("/lang es")
+    chat.say("No puedo enviar correos desde ventas@example.com ni siquiera desde la webmail")
+    chat.say("si, smtp.example.net")
+    chat.say(
+        "a todos, probé a mandarme uno a mí mismo y tampoco. Ah, y perdona, antes puse "
+        "ventas@example.com pero es ventas@example.org, me equivoqué de dominio"
+    )
+    case = case_of(chat, store)
+    assert (case.mailbox, case.direction) == ("ventas@example.org", "send")
+
+
+def test_a_change_of_mind_said_as_got_it_backwards(chat: Chat) -> None:
+    chat.say("Hi, I can't send emails from bookings@example.com since Tuesday")
+    assert chat.asking == "smtp_is_provider", chat.text
+    chat.say(
+        "hmm wait, reading it again I got it backwards - sending is fine. It's RECEIVING "
+        "that's broken, nothing has come in since Tuesday"
+    )
+    assert chat.asking == "webmail_fails", chat.text
