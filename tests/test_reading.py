@@ -8,6 +8,7 @@ problem goes to its form with what it said filled in.
 from __future__ import annotations
 
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -21,6 +22,13 @@ from tests.conftest import ROME
 from tests.support.chat import Chat
 
 NOW = datetime(2026, 11, 20, 11, 0, tzinfo=ROME)  # a Friday
+
+
+@pytest.fixture
+def db_url(tmp_path: Path) -> str:
+    """Reading is the same on both databases (their storage is tested in the other modules,
+    and a sample of the scripted customers runs on PostgreSQL): SQLite only."""
+    return f"sqlite:///{tmp_path / 'sportello.db'}"
 
 
 def case_of(chat: Chat, store: SqlStore) -> Any:

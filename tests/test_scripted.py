@@ -42,7 +42,7 @@ KNOWN_FAILING: frozenset[str] = frozenset(
 )
 
 
-PG_EVERY = 4  # on PostgreSQL every fourth script: the flows are the same, the storage is tested
+PG_EVERY = 8  # on PostgreSQL every eighth script: the flows are the same, the storage is tested
 JSONL_EVERY = 10  # every tenth also through `sportello chat --jsonl`'s own loop
 
 
