@@ -23,6 +23,7 @@ from flows.model import Case, Direction, Example
 from flows.reading import (
     MESSAGE_WAS,
     OUTGOING_SERVER,
+    READ_THERE,
     Reading,
     addresses_in,
     changed_mind,
@@ -282,7 +283,7 @@ def fill(
     """Take what `r` says into `case`; return the names of the fields it filled or changed."""
     # (a correction in the customer's words: a bounce's "I'm sorry to have to inform you" is none)
     changes = at_summary or is_correction(without_error(r))
-    reads_in = asked == "email_addresses" and r.program and _READS_IN.search(r.text)
+    reads_in = asked == "email_addresses" and r.program and READ_THERE.search(r.text)
     if reads_in and case.client is None and case.client_name is None:  # "the hotmail ones. I
         case.client, case.client_name = "both", r.program  # read my mail in Apple Mail and…"
         return ["client", "client_name"]
@@ -455,14 +456,6 @@ def fill(
 _BY_WEBMAIL = re.compile(
     r"\b(?:it'?s|its|is|è|e'|es|just|only|solo|s[oó]lo|i use|uso|usiamo|usamos|from|dalla|desde|"
     r"con|with|through|via|by)\s+(?:the |la |el |il )?web ?mail\b(?!\s+(?:is|va|works?)\b)",
-    re.IGNORECASE,
-)
-
-
-# Where the customer reads mail, said beside another answer: "I read my mail in Apple Mail".
-_READS_IN = re.compile(
-    r"\b(?:i|we) (?:read|use|check|open)\b|\b(?:leggo|leggiamo|uso|usiamo|utilizzo|apro|leo|"
-    r"leemos|usamos|utilizo|abro|miro)\b",
     re.IGNORECASE,
 )
 

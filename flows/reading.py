@@ -1221,7 +1221,7 @@ def webmail_in(text: str) -> Webmail | None:
             _ONLY.search(clause)
             and before
             and not program_in(before)
-            and not _READ_THERE.search(clause)
+            and not READ_THERE.search(clause)
         ):
             found = _webmail_says(before)  # "mi arrivano le mail, ma solo sulla webmail"
         for following in clauses[i + 1 : i + 4]:  # "webmail? haven't tried", "..., that one fails"
@@ -1260,7 +1260,7 @@ _IT_HAPPENS = Cue(
 
 
 # Where the mail is read, not how it goes: "el correo solo lo miramos en la webmail".
-_READ_THERE = Cue(
+READ_THERE = Cue(
     r"\b(?:miramos|miro|leemos|leo|usamos|uso|usiamo|guardiamo|guardo|leggiamo|leggo|"
     r"consult\w+|apriamo|apro|abrimos|abro|read|check|use|look at)\b"
 )
