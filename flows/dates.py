@@ -122,6 +122,17 @@ NAMED_TIMES = {
     "dopo cena": time(21), "hora de cenar": time(21), "dinner time": time(19),
     "dinnertime": time(19), "after dinner": time(20), "despues de cenar": time(22),
 }  # fmt: skip
+# A part of the day narrowed to about when, beside a day: "l'altro ieri verso sera",
+# "early this morning", "ayer a media tarde" (a lone "ieri pomeriggio" asks for the hour).
+PARTS_OF_DAY = {
+    "verso sera": time(18), "in serata": time(19), "sul far della sera": time(18),
+    "tardo pomeriggio": time(17), "primo pomeriggio": time(14), "tarda mattinata": time(11),
+    "tarda mattina": time(11), "early afternoon": time(14), "late afternoon": time(17),
+    "early evening": time(18), "late evening": time(22), "late morning": time(11),
+    "early morning": time(7), "a media tarde": time(17), "media tarde": time(17),
+    "primera hora de la tarde": time(15), "ultima hora de la tarde": time(19),
+    "presto": time(7), "early": time(7), "temprano": time(7), "di buon ora": time(7),
+}  # fmt: skip
 FILLER = frozenset(
     {
         "last", "on", "at", "around", "round", "about", "approximately", "approx", "circa", "ca",
@@ -203,7 +214,7 @@ def best_day(text: str, now: datetime, zone: ZoneInfo) -> date | None:
 def parse_sent_at(text: str, now: datetime, zone: ZoneInfo) -> datetime:
     """Read `text` as a moment in the past, relative to `now` in `zone`."""
     local_now = now.astimezone(zone)
-    folded = _fold(text)
+    folded = _denied_days().sub(" ", _fold(text))  # "yesterday at 10:05, not this morning"
     if (ago := _ago(folded)) is not None:
         return (local_now - ago).replace(second=0, microsecond=0)
     parts = _parse(folded, local_now.date())
@@ -223,7 +234,20 @@ def parse_sent_at(text: str, now: datetime, zone: ZoneInfo) -> datetime:
 
 
 @lru_cache(maxsize=1)
+def _denied_days() -> re.Pattern[str]:
+    """A day said only to be denied: "…, not this morning", "invece che lunedì"."""
+    days = sorted({*RELATIVE_DAYS, *WEEKDAY_NAMES}, key=len, reverse=True)
+    return re.compile(
+        r"\b(?:not|non|no|y no|e non|instead of|invece che|invece di|en vez de|en lugar de|"
+        r"rather than)\s+(?:(?:il|el|on|the|di|de)\s+)?(?:"
+        + "|".join(re.escape(d) for d in days if len(d) > 3)
+        + r")\b"
+    )
+
+
+@lru_cache(maxsize=1)
 def _vocabulary() -> frozenset[str]:
+    """The date words a typo is put right to (not the parts of the day: "preso" is no "presto")."""
     words = set(WEEKDAY_NAMES) | set(MONTH_NAMES)
     for phrases in (RELATIVE_DAYS, PM_WORDS, AM_WORDS, NAMED_TIMES, FUTURE_DAYS):
         for phrase in phrases:
@@ -231,11 +255,15 @@ def _vocabulary() -> frozenset[str]:
     return frozenset(w for w in words if len(w) >= 5)
 
 
+# Words one letter away from a date word that are words of their own: "dominio" is no "domingo".
+_NOT_TYPOS = frozenset({"dominio", "domini", "dominios", "domino"})
+
+
 @lru_cache(maxsize=1)
 def _date_words() -> frozenset[str]:
     """Every word that may say a date or a time, short ones too ("ieri sera verso le nove")."""
     words = set(WEEKDAY_NAMES) | set(MONTH_NAMES) | set(NUMBER_WORDS)
-    for phrases in (RELATIVE_DAYS, PM_WORDS, AM_WORDS, NAMED_TIMES, FUTURE_DAYS):
+    for phrases in (RELATIVE_DAYS, PM_WORDS, AM_WORDS, NAMED_TIMES, PARTS_OF_DAY, FUTURE_DAYS):
         for phrase in phrases:
             words.update(phrase.split())
     return frozenset(w for w in words if len(w) >= 3)
@@ -243,7 +271,7 @@ def _date_words() -> frozenset[str]:
 
 def _spelled(word: str) -> str:
     """Put right a one-letter typo in a date word ("pomerigio", "yesterdy")."""
-    if len(word) < 5 or word in _vocabulary() or not word.isalpha():
+    if len(word) < 5 or word in _vocabulary() or not word.isalpha() or word in _NOT_TYPOS:
         return word
     for known in _vocabulary():
         if abs(len(known) - len(word)) <= 1 and known[0] == word[0] and _one_edit(word, known):
@@ -305,6 +333,13 @@ def _parse(said: str, today: date) -> _Parts:
         pm = False
     else:
         day, rest, pm = _named_day(rest, today)
+    part: time | None = None
+    if day is not None:
+        for phrase, value in sorted(PARTS_OF_DAY.items(), key=lambda kv: -len(kv[0])):
+            rest, found = _take(rest, phrase)
+            if found:
+                part = value
+                break
     am = False
     for phrase in sorted(PM_WORDS, key=len, reverse=True):
         rest, found = _take(rest, phrase)
@@ -316,7 +351,7 @@ def _parse(said: str, today: date) -> _Parts:
         rest, found = _take(rest, phrase)
         if found:
             return _Parts(today + timedelta(days=back), None, future=True)
-    clock = _clock(rest, pm, am)
+    clock = _clock(rest, pm, am) or part
     if clock is None:
         words = [w for w in rest.split() if w not in FILLER and w not in VAGUE]
         return (
@@ -330,6 +365,7 @@ def _parse(said: str, today: date) -> _Parts:
 # Words around a bare hour that make it a time: "alle 4", "a las 8", "10ish".
 _CUE_BEFORE = (
     r" (?:alle|all|ore|verso le|verso|sulle|tipo|at|around|round|about|approx|circa|sobre las|"
+    r"like|"
     r"after|dopo le|passate le|despues de las|pasadas las|"
     r"(?:right|just|shortly) (?:before|after)|(?:poco )?(?:prima|dopo) (?:delle|della|le)|"
     r"(?:justo|poco) (?:antes|despues) de las|"

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import timedelta
 from functools import lru_cache
 from queue import Empty, SimpleQueue
@@ -45,6 +46,7 @@ from flows.reading import (
     read,
     ways_named,
 )
+from flows.replies import own_message
 from flows.text import N_, Bubble, Choice, Lines, T, Turn, t, tn
 from flows.texts import CATEGORY_LABELS, STATUS_LABELS, TOPIC_LABELS
 from flows.triage import (
@@ -547,6 +549,8 @@ class Engine:
 
     def _handle(self, d: Dialog, event: Event) -> Turn:
         conv = d.conv
+        if event.kind == "text":  # the answer, not the question quoted back or the signature
+            event = replace(event, value=own_message(clean(event.value)))
         for notice in conv.notices:  # ticket news not told yet: first of all
             if not (conv.state == "ticket_question" and conv.question == notice):
                 d.say(*self.notice_texts(d, notice))  # (a question is the state's intro)

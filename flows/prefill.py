@@ -272,6 +272,21 @@ def _placeholder(text: str, host: str) -> bool:
     )
 
 
+def _registrar(text: str, host: str) -> bool:
+    """The host is where the domain is kept now, not the domain: "un dominio che adesso è
+    registrato su Register.it", "registered with GoDaddy.com", "lo tengo en dondominio.com"."""
+    before = text[: max(text.lower().find(host.lower()), 0)][-60:].lower()
+    return bool(_KEPT_AT.search(before))
+
+
+_KEPT_AT = re.compile(
+    r"\b(?:registrat[oia]|registered|registrad[oa]s?|ospitat[oa]|hosted|alojad[oa]|gestit[oa]|"
+    r"managed|tengo|tenemos|ho|abbiamo|have|si trova|sta|est[aá]|is|currently|attualmente|"
+    r"adesso|ahora|now|da|from|desde)\b[^.;!?\n]{0,25}?"
+    r"\b(?:su|presso|con|at|with|on|en|con|da|from|desde|by|via)\s+(?:il |el |the )?$"
+)
+
+
 def fill(
     case: Case,
     r: Reading,
@@ -316,6 +331,8 @@ def fill(
             ours = [a for a in ours if _find(rethought, a) >= 0] or ours
         if len(ours) > 1:  # "...la de almacen@… NO hay que tocarla": not that one
             ours = [a for a in ours if not spared(r.text, a)] or ours
+        if topic == "mailbox_admin":  # "delete his mailbox; his mail should go to office@…"
+            ours = [a for a in ours if not _FORWARD_TARGET.search(r.text[: _find(r.text, a)])]
         if len(ours) > 1 and topic == "mailbox_admin":  # "make her one, jean@…? Mine is bill@…"
             ours = [a for a in ours if not _MINE_IS.search(r.text[: _find(r.text, a)])] or ours
         if len(ours) > 1 and topic == "mailbox_admin":  # "…giulia.neri@…? Stesse impostazioni
@@ -366,14 +383,18 @@ def fill(
             if len(own) == 1:
                 put("mailbox", None, own[0])  # another provider's: the path ends
     if topic in ("domain", "hosting", "dns_check") and asked not in DOMAIN_STATES:
-        names = [h for h in r.hosts if not looks_like_smtp(h) and not _placeholder(r.text, h)]
+        names = [
+            h
+            for h in r.hosts
+            if not looks_like_smtp(h) and not _placeholder(r.text, h) and not _registrar(r.text, h)
+        ]
         names += [a.rsplit("@", 1)[1] for a in r.addresses]
         # "spam on Gmail and Outlook.com ... check rossi-srl.example": ours first, then
         # any but the big mail providers the message names as the recipients' ones.
         names.sort(key=lambda n: 0 if hosted(f"x@{n}") else 2 if _free_mail(n) else 1)
         if topic == "domain":  # to register or bring over: not ours yet, and not an address's
             new = [h for h in r.hosts if not looks_like_smtp(h) and not hosted(f"x@{h}")]
-            new = [h for h in new if not _placeholder(r.text, h)]
+            new = [h for h in new if not _placeholder(r.text, h) and not _registrar(r.text, h)]
             names = new + [n for n in names if n not in new]
         if names:
             put("domain", case.domain, names[0])
@@ -581,6 +602,15 @@ _FINE = re.compile(
     r"\bwithout (?:any )?problems?\b",
     re.IGNORECASE,
 )
+# ...and of one address, in its own sentence: "yo con javier@… envío bien", "paolo@… ma quella va"
+_WORKS_FOR_IT = re.compile(
+    r"\b(?:env[ií]o|mando|recibo|ricevo|invio|sends?|receives?|ricevono|ricevo|arrivano|arriva|"
+    r"llegan?|arrives?|entran?|salen?)\s+(?:bien|bene|fine|ok|okay|normalmente|regolarmente|"
+    r"normally|sin problemas?|senza problemi|perfectamente|perfettamente)\b|"
+    r"\b(?:quella|quello|questa|questo|esa|ese|esta|este|that one|this one|mine|la mia|"
+    r"la m[ií]a|el m[ií]o)\s+(?:s[ií]\s+)?(?:va|funziona|works|funciona|anda)\b",
+    re.IGNORECASE,
+)
 
 
 def fine_as_listed(text: str, address: str) -> bool:
@@ -603,7 +633,23 @@ def fine_as_listed(text: str, address: str) -> bool:
 _MINE_IS = re.compile(
     r"\b(?:mine is|mine's|la mia [eè]|il mio [eè]|el m[ií]o es|la m[ií]a es|my own is|"
     r"my (?:own )?(?:address|e-?mail|mailbox) is|la mia (?:mail|casella) [eè]|"
-    r"il mio indirizzo [eè]|mi (?:correo|direcci[oó]n|buz[oó]n) es)\s*:?\s*$",
+    r"il mio indirizzo [eè]|mi (?:correo|direcci[oó]n|buz[oó]n) es|"
+    # "…instead of emailing me directly at amy@…", "scrivono a me su anna@…"
+    r"(?:email(?:ing)?|writ(?:e|ing) to|contact(?:ing)?|mail(?:ing)?) me(?: directly| personally)?"
+    r" (?:at|on)|(?:a me|scrivermi|scrivendomi|escribirme|escribi[eé]ndome)"
+    r"(?: direttamente| directamente)? (?:su|a|al|en))\s*:?\s*$",
+    re.IGNORECASE,
+)
+# Where a closed mailbox's mail is to go: not the mailbox to close.
+_FORWARD_TARGET = re.compile(
+    r"\b(?:(?:should|must|can|to|will|could) (?:go|be forwarded|be redirected|be sent) to|"
+    r"forward(?:ed|ing)? (?:it |them |everything |all )?to|redirect(?:ed)? (?:it |them )?to|"
+    r"(?:vada|vadano|finisca|finiscano|arrivi|arrivino) (?:a|ad|su|in)|"
+    r"(?:inoltrat\w*|girat\w*|reindirizzat\w*|inoltrare|girare|reindirizzare)(?: tutto| le mail)?"
+    r" (?:a|ad|su|verso)|"
+    r"(?:vaya|vayan|llegue|lleguen|pase|pasen) (?:a|al)|"
+    r"(?:reenviad\w*|redirigid\w*|reenviar|redirigir|reenv[ií]en|redirijan)(?: todo| los correos)?"
+    r" (?:a|al|hacia))\s*:?\s*$",
     re.IGNORECASE,
 )
 # A mailbox named as the model of the new one: "stesse impostazioni di amministrazione@…".
@@ -681,7 +727,14 @@ _FAILS_IN = re.compile(
 
 def said_fine(text: str, address: str) -> bool:
     """Tell whether the sentence naming `address` says it works ("..., va benissimo")."""
-    return bool(_FINE.search(_sentence_of(text, address)))
+    if _FINE.search(_sentence_of(text, address)):
+        return True
+    at = _find(text, address)
+    if at < 0:
+        return False
+    start = max(text.rfind(mark, 0, at) for mark in ".;:,!?\n") + 1
+    stops = [i for mark in ".;:,!?\n" if (i := text.find(mark, at + len(address))) >= 0]
+    return bool(_WORKS_FOR_IT.search(text[start : min(stops) if stops else len(text)]))
 
 
 def spared(text: str, address: str) -> bool:
@@ -766,7 +819,15 @@ def others(r: Reading, hosted: Callable[[str], bool]) -> str:
     ]
     words = " " + " ".join(_WORD.findall(r.text.lower())) + " "
     names += [
-        n for n in gazetteer().free_mail if f" {n} " in words and not any(n in x for x in names)
+        n
+        for n in gazetteer().free_mail
+        if f" {n} " in words
+        and not any(n in x for x in names)
+        and not re.search(
+            rf" (?:{n} (?:app|application|applicazione)|(?:app|l'app|applicazione|"
+            rf"aplicaci[oó]n) (?:di |de |del |of )?{n}) ",
+            words,
+        )  # a program
     ]
     if r.error and (m := _REPORTING_MTA.search(r.error)) and not hosted(f"x@{m[1]}"):
         party = _SERVER_LABEL.sub("", m[1].lower())  # the bounce their own server wrote
@@ -801,7 +862,10 @@ _SINCE = re.compile(
     r"stasera|luned|marted|mercoled|"
     r"gioved|venerd|sabato|domenica|ayer|anoche|anteayer|esta|hoy|el lunes|el martes|"
     r"el mi[eé]rcoles|el jueves|el viernes|el s[aá]bado|el domingo|yesterday|this|today|"
-    r"last|monday|tuesday|wednesday|thursday|friday|saturday|sunday|le |las |\d)[^,.;\n]*",
+    r"last|monday|tuesday|wednesday|thursday|friday|saturday|sunday|le |las |\d|"
+    r"the day before yesterday|antes de ayer|antier|avantieri)"
+    r"[^,.;\n]*?(?=\s+(?:eg|e\.g\.|for example|for instance|ad esempio|per esempio|"
+    r"por ejemplo|p\.ej\.)\b|[,.;\n]|$)",
     re.IGNORECASE,
 )
 _SYSTEM = re.compile(r"^(mailer-daemon|postmaster|no-?reply-?bounce|bounces?)@", re.I)
@@ -830,8 +894,9 @@ def subject_in(text: str) -> str | None:
         text = f"{text[: wrong.start()]} subject: {text[wrong.end() :]}"
     m = next((m for m in _SUBJECT.finditer(text) if not _BOUNCE_SUBJECT.search(m[0])), None)
     if m is None:
-        last = _LAST_ONE_TITLED.search(text)  # "ultima che aspettavo: Estratto conto ottobre,
-        return last["title"].strip() if last else None  # mandata da noreply@…"
+        last = _LAST_ONE_TITLED.search(text) or _DOCUMENT_SENT.search(text)
+        return last["title"].strip() if last else None  # "ultima che aspettavo: Estratto
+        # conto ottobre, mandata da noreply@…", "i sent invoice 5521 to payables@…"
     subject = (m[1] or m[2] or "").strip()
     if m[2]:  # unquoted: up to the next words that are not the subject's
         subject = re.split(
@@ -849,6 +914,21 @@ _LAST_ONE_TITLED = re.compile(
     r"\b(?:ultima|ultimo|last one|the last|latest|el [uú]ltimo|la [uú]ltima|[uú]ltimo|[uú]ltima)"
     r"\b[^:\n]{0,30}:\s*(?P<title>[^,.;:!?\n@]{3,80}?)\s*,?\s+(?:mandat\w*|inviat\w*|spedit\w*|"
     r"arrivat\w*|sent|emailed|from|enviad\w*|mandad\w*|de parte)\b",
+    re.IGNORECASE,
+)
+
+
+# A numbered document sent, which names the message: "yesterday at 10 i sent invoice 5521 to …".
+_DOCUMENT_SENT = re.compile(
+    r"\b(?:sent|emailed|mailed|inviat[oaie]|mandat[oaie]|spedit[oaie]|ho (?:inviato|mandato)|"
+    r"envi[eé]|mand[eé]|enviad[oa]s?|mandad[oa]s?)\s+(?:them |him |her |le |gli |les? )?"
+    r"(?:(?:to |a )?[\w.+-]+@[\w.-]+\s+)?"  # "i sent orders@kentpaper.example PO 7781"
+    r"(?:the |an? |our |my |la |il |l'|el |un |una |lo |nuestra |nuestro |la nostra |il nostro )?"
+    r"(?P<title>(?:invoice|quote|quotation|order|offer|estimate|fattura|preventivo|offerta|"
+    r"po|p\.o\.|purchase order|ddt|bolla|"
+    r"ordine|ordinativo|factura|presupuesto|pedido|oferta|albar[aá]n|contratto|contrato|"
+    r"contract)\s+(?:n\.?\s?|no\.?\s?|nr\.?\s?|n[uú]m(?:ero)?\.?\s?|#\s?)?"
+    r"[\w/-]*\d[\w/-]*)",
     re.IGNORECASE,
 )
 
@@ -981,7 +1061,10 @@ def example_in(
     if case.mailbox is None:
         return None
     others_ = [a for a in r.addresses if a != case.mailbox.lower() and a != case.mailbox]
-    own = without_error(r) if r.error else r.text  # the customer's own words first: a paste
+    others_ = [a for a in others_ if not (hosted(a) and fine_as_listed(r.text, a))]  # "yo con
+    own = (
+        without_error(r) if r.error else r.text
+    )  # javier@… envío bien": another box of ours  # the customer's own words first: a paste
     subject = (
         subject_in(own) or subject_in(r.text) or quoted_subject(r, others_)
     )  # may hold a test's

@@ -109,7 +109,11 @@ _BOUNCE_LINE = Cue(
 _ERROR_END = re.compile(
     r"(?<!\d)[.;!?](?!\d)|\s(?:quando|when|cuando|mentre|while|mientras|e poi|and then|y luego|"
     r"perch[eé]|because|porque|ma|but|pero|per[oò]|da quando|since|desde|dopo|after|despu[eé]s|"
-    r"se|if|si|ogni volta|every time|cada vez|anche|also|tambi[eé]n|e ora|and now|y ahora)\s",
+    r"se|if|si|ogni volta|every time|cada vez|anche|also|tambi[eé]n|e ora|and now|y ahora)\s|"
+    # the customer speaking again, in a message typed without stops: "…try again later i use
+    # your smtp.example.net and its with every recipient"
+    r"\s(?-i:i|we|and i|and we|and its|and it'?s|io|noi|yo)\s(?:use|used|send|sent|have|"
+    r"tried|think|checked|am|was|with|uso|usiamo|ho|abbiamo|tengo|tenemos|he|hemos)\b",
     re.IGNORECASE,
 )
 _NEGATIVE_AROUND = Cue(r"\b(neither|nor|n[eé]|ni|manco|nemmeno|neanche|neppure|tampoco)\b")
@@ -128,7 +132,10 @@ _SEND_STEM = Cue(
     r"(?<!ninguna )(?<!alguna )(?<!otra )(?<!nessuna )(?<!altra )(?<!mayor )(?<!maggior )"
     r"(?<!en )(?<!in )(?<!da )(?<!de )(?<!por )(?<!per )(?<! a )"
     r"parte(?!\s+(?:de|di|del|della|dei)\b)|"
-    r"salen|escono|esce|go(?:es)? out|going out|"
+    r"salen|(?:escono|esce)(?!\s+(?:(?:nessun[ao]?|alcun[ao]?|un[ao]?|l'|il|lo|gli|degli)"
+    r"\s*)?(?:error\w*|messagg\w*|avvis\w*|scritt\w*|finestr\w*|pop-?up|notific\w*))|"
+    # ("non esce nessun errore": a message shows)
+    r"go(?:es)? out|going out|"
     r"(?<=no )sale(?=\s+(?:(?:ning[uú]n|ni un|el|mi|un)\s+)?(?:correo|mail|e-?mail)\b)|"
     r"out ?going|"
     r"scrivo a|scriviamo a|scrivendo a|escribo a|escribimos a|escribiendo a|i write to|"
@@ -436,10 +443,12 @@ _WEBMAIL_FAILS = Cue(
     r"esce questo|mi d[aà] questo|me sale esto|me dice esto|me da esto|aparece esto|"
     r"shows an error|gives an error|da error|d[aà] errore|"
     r"incorrect\w*|sbagliat\w*|errat[ao]|non (?:è )?valid\w*|no (?:es )?v[aá]lid\w*|invalid\w*|"
-    r"wrong|rechaz\w*|rifiut\w*|denied|login failed|fallisce|falla|"
+    r"(?<!what's )(?<!whats )(?<!what is )wrong|"  # (not "so what's wrong with it??")
+    r"rechaz\w*|rifiut\w*|denied|login failed|fallisce|falla|"
     r"spinning|keeps loading|never loads|won'?t load|connection error|error de conexi[oó]n|"
     r"errore di connessione|se queda cargando|resta (?:a|in) caricamento|non carica|timed? out|"
     r"times out|"
+    r"that'?s (?:what'?s|the one that'?s|the thing that'?s) (?:broken|not working|failing)|"
     r"tp|tmp|tmb|tb|tbn|ta[nm]poc\w*|nemmen\w*|neanch\w*|idem|ni siquiera|nemmeno|"
     r"not even|anke|"
     r"(?:nn|non|no) (?:l[aoe]s? |li |le |me l[aoe]s? )?(?:veo|vedo|vediamo|vemos|encuentro|trovo)|"
@@ -474,7 +483,10 @@ _WEBMAIL_UNTRIED = Cue(
     r"non so entrare|don'?t know how to (?:log|get) in|"
     r"non ho provato|non l'ho provat|mai provat|not tried|haven't tried|havent tried|"
     r"didn't try|didnt try|never tried|no he probado|no lo he probado|no prob[eé]|"
-    r"nunca he|cos'[eè]|che cos|what is|what's|whats|no s[eé] qu[eé]|"
+    r"nunca he|cos'[eè]|che cos|"
+    r"(?<!thats )(?<!that's )(?<!that is )(?:what is|what's|whats)"  # "thats whats broken"
+    r"(?!\s+(?:broken|wrong|not|failing|happening|going on|the (?:problem|issue)))|"
+    r"no s[eé] qu[eé]|"
     r"qu[eé] es (?:el|la|eso|esto|un|una|lo)(?!\w)|¿\s*qu[eé] es(?!\w)|^\s*qu[eé] es(?!\w)|"
     r"qu[eé] es\s*\??\s*$|"
     r"non so cos|non so come|don't know how|dont know how|no s[eé] c[oó]mo|never used|"
@@ -506,6 +518,7 @@ _ONLY_WEBMAIL = re.compile(
     r"\b(web ?mail|browser|navegador|navigatore|p[aá]gina web|the website|il sito)\b|"
     r"\bjust (?:(?:in|on|from|through|via|use|using)\s+)?(?:the\s+)?(?:web ?mail|browser)\b|"
     r"\b(web ?mail)\b\s+(only|soltanto|solamente)|"
+    r"\bweb ?mail (?:is|è|es) (?:the only (?:thing|one)|l'unic[ao] (?:cosa )?|lo [uú]nico)|"
     r"\b(?:no tengo|non ho|i don'?t have|i have no)\s+(?:ning[uú]n |nessun |any )?"
     r"(?:programas?|programm[ai]|programs?|apps?)\b|"
     # "no tengo outlook ni nada de eso"
@@ -527,6 +540,7 @@ class Gazetteer:
     antivirus: tuple[str, ...]
     connection: tuple[str, ...]
     connection_down: tuple[str, ...]
+    devices: frozenset[str] = frozenset()  # programs named by the phone they come with
 
 
 @lru_cache(maxsize=1)
@@ -537,7 +551,10 @@ def gazetteer() -> Gazetteer:
     def names(section: str) -> tuple[str, ...]:
         return tuple(" ".join(tokens(n)) for n in data[section]["names"])
 
-    programs = {k: tuple(" ".join(tokens(n)) for n in v) for k, v in data["programs"].items()}
+    programs = {  # (an apostrophe is a space in the text read: "dell'iPad")
+        k: tuple(" ".join(tokens(n.replace("'", " "))) for n in v)
+        for k, v in data["programs"].items()
+    }
     first: dict[str, list[str]] = {}
     for name, spellings in programs.items():
         for spelling in spellings:
@@ -551,6 +568,7 @@ def gazetteer() -> Gazetteer:
         antivirus=names("antivirus"),
         connection=names("connection"),
         connection_down=names("connection_down"),
+        devices=frozenset(data["devices"]["names"]),
     )
 
 
@@ -763,6 +781,14 @@ def program_in(text: str) -> str | None:
         if not any(o is not f and o[0] <= f[0] and f[1] <= o[1] and o[1] - o[0] > f[1] - f[0]
                    for o in found)
     ]  # fmt: skip
+    if len(kept) > 1:  # "spark on my iphone": Spark, on the phone
+        kept = [
+            f
+            for f in kept
+            if not (
+                f[2] in known.devices and _ON_DEVICE.search(folded[max(0, f[0] - 14) : f[0] + 1])
+            )
+        ] or kept
     if not kept:
         return None
     names = [_program_name(folded, f) for f in sorted(kept)]
@@ -772,6 +798,10 @@ def program_in(text: str) -> str | None:
     return ", ".join(dict.fromkeys(names))
 
 
+_ON_DEVICE = re.compile(
+    r"\b(?:on|in|sul|su|nel|dal|en|del|de)"
+    r"(?: my| the| il mio| mio| il| lo| la| mi| el| la mia)?\s+$"
+)
 _NO_PROGRAM = re.compile(
     r"\b(?:nobody has(?: it)? in|no one has(?: it)? in|nobody uses|no one uses|nessuno usa|"
     r"nessuno (?:ce l )?ha su|nadie usa|nadie lo tiene en|"  # "a shared box nobody has in Outlook"
@@ -811,6 +841,25 @@ _HEADER_LINE = re.compile(
 )
 
 
+# Mail to others that comes back: "nos rebotan los correos a los clientes", "bounce to clients".
+_BOUNCE_TO_THEM = Cue(
+    r"\b(?:rebot\w*|bounc\w*|torna(?:no)? indietro|tornano|respint\w*|devuelt\w*|devuelven|"
+    r"come back|comes back|coming back)\b[^.;!?\n]{0,40}?\b(?:a|to|ai|agli|alle|al|para|verso)\s+"
+    r"(?:los |las |i |gli |le |our |my |the |mis |nuestros |nostri |miei |alcuni |algunos |some )?"
+    r"(?:clientes?|clienti|customers?|clients?|proveedores?|fornitori|suppliers?|destinatari\w*|"
+    r"recipients?|contacts?|contatti|contactos)\b"
+)
+_ASIDE = re.compile(r"\([^()]{12,}\)")  # a remark in brackets, beside the point
+# The answer's conclusion, in a word: "..., so it's sending", "quindi è l'invio".
+_SO_ITS = re.compile(
+    r"(?:^|[,.;:!?\n]\s*)(?:so|quindi|insomma|as[ií] que|o sea(?: que)?|entonces|por lo tanto)\s+"
+    r"(?:it'?s|it is|its|the problem is|è|e'|[eè] in|es|il problema [eè]|el problema es)?\s*"
+    r"(?:the |l'|la |il |el |lo |in )?(?P<way>[^\W\d_]+)(?:\s+(?:side|part|then|parte|lato))?"
+    r"(?:\s+(?:i think|i suppose|i guess|credo|penso|supongo|creo))?\W*$",
+    re.IGNORECASE,
+)
+
+
 def direction_in(text: str) -> Said | None:
     """Return whether the message says sending, receiving, or both are affected.
 
@@ -837,9 +886,16 @@ def direction_in(text: str) -> Said | None:
     if "c" in low or "how" in low:
         text = _HOW_ONE.sub(" ", text)  # "no sé cómo se mandan las fotos": to learn, not a fault
     text = _SERVER_SETTING.sub(" ", text)  # "¿el servidor de salida?" names a setting
+    plain = _ASIDE.sub(" ", text) if "(" in text else text
+    if plain != text and (said := direction_in(plain)) is not None:
+        return said  # "Mando le offerte (abbiamo anche rossi-group.it, ma non c'entra) e…"
     fixed = _CORRECTED.split(text)
     if len(fixed) > 1 and (after := direction_in(fixed[-1])) is not None:
         return after  # "non ricevo... anzi no, è l'invio che non va"
+    if (m := _SO_ITS.search(text)) is not None and (said := direction_in(m["way"])) is not None:
+        return (
+            said  # "...she gets emails fine, it's her replies that never arrive. So it's sending."
+        )
     urgent = _URGENT.split(text, maxsplit=1)
     if len(urgent) == 3 and (first := direction_in(urgent[2])) in ("send", "receive"):
         return first  # "né ricevo né invio, ma la cosa più grave è che non arrivano"
@@ -851,6 +907,8 @@ def direction_in(text: str) -> Said | None:
         return "receive"  # "customers say they've emailed orders but I never see them"
     if _IN_NOR_OUT.search(text):
         return "both"
+    if _BOUNCE_TO_THEM.search(text) and not _TO_ME.search(text):
+        return "send"  # "nos rebotan los correos a los clientes que tienen Gmail"
     if _BOTH_WAYS.search(text) and _FAILS.search(text):
         return "both"  # "my shop email doesnt work both ways"
     if _BOTH_THINGS.search(text) and ways_named(text):
@@ -901,6 +959,8 @@ def direction_in(text: str) -> Said | None:
             pass  # "outlook nn me lo manda": the program does not send it for me
         elif ways == {"send"} and to_me:
             ways = {"receive"}  # "rebotan los correos que me mandan"
+        elif ways == {"send"} and _NOT_OUT.search(clause):
+            pass  # "lo que manda no sale": whoever sends, it does not leave
         elif (
             ways == {"send"}
             and not i_send
@@ -938,6 +998,17 @@ def direction_in(text: str) -> Said | None:
     if len(working) == 1:
         return "receive" if "send" in working else "send"
     return _phrase_direction(text)
+
+
+# Mail that does not leave: the way is sending, whoever the sender ("lo que manda no sale").
+_NOT_OUT = Cue(
+    r"\b(?:no|non|nn)\s+(?:(?:me|le|se|mi|gli|ci|nos)\s+)?(?:sale|salen|esce|escono|parte|"
+    r"partono)\b(?!\s+(?:(?:ning[uú]n|un|una|nessun|alcun)\s+)?(?:error|mensaje|aviso|"
+    r"errore|messaggio|avviso))|"
+    r"\b(?:doesn'?t|does not|don'?t|won'?t|never)\s+(?:go|goes|get|gets)\s+out\b|"
+    r"\bnever leaves?\b|\bno se env[ií]an?\b|\bnon (?:si |viene |vengono )?(?:invia|inviano|"
+    r"inviat[ae])\b"
+)
 
 
 # The reception desk, not mail coming in: "la de la recepción", "el ordenador de recepción".
@@ -1231,10 +1302,15 @@ def webmail_in(text: str) -> Webmail | None:
             if found is None or then == "fails":
                 found = then  # "entro ma le mail nuove non ci sono": logging in is not enough
         result = found
+    if result == "not_tried" and (tried := _tried_now(clauses)) is not None:
+        return tried  # "la webmail non l'avevo mai usata... provo... anche da lì non parte"
     if (
         result is None
         and (_FAILS.search(text) or _IT_HAPPENS.search(text))
-        and any(program_in(m["program"]) for m in _PROGRAM_AND_WEBMAIL.finditer(text))
+        and (
+            any(program_in(m["program"]) for m in _PROGRAM_AND_WEBMAIL.finditer(text))
+            or any(program_in(m["program"]) for m in _WEBMAIL_AND_PROGRAM.finditer(text))
+        )
     ):
         return "fails"  # "it happens in Outlook and in webmail alike", "dead… Outlook AND webmail"
     if result is None and any(  # "webmail login says Your account has been disabled",
@@ -1251,6 +1327,35 @@ _PROGRAM_AND_WEBMAIL = re.compile(
     r"(?:(?:in|on|from|en|da|dalla|nella|sulla|la|el|the|also|anche|tambi[eé]n)\s+)*web ?mail\b"
     r"(?!\s+(?:is|are|works?|va|funziona|funciona|est[aá]|sono|si)\b)",
     re.IGNORECASE,
+)
+
+
+# ...and the other way round: "pasa en el webmail y en Thunderbird".
+_WEBMAIL_AND_PROGRAM = re.compile(
+    r"\bweb ?mail\s+(?:and|e|y|as well as|come|como|that in)\s+"
+    r"(?:(?:in|on|from|en|da|dal|dalla|nel|nella|sul|sulla|el|the|also|anche|tambi[eé]n)\s+)*"
+    r"(?P<program>[^.;!?\n,]{2,30})",
+    re.IGNORECASE,
+)
+
+
+def _tried_now(clauses: list[str]) -> Webmail | None:
+    """What webmail did when tried there and then, after "never used it": "provo... ok, anche
+    da lì non parte"."""
+    last = max(i for i, c in enumerate(clauses) if _WEBMAIL.search(c))
+    later = clauses[last + 1 :]
+    if not any(_TRYING_NOW.search(c) for c in later):
+        return None
+    verdicts = [
+        v for c in later if len(c.split()) > 1 and (v := _webmail_says(c)) in ("fails", "works")
+    ]
+    return ("fails" if "fails" in verdicts else verdicts[-1]) if verdicts else None
+
+
+_TRYING_NOW = Cue(
+    r"\b(?:provo|riprovo|sto provando|ho appena provato|adesso provo|ora provo|pruebo|"
+    r"lo pruebo|estoy probando|acabo de probar|ahora pruebo|let me try|trying (?:it )?now|"
+    r"just tried|tried (?:it )?just now|i'?ll try)\b"
 )
 
 
@@ -1694,6 +1799,11 @@ _FROM_NOBODY = Cue(  # (but "from nobody at gmail": only theirs; "de nadie de fu
     r"\b(?:de|from|da|a|to)\s+(?:nadie|nobody|no one|no-one|nessuno|ninguno)\b"
     r"(?!\s+(?:at|di|en|in|on)\b|\s+de\s+(?!fuera))"
 )
+# No mail at all, from no one in particular: "nothing at all is coming in", "niente di niente".
+_NOTHING_AT_ALL = Cue(
+    r"\bnothing(?: at all| whatsoever)? (?:is )?(?:coming in|comes in|getting through)\b|"
+    r"\bnon (?:mi |ci )?entra (?:pi[uù] )?(?:niente|nulla)\b|\bno (?:me |nos )?entra (?:ya )?nada\b"
+)
 _MAILBOX_WORDS = (
     "casell", "account", "cuenta", "buz", "mailbox", "inbox", "utenti", "users", "usuarios",
     "colleg", "compa", "del dominio", "of the domain",
@@ -1743,8 +1853,8 @@ def only_some_in(text: str) -> bool | None:
         return False  # "con tutti, non solo con uno"
     if _NONE_IN_PARTICULAR.search(text) or _ANYONE_AT_ALL.search(text):
         return False  # "pasa con todo el mundo, no con un destinatario concreto"
-    if _FROM_NOBODY.search(text) and not _ONLY.search(text):
-        return False  # "no, de nadie de fuera": nothing comes in from anyone
+    if (_FROM_NOBODY.search(text) or _NOTHING_AT_ALL.search(text)) and not _ONLY.search(text):
+        return False  # "no, de nadie de fuera", "I think nothing at all is coming in"
     if "." in text and _THE_ONES_ON.search(text):
         return True  # "not sure if its everyone. the ones complaining are all on yahoo.com"
     one = re.search(

@@ -84,6 +84,8 @@ _WHEN_NOT_TITLE = re.compile(
     re.IGNORECASE,
 )
 
+_TITLE_THEN = re.compile(r"\s*(?:;|\.\s|,\s|\s[-\u2013]\s)\s*")
+
 MAX_TEXT = 8000
 MAX_SHORT = 300
 MAX_SAID = 40  # messages kept for a handoff
@@ -599,6 +601,9 @@ class Dialog(Texts):
             if example is not None:
                 c.draft = example
                 filled.append("example")
+        elif asked in ("email_addresses", "email_client_name", "details") and c.topic == "email":
+            if not c.examples:  # "quali indirizzi?" "Lui, vi giro la mail: Da: …, Oggetto: …"
+                self._take_headers(reading.text, filled)
         elif asked == "email_error" and c.topic == "email" and not c.examples:
             self._take_headers(reading.text, filled)  # a bounce quoting the original's headers
             if c.draft is None and "example" not in filled:  # "nothing on my side. My friend
@@ -1149,9 +1154,24 @@ class Dialog(Texts):
                 raise Invalid(t(QUESTIONS[self.state].hint))
         if named and named != value and _quoted_in(value, named):
             value = named  # "...he sent it wednesday, subject was 'Logo drafts v2'": quoted
+        elif self.state == "ex_subject" and not named:
+            value = self._title_then_when(value)
         if len(value) > MAX_SHORT:
             raise Invalid(too_long(MAX_SHORT, len(value)))
         return value
+
+    def _title_then_when(self, value: str) -> str:
+        """The subject, then when it was sent: "Aviso de cargo en cuenta; según el banco
+        mandaron uno el miércoles por la tarde, hacia las 17:30" (the time is kept)."""
+        parts = _TITLE_THEN.split(value, maxsplit=1)
+        if len(parts) < 2 or len(parts[1].split()) < 3 or self.sent_at_in(parts[0]) is not None:
+            return value
+        moment = self.sent_at_in(parts[1])
+        if moment is None:
+            return value
+        if self.case.draft is not None and not self.case.draft.sent_at:
+            self._update_draft(sent_at=moment, sent_at_text="")
+        return parts[0].strip()
 
     def read_address(self, text: str) -> str:
         header = self._header_said(text)
@@ -1190,6 +1210,8 @@ class Dialog(Texts):
             ours = [a for a in ours if not _existing(text, a)] or ours
         if len(ours) > 1:  # "...vengano girate per un mese ad acquisti@…": where mail goes
             ours = [a for a in ours if not _FORWARDED_TO.search(text[: _at(text, a)])] or ours
+        if len(ours) > 1 and self.case.topic in ("email", "password"):  # "...: marta@…. El mío,
+            ours = [a for a in ours if not said_fine(text, a)] or ours  # pablo@…, va bien."
         if len(ours) > 1:
             raise Invalid(
                 t(
@@ -1373,7 +1395,9 @@ _NOT_THAT_TIME = re.compile(
 # A correction at the summary about when the example was sent.
 _WHEN_SAID = re.compile(
     r"\b(?:hora|ora|orario|time|fecha|data|date|d[ií]a|giorno|day|sent|inviat[ao]|mand[eé]|"
-    r"envi[eé]|spedit[ao]|mandat[ao]|enviad[ao])\b",
+    r"envi[eé]|spedit[ao]|mandat[ao]|enviad[ao]|filled in|submitted|compilat[ao]|rellen[oó]|"
+    r"yesterday|ieri|ayer|today|oggi|hoy|this morning|stamattina|esta ma[nñ]ana|anteayer|"
+    r"l'altro ieri|the day before)\b",
     re.IGNORECASE,
 )
 
