@@ -37,6 +37,9 @@ log = logging.getLogger(__name__)
 # seconds) and `maybe_sent` (an earlier try may have arrived: its answer was lost), and how
 # many tries failed before; it returns what the receiver answered.
 Transport = Callable[[dict[str, Any], int], Awaitable[dict[str, Any] | None]]
+# A transport with `looks_first = True` can find out whether a row whose answer was lost
+# arrived: the sender records each try before it starts, so a try cut short by a crash counts
+# as one that may have arrived.
 BACKOFF = (1.0, 2.0, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0)  # seconds before the next attempt
 MAX_ATTEMPTS = 15  # then the row is set aside: about 40 minutes of trying with BACKOFF
 CALL_TIMEOUT = 30.0  # seconds one delivery may take before it counts as failed
@@ -180,18 +183,25 @@ class Sender:
             "maybe_sent": row.maybe_sent,
             **row.payload,
         }
+        transport = self.transports[row.kind]
+        if getattr(transport, "looks_first", False) and not row.maybe_sent:
+            # A receiver that can be asked whether a row arrived: a kill -9 between its OK
+            # and the mark must not post twice.
+            await asyncio.to_thread(self.store.attempting, row.id)
         try:
-            result = await asyncio.wait_for(
-                self.transports[row.kind](payload, row.attempts), self.timeout
-            )
+            result = await asyncio.wait_for(transport(payload, row.attempts), self.timeout)
         except Undeliverable as gone:
             log.warning("outbox %s (%s) cannot be delivered: %s", row.id, row.kind, gone)
-            await asyncio.to_thread(self.store.dead, row.id, f"undeliverable: {gone}")
+            await asyncio.to_thread(
+                self.store.dead, row.id, f"undeliverable: {gone}", False, row.maybe_sent
+            )
             return "dead"
         except Exception as exc:  # kept and retried: nothing is lost
             timed_out = isinstance(exc, TimeoutError)
             error = f"no answer in {self.timeout}s" if timed_out else repr(exc)
-            maybe = not isinstance(exc, Refused)  # a lost answer: look before the next try
+            # A lost answer: look before the next try (a refusal: as before this try, whose
+            # start was recorded as a maybe).
+            maybe = row.maybe_sent or not isinstance(exc, Refused)
             if row.attempts + 1 >= self.max_attempts:
                 log.warning(
                     "outbox %s (%s) failed %d times, set aside (sportello outbox retry %s): %s",

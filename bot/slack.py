@@ -276,6 +276,9 @@ class Alerts:
     async def post_thread(self, payload: dict[str, Any], attempts: int) -> dict[str, Any]:
         return await self._in_pool(self._post_thread, payload)
 
+    post_alert.looks_first = True  # type: ignore[attr-defined]  # (see bot.outbox.Transport)
+    post_thread.looks_first = True  # type: ignore[attr-defined]
+
     async def _in_pool(
         self, call: Callable[[dict[str, Any]], dict[str, Any]], payload: dict[str, Any]
     ) -> dict[str, Any]:

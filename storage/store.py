@@ -300,6 +300,16 @@ class SqlStore(Store):
                 session.add(row)
                 session.commit()
 
+    def attempting(self, row_id: int) -> None:
+        """Record that a try of the row starts: if the process dies during it, the next try
+        knows the receiver may have it (and looks first, where the receiver can tell)."""
+        with Session(self.engine) as session:
+            row = session.get(OutboxRow, row_id)
+            if row is not None and not row.maybe_sent:
+                row.maybe_sent = True
+                session.add(row)
+                session.commit()
+
     def failed(self, row_id: int, error: str, retry_at: datetime, maybe_sent: bool = True) -> None:
         """Record a failed try; `maybe_sent`: it may have reached the receiver all the same."""
         with Session(self.engine) as session:
@@ -308,7 +318,7 @@ class SqlStore(Store):
                 return
             row.attempts += 1
             row.next_at, row.last_error = retry_at, error[:500]
-            row.maybe_sent = row.maybe_sent or maybe_sent
+            row.maybe_sent = maybe_sent  # (the sender's word: a refusal undoes `attempting`)
             session.add(row)
             session.commit()
 
@@ -320,7 +330,7 @@ class SqlStore(Store):
                 return
             row.attempts += 1 if tried else 0
             row.dead_at, row.last_error = utcnow(), error[:500]
-            row.maybe_sent = row.maybe_sent or maybe_sent
+            row.maybe_sent = maybe_sent  # (the sender's word, as in `failed`)
             session.add(row)
             session.commit()
 

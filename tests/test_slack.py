@@ -713,6 +713,36 @@ def test_a_lost_answer_does_not_post_twice(
         side.close()
 
 
+class Killed(BaseException):
+    """The process dies here: nothing after this line runs (as with kill -9)."""
+
+
+def test_a_kill_after_slack_posted_and_before_it_was_recorded_does_not_post_twice(
+    desk: Desk, store: SqlStore, slack: FakeSlack, sender_clock: Clock
+) -> None:
+    side = SlackSide(desk, store, slack, sender_clock)
+    try:
+        code = open_terminal_ticket(desk, "c0")
+        post = side.alerts.client.chat_postMessage
+
+        def posts_then_dies(**params: Any) -> Any:
+            post(**params)
+            raise Killed  # between Slack's OK and the row written down
+
+        side.alerts.client.chat_postMessage = posts_then_dies  # type: ignore[method-assign]
+        with pytest.raises(Killed):
+            side.deliver()
+        assert [alert_code(m) for m in slack.messages(TECH)] == [code]
+        side.close()
+        side = SlackSide(desk, store, slack, sender_clock)  # serve started again
+        assert side.deliver() == 1  # found in the channel: not posted again
+        assert [alert_code(m) for m in slack.messages(TECH)] == [code]
+        alert = store.staff_alert(code)
+        assert alert is not None and alert.ts == slack.messages(TECH)[0]["ts"]
+    finally:
+        side.close()
+
+
 def test_thread_messages_wait_for_their_alert_and_keep_their_order(
     staff: SlackSide,
     slack: FakeSlack,
