@@ -30,6 +30,7 @@ from flows.prefill import (
     own_address,
     smtp_answer,
     way_of,
+    written_by_us,
 )
 from flows.questions import QUESTIONS, YES_NO_INTENTS, Question
 from flows.reading import (
@@ -137,6 +138,30 @@ DESCRIBED_WORDS = 4  # an opening this long describes the request: it is kept as
 _ASKED_BACK = re.compile(
     r"(?:\b(?:where|how|what|which|d[oó]nde|c[oó]mo|qu[eé]|cu[aá]l|dove|come|cosa|che cos|"
     r"cos'[eè]|quale)\b[^?]*\?)",
+    re.IGNORECASE,
+)
+# A technician to look at it, said in so many words: the DNS check's "open a ticket".
+_HAVE_IT_LOOKED_AT = re.compile(
+    r"\b(?:someone|somebody|a technician|one of your (?:people|technicians|team)|your (?:people|"
+    r"technicians|team)|alguien(?: vuestro| de vosotros)?|un t[eé]cnico|qualcuno|un (?:vostro )?"
+    r"tecnico|uno de vuestros t[eé]cnicos)\b[^.?!]{0,30}?\b(?:look\w*|check\w*|mir[ea]\w*|"
+    r"revis\w*|guard\w*|controll\w*|verific\w*|sort\w*|fix\w*|arregl\w*|sistem\w*)|"
+    r"\b(?:lo mire|lo revise|ci guardi|lo guardi|look at it|looked at|take a look|"
+    r"echar un vistazo|dare un'occhiata|open a ticket|abrid un ticket|aprite un ticket)\b",
+    re.IGNORECASE,
+)
+# One of two requests said to come first, or to wait.
+_URGENT_ONE = re.compile(
+    r"\b(?:the (?:important|urgent|main) one|most (?:important|urgent)|first(?:,)? and (?:it'?s )?"
+    r"the (?:important|urgent)|lo (?:m[aá]s )?urgente|lo (?:m[aá]s )?importante|primero y m[aá]s|"
+    r"la (?:prima|pi[uù]) (?:e pi[uù] )?urgente|la pi[uù] importante|la cosa pi[uù] urgente|"
+    r"prima di tutto|innanzitutto|first of all|above all)\b",
+    re.IGNORECASE,
+)
+_CAN_WAIT = re.compile(
+    r"\b(?:(?:that|it|this) can wait|less urgent|not urgent|no rush|no hurry|when you can|"
+    r"cuando se pueda|cuando pod[aá]is|no corre prisa|no es urgente|menos urgente|con calma|"
+    r"non [eè] urgente|meno urgente|quando potete|senza fretta)\b",
     re.IGNORECASE,
 )
 _LEAD = re.compile(r"[,.;:!?\n]|\s[-\u2013]\s")  # the end of an answer's first words
@@ -678,7 +703,10 @@ class Engine:
             # Nothing to install, set up or learn, no program named: "mi si è bloccata la
             # posta sul computer... non so come fare" is a mail problem to ask about.
             ranked = _without(ranked, "oos_mail_client")
-        if not others(reading, d.hosted) and not _ELSEWHERE.search(reading.text):
+        if (not others(reading, d.hosted) and not _ELSEWHERE.search(reading.text)) or written_by_us(
+            reading, self.policy.provider.smtp_host
+        ):
+            # (a bounce our own server wrote: the customer sends through us, to Yahoo)
             # No other provider named, no address elsewhere: "my email doesnt work anymore"
             # is a mail problem to ask about, not a mailbox at another provider.
             ranked = _without(ranked, "oos_other_provider")
@@ -729,6 +757,9 @@ class Engine:
                 return self._take_first(d, first, reading.text)
         elif (several := self._requests(d, reading, ranked)) is not None:
             conv.options, conv.later_text = several, reading.text
+            lead = self._said_first(d, reading.text, several)
+            if lead is not None:  # "Lo urgente: …. Y luego, cuando se pueda, …": that one
+                return self._take_first(d, lead, reading.text)
             d.trigger("ask_first")  # "Two things. Our website … and also I can't send …"
             return self._turn(d)
         signal_of = {intent: signal for signal, intent in SIGNALS.items()}
@@ -872,6 +903,23 @@ class Engine:
             named = [k for k in dict.fromkeys(named) if k in _REQUESTS and k in likely]
             return named[:2] if len(named) >= 2 else None
         return topics[:2]
+
+    def _said_first(self, d: Dialog, text: str, options: list[str]) -> str | None:
+        """The request the customer put first themselves: the one said to be urgent ("La prima
+        e più urgente: …"), or the other of one said to wait ("…, but that can wait")."""
+        sentences = [x for x in re.split(r"(?<=[.!?\n])\s+", text) if x.strip()]
+        for cue, pick_it in ((_URGENT_ONE, True), (_CAN_WAIT, False)):
+            said = next((x for x in sentences if cue.search(x)), None)
+            if said is None:
+                continue
+            guess = read(said).guess
+            named = self._topics_named(d, said)
+            named += [_OFFER.get(k, k) for k, p in (guess.ranked if guess else ()) if p >= 0.3]
+            this = next((k for k in named if k in options), None)
+            if this is None:
+                continue
+            return this if pick_it else next((o for o in options if o != this), None)
+        return None
 
     def _first_of(self, d: Dialog, reading: Reading, ranked: list[tuple[str, float]]) -> str | None:
         """Which of the requests offered the answer to "which one first?" names."""
@@ -1329,6 +1377,13 @@ class Engine:
         told = reading is not None and reading.webmail is not None and q.asking == "webmail_fails"
         facts_first = long or (told and len(event.value.split()) > 1)
         resolved = d.answer_from(reading, ids) if facts_first and reading is not None else None
+        if (
+            resolved is None
+            and q.asking == "dns_ticket"
+            and "yes" in ids
+            and _HAVE_IT_LOOKED_AT.search(event.value)
+        ):
+            resolved = "yes"  # "…so I'd rather someone looked at it properly": a ticket
         if resolved is None and q.reader is None and _ASKED_BACK.search(event.value):
             # "¿y eso dónde lo veo?": unsure, explained where there is an explanation
             resolved = next((i for i in ("unsure", "not_tried") if i in ids), None)

@@ -188,7 +188,10 @@ _MAILBOX_BEFORE = re.compile(
     r"(?:\w+\s+){0,2}?\w+\s+(?:[eè]|e'|es|is|era|was)|"
     r"(?:download\w*|scaric\w*|descarg\w*)(?:\s+\w+){0,3}?\s+(?:from|da|dalla|de|desde))"  # the
     r"(?: di posta| de correo| e-?mail| mail| elettronica)?"  # the account a program reads
-    r"(?: antigu[oa]| viej[oa]| vecchi[ao]| old| nuev[oa]| nuov[ao]| new)?\s*:?\s*$",
+    r"(?: antigu[oa]| viej[oa]| vecchi[ao]| old| nuev[oa]| nuov[ao]| new)?"
+    # "Cuenta afectada: x@…", "Affected mailbox: x@…"
+    r"(?: afectad[oa]| interessat[ao]| coinvolt[ao]| affected| con (?:el|il) problema)?\s*:?\s*$|"
+    r"\b(?:affected|impacted)\s+(?:mailbox|account|address)\s*:?\s*$",
     re.IGNORECASE,
 )
 # Mail that does not reach someone else: "no llegan los correos a un cliente".
@@ -417,6 +420,7 @@ def fill(
         and case.direction in ("send", "receive")
         and r.direction == "both"
         and not changes
+        and not _SELF_TEST.search(r.text)  # "me la sono mandata sul cellulare e non è arrivata"
     ):  # "...e adesso che ci guardo non mi arriva più niente neanche in entrata"
         case.direction = "both"
         filled.append("direction")
@@ -471,6 +475,17 @@ def fill(
         elif r.only_some is False and put("addresses_limited", case.addresses_limited, False):
             case.addresses = None
     return filled
+
+
+# A message sent to oneself to try: it did not arrive, but that says sending, not both ways.
+_SELF_TEST = re.compile(
+    r"\b(?:me l[ao] sono mandat[ao]|me l[ao] sono inviat[ao]|l'ho mandata a me stess[ao]|"
+    r"mandat[ao] a me stess[ao]|inviat[ao] a me stess[ao]|sent (?:one|it|a test|an email) to "
+    r"myself|sent myself|emailed myself|me lo (?:mand[eé]|envi[eé]) a m[ií] mism[oa]|"
+    r"me (?:mand[eé]|envi[eé]) uno|me lo mand[eé]|probamos a mandarnos|"
+    r"mandarme uno a m[ií] mism[oa])\b",
+    re.IGNORECASE,
+)
 
 
 # Sending from webmail, said to "do you send through our SMTP server?".
@@ -756,6 +771,16 @@ _CONFIGURED = re.compile(
 )
 
 
+def written_by_us(r: Reading, smtp_host: str) -> bool:
+    """Tell whether a pasted bounce was written by one of the provider's servers ("This is the
+    mail system at host smtp.example.net"): the customer's mail went through us."""
+    ours = smtp_host.lower()
+    site = ours.split(".", 1)[-1]
+    return any(
+        h.lower() == ours or h.lower().endswith(f".{site}") for h in _WRITTEN_BY.findall(r.text)
+    )
+
+
 def smtp_answer(r: Reading, smtp_host: str) -> bool | None:
     """Return whether the message says the customer sends through our SMTP server."""
     # The hosts of a pasted bounce are not the customer's settings, but the outgoing server
@@ -773,6 +798,15 @@ def smtp_answer(r: Reading, smtp_host: str) -> bool | None:
         return True
     if servers:
         return False
+    if written_by_us(r, smtp_host):
+        return True  # a bounce our server wrote: "This is the mail system at host smtp.…"
+    through = {
+        h.lower().split(":")[0].strip("[]")
+        for h in (*_SENT_BY.findall(r.text), *_AS_SMARTHOST.findall(r.text))
+    }
+    if through:  # a test against a server ("openssl s_client -connect smtp.example.net:465"),
+        # a setting listed ("- SMTP smtp.example.net:465 SSL", "relayhost = [smtp.x.it]:587")
+        return ours in through
     for sentence in re.split(r"[.;!?\n]+", own):  # "smtp de movistar", but not "cambiamos
         words = f" {' '.join(_WORD.findall(sentence))} "  # de Movistar a Digi... Error SMTP"
         if _SERVER_WORDS.search(sentence) and any(f" {n} " in words for n in gazetteer().isps):
@@ -780,6 +814,25 @@ def smtp_answer(r: Reading, smtp_host: str) -> bool | None:
     if _YOUR_SERVER.search(own) and not _NOT_YOUR_SERVER.search(own):
         return True  # "yes I use your smtp server", "uso il vostro server di posta in uscita"
     return None
+
+
+# The server a paste shows the message went through, or was tried against.
+_WRITTEN_BY = re.compile(
+    r"(?:mail system at host|reporting-mta:\s*dns;)\s*([\w.-]+\.[a-z]{2,})", re.IGNORECASE
+)
+_SENT_BY = re.compile(
+    r"(?m:(?:s_client\s+-connect|-connect|telnet|swaks\b.*?--server|"
+    r"^\W*smtp|relayhost\s*=|smarthost|relay=)\s*\[?"
+    r"([\w.-]+\.[a-z]{2,}(?:\]?:\d+)?))",
+    re.IGNORECASE,
+)
+
+
+_AS_SMARTHOST = re.compile(
+    r"\b([\w.-]+\.[a-z]{2,})(?::\d+)?\s+(?:como|as|as a|as the|come|como el)\s+"
+    r"(?:smarthost|relay ?host|relay)\b",
+    re.IGNORECASE,
+)
 
 
 # Our outgoing server named as "yours", in the customer's own words.
@@ -818,9 +871,10 @@ def others(r: Reading, hosted: Callable[[str], bool]) -> str:
         and h.lower() in own
     ]
     words = " " + " ".join(_WORD.findall(r.text.lower())) + " "
+    known = gazetteer()
     names += [
-        n
-        for n in gazetteer().free_mail
+        known.free_mail_domains.get(n, n)  # "people with Gmail": gmail.com
+        for n in known.free_mail
         if f" {n} " in words
         and not any(n in x for x in names)
         and not re.search(
@@ -855,6 +909,14 @@ _SUBJECT = re.compile(
 
 
 # When the problem began, not when a message was sent: "da ieri pomeriggio verso le 4, ...".
+# When something comes every day, not when the example was sent: "la mail della banca che
+# arriva ogni mattina alle 7", "the newsletter that comes every Monday at 9".
+_HABITUAL = re.compile(
+    r"\b(?:ogni|every|cada|tutte le|tutti i|todas las|todos los)\s+(?:\w+\s+){0,1}?"
+    r"(?:mattin[ae]|morning|ma[nñ]anas?|giorn[oi]|day|d[ií]as?|ser[ae]|evenings?|tardes?|noches?|"
+    r"nott[ei]|night|week|settimana|semana|luned[iì]|monday|lunes|luned)\b[^,.;\n]*",
+    re.IGNORECASE,
+)
 _SINCE = re.compile(
     r"\b(?:da|dal|dalla|dalle|desde|since|ever since|a partire da|starting)\s+(?:~|about |circa "
     r"|verso |le |las |around |tipo |like |roughly |sobre las |hacia las |intorno alle )?"
@@ -1013,7 +1075,8 @@ _SHOULD_HAVE = re.compile(
 
 # The last mail that did arrive: "last email in it is from yesterday about 6pm".
 _LAST_GOOD = re.compile(
-    r"\b(?:last|latest|ultim[ao]|[uú]ltim[oa])\b[^.,;]{0,30}?\b(?:arriv\w*|receiv\w*|got|"
+    r"\b(?:last|latest|ultim[ao]|[uú]ltim[oa])\b(?:(?!\bno\b|\bnon\b|\bnot\b|n't)[^.,;]){0,30}?"
+    r"\b(?:arriv\w*|receiv\w*|got|"
     r"in (?:it|the inbox)|ricevut\w*|arrivat\w*|lleg[oó]|recibid\w*|entr[oó]|in (?:arrivo|posta)|"
     r"que hay|che c'[eè]|there is|i have|tengo|aparece)|"
     r"\blast (?:e-?mail|mail|message)(?: in (?:it|there|the inbox)| there)? (?:is|was|'s) from|"
@@ -1069,7 +1132,7 @@ def example_in(
         subject_in(own) or subject_in(r.text) or quoted_subject(r, others_)
     )  # may hold a test's
     timed = r.text.replace(subject, " ") if subject else r.text  # "oggetto "Assemblea 25/11""
-    sent_at = when(_of_way(_SINCE.sub(" ", timed), case.direction))
+    sent_at = when(_of_way(_HABITUAL.sub(" ", _SINCE.sub(" ", timed)), case.direction))
     roles = _roles(r.text, others_)  # "from info@… to my own x@gmail.com": a party still
     others_ = [
         a

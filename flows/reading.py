@@ -122,7 +122,8 @@ _DENIED_WAY = re.compile(
     r"\b(?:neither|nor|n[eé]|ni|no|non|nn|nun|not|cannot|can'?t|couldn'?t|unable to|manco|"
     r"nemmeno|neanche|neppure|tampoco)\s+"
     r"(?:(?:me|mi|se|si|ci|nos|lo|la|le|los|las|posso|puedo|podemos|possiamo|riesco|"
-    r"riusciamo|can|i|we|to|a|able to|be able to|pa|p|x|para|per|que|che)\s+){0,3}",
+    r"riusciamo|can|i|we|to|a|able to|be able to|pa|p|x|para|per|que|che|il|el|the|"
+    r"va|funziona|funciona|works)\s+){0,3}(?:l['\u2019]\s*)?",  # "non va né l'invio né la…"
     re.IGNORECASE,
 )
 _SEND_STEM = Cue(
@@ -185,7 +186,8 @@ _TO_ME = Cue(
 )
 # A mail program that does not send for the customer: "outlook nn me lo manda".
 _PROGRAM_SENDS = Cue(
-    r"\b(?:outlook|thunderbird|mail|il programma|el programa|l'app|la app|il telefono|el "
+    r"\b(?:outlook|thunderbird|(?<!le )(?<!the )(?<!las )(?<!los )(?<!my )(?<!mie )mail|"
+    r"il programma|el programa|l'app|la app|il telefono|el "
     r"tel[eé]fono|el celular|el m[oó]vil|iphone|gmail)\s+(?:\w+\s+)?(?:non|nn|no|ya no|pi[uù])?\s*"
     r"(?:me|mi)\s+(?:l[oaie]s?\s+)?(?:manda|invia|env[ií]a|spedisce|deja enviar|lascia inviare)"
 )
@@ -236,7 +238,12 @@ _MINE_MISSED = Cue(
     r"(?:\w+\s+)?(?:my|our|le mie|i miei|le nostre|i nostri|mis|nuestr[oa]s)\b|"
     r"\b(?:non|nn|no|not|never|mai|nunca|don'?t|aren'?t)\s+(?:\w+\s+)?(?:arriv\w*|lleg\w*|reach\w*|"
     r"get\w*)\s+(?:a|ai|alle|agli|al|a los|a las|a mis|to|to the|to my|to our)\s+(?:\w+\s+)?"
-    r"(?:clienti|clientes|clients|customers|destinatari|destinatarios|recipients)\b"
+    r"(?:clienti|clientes|clients|customers|destinatari|destinatarios|recipients)\b|"
+    # "people tell me my emails aren't reaching them"
+    r"\b(?:my|our|le mie|i miei|le nostre|i nostri|mis|nuestr[oa]s)\s+(?:e-?mails?|mails?|"
+    r"messages?|correos|mensajes|messaggi|replies|risposte|respuestas)\s+(?:are(?:n'?t| not)|"
+    r"do(?:n'?t| not)|never|non|no)\s+(?:reach\w*|getting through|get through|go(?:ing)? through|"
+    r"arriv\w*|lleg\w*)"
 )
 _BOTH_WAYS = Cue(
     r"(?<!same thing )(?<!same )(?<!same problem )(?<!same issue )"  # "iPhone and browser, same
@@ -373,7 +380,9 @@ _IN_NOR_OUT = Cue(
     r"(?:goes|going|gets|getting|is going) out\b|"
     r"\bnothing (?:goes|going|is going) out,? (?:or|and|nor) (?:nothing )?"
     r"(?:comes|coming|is coming) in\b|"
-    r"\bnothing in,? (?:and |or |nor )?nothing out\b|\bnothing (?:in|incoming) (?:or|nor|and) "
+    r"\bnothing in,? (?:and |or |nor )?nothing out\b|"
+    r"\bnothing(?:'s| is)? (?:going|coming|getting) in (?:or|nor|and) out\b|"
+    r"\bnothing (?:in|incoming) (?:or|nor|and) "
     r"(?:out|outgoing)\b|\bnothing (?:is )?(?:going|coming|getting) in (?:or|nor|and) "
     r"(?:out|outgoing)\b|\bniente in entrata,? (?:e |n[eé] )?niente in uscita\b|"
     r"\bnada entra,? (?:ni )?nada sale\b|"
@@ -413,11 +422,19 @@ _WEBMAIL = Cue(
     r"web ?page|log(?:ged)? ?in on the website|on the website on|la web del correo|"
     # "the internet page for the email", "la página de internet del correo"
     r"(?:the |an )?internet page|p[aá]gina de internet|pagina (?:di |de )?internet|"
-    r"pagina internet)\b"
+    r"pagina internet|"
+    # the lay words: "the email website", "the email page", "from the website", "the blue E"
+    r"(?:e-?mail|mail) (?:website|web site|page|site)|from the website|on the website|"
+    r"the website|the blue e|la e blu|la e azul|il sito (?:della|per la) (?:posta|mail)|"
+    r"la pagina (?:della|per la) (?:posta|mail)|la p[aá]gina (?:del|de) (?:correo|los correos)|"
+    r"desde la p[aá]gina|dalla pagina|la web de(?:l)? correo)\b"
 )
 _WEBMAIL_CLAUSES = re.compile(r"[.;!?]+(?=\s|$)|\n+|,|\b(?:ma|but|pero|per[oò]|mentre|while)\b")
 _WEBMAIL_WORKS = Cue(
     r"(?<!\w)(funziona|funzionava|va bene|va benissimo|ci sono|si vedono|le vedo|arrivano|"
+    r"went (?:straight |right )?in|sitting there|me ha llegado|mi [eè] arrivat[ao]|"
+    r"lleg[oó] (?:en un segundo|enseguida|al momento|al instante)|"
+    r"arrived (?:straight away|instantly|at once|right away|in seconds)|"
     r"c'[eè] tutt[ao]|c'[eè] tutto|c'[eè] la posta|"
     r"entro|accedo|vedo tutt\w|tranquillamente|senza problemi|regolarmente|perfettamente|"
     r"tutto bene|todo bien|all good|bene|bien|ok|okay|alright|all right|va|van|vanno|partono|"
@@ -447,6 +464,9 @@ _WEBMAIL_FAILS = Cue(
     r"rechaz\w*|rifiut\w*|denied|login failed|fallisce|falla|"
     r"spinning|keeps loading|never loads|won'?t load|connection error|error de conexi[oó]n|"
     r"errore di connessione|se queda cargando|resta (?:a|in) caricamento|non carica|timed? out|"
+    r"se queda colgad[oa]|queda colgad[oa]|si blocca|resta bloccat[oa]|hangs|is stuck|"
+    r"couldn'?t|could not|spun|froze|bounc\w*|came back|only (?:showed|turned) up|"
+    r"arriv\w* (?:\w+ )?late|in ritardo|con retraso|"
     r"times out|"
     r"that'?s (?:what'?s|the one that'?s|the thing that'?s) (?:broken|not working|failing)|"
     r"tp|tmp|tmb|tb|tbn|ta[nm]poc\w*|nemmen\w*|neanch\w*|idem|ni siquiera|nemmeno|"
@@ -465,6 +485,7 @@ _WEBMAIL_FAILS = Cue(
     r"no funciona|no va|tampoco|tambi[eé]n|igual|mism[oa](?! (?:contrase|clave|usuario))|"
     r"non arrivano|no llegan|"
     r"nothing there|non c'[eè]|no est[aá]n|no aparecen|non si vedono|non le vedo|"
+    r"(?:are|is)n'?t there|(?:are|is) not there|not there either|nothing new|"
     r"non riesco|no puedo|can't|cannot|cant|won't|wont|both|entrambi|ambos|ambas|"
     r"tutti e due|los dos|do it|does it|lo fa|lo hace|either|neither|ni|n[eéè]|empty|vuot\w|"
     r"sia d[aie]\w*|sia in|sia con|sia su|tanto en|tanto desde|tanto con|both in|both on|both from|"
@@ -483,7 +504,7 @@ _WEBMAIL_UNTRIED = Cue(
     r"non so entrare|don'?t know how to (?:log|get) in|"
     r"non ho provato|non l'ho provat|mai provat|not tried|haven't tried|havent tried|"
     r"didn't try|didnt try|never tried|no he probado|no lo he probado|no prob[eé]|"
-    r"nunca he|cos'[eè]|che cos|"
+    r"nunca he|cos'[eè]|\bche cos(?:'|a\b)|"
     r"(?<!thats )(?<!that's )(?<!that is )(?:what is|what's|whats)"  # "thats whats broken"
     r"(?!\s+(?:broken|wrong|not|failing|happening|going on|the (?:problem|issue)))|"
     r"no s[eé] qu[eé]|"
@@ -513,9 +534,15 @@ _ONLY_WEBMAIL = re.compile(
     r"non (?:uso|usa|usiamo|usano) (?:nessun )?programm[ai]|"
     r"(?:doesn'?t|don'?t) use (?:any )?(?:mail )?programs?|"
     r"don'?t (?:use|have) (?:any |a )?(?:mail )?(?:programs?|clients?|apps?)|"
-    r"nessun programma|ning[uú]n programa|sin programa|no (?:mail )?(?:program|client))\b|"
+    r"nessun programma|ning[uú]n programa|sin programa|no (?:mail )?(?:programs?|clients?))\b|"
     r"\b(only|solo|s[oó]lo|soltanto|solamente|sempre|always|siempre)\b[^.,;]{0,20}"
-    r"\b(web ?mail|browser|navegador|navigatore|p[aá]gina web|the website|il sito)\b|"
+    r"\b(web ?mail|browser|navegador|navigatore|p[aá]gina web|the website|il sito|"
+    r"pagina (?:di )?internet|p[aá]gina de internet|e-?mail website|e-?mail page|the blue e|"
+    r"sito della posta)\b|"
+    r"\b(?:programmi non ne ho|programas no tengo|no programs|nessun altro programma)\b|"
+    r"\b(?:web ?mail|browser|website|blue e|pagina internet|p[aá]gina)\b[^.;]{0,30}\b(?:nothing "
+    r"else|niente altro|nient'altro|nada m[aá]s|nothing more)\b|"
+    r"\bjust (?:use |go on |go to )?(?:the )?(?:blue e|browser|web ?mail|website)\b|"
     r"\bjust (?:(?:in|on|from|through|via|use|using)\s+)?(?:the\s+)?(?:web ?mail|browser)\b|"
     r"\b(web ?mail)\b\s+(only|soltanto|solamente)|"
     r"\bweb ?mail (?:is|è|es) (?:the only (?:thing|one)|l'unic[ao] (?:cosa )?|lo [uú]nico)|"
@@ -541,6 +568,7 @@ class Gazetteer:
     connection: tuple[str, ...]
     connection_down: tuple[str, ...]
     devices: frozenset[str] = frozenset()  # programs named by the phone they come with
+    free_mail_domains: dict[str, str] = field(default_factory=dict)  # "gmail": "gmail.com"
 
 
 @lru_cache(maxsize=1)
@@ -569,6 +597,7 @@ def gazetteer() -> Gazetteer:
         connection=names("connection"),
         connection_down=names("connection_down"),
         devices=frozenset(data["devices"]["names"]),
+        free_mail_domains=dict(data["free_mail"].get("domains", {})),
     )
 
 
@@ -614,7 +643,7 @@ _SPELLED_DOMAIN = re.compile(
 
 _NOT_A_LABEL = frozenset(
     "mi my tu your su il el la lo un una a the our their nostro nostra nuestro nuestra suo sua "
-    "un' uno his her".split()
+    "un' uno his her del de di of eso esto quello questo that this con with".split()
 )
 
 
@@ -841,6 +870,12 @@ _HEADER_LINE = re.compile(
 )
 
 
+# Mail missing from the mailbox: "mi mancano delle mail", "me faltan correos".
+_MAIL_MISSING = Cue(
+    r"\b(?:mi|ci) mancan\w* (?:delle |le |alcune |diverse |molte )?(?:mail|e-?mail|messaggi)\b|"
+    r"\bme faltan (?:algunos |unos |muchos )?(?:correos|mensajes|e-?mails)\b|"
+    r"\b(?:i'?m|we'?re|i am|we are) missing (?:some |a few |lots of )?(?:e-?mails|mails|messages)\b"
+)
 # Mail to others that comes back: "nos rebotan los correos a los clientes", "bounce to clients".
 _BOUNCE_TO_THEM = Cue(
     r"\b(?:rebot\w*|bounc\w*|torna(?:no)? indietro|tornano|respint\w*|devuelt\w*|devuelven|"
@@ -907,13 +942,20 @@ def direction_in(text: str) -> Said | None:
         return "receive"  # "customers say they've emailed orders but I never see them"
     if _IN_NOR_OUT.search(text):
         return "both"
+    if _MAIL_MISSING.search(text) and not _SEND_STEM.search(text):
+        return "receive"  # "su paola@… mi mancano delle mail"
     if _BOUNCE_TO_THEM.search(text) and not _TO_ME.search(text):
         return "send"  # "nos rebotan los correos a los clientes que tienen Gmail"
     if _BOTH_WAYS.search(text) and _FAILS.search(text):
         return "both"  # "my shop email doesnt work both ways"
     if _BOTH_THINGS.search(text) and ways_named(text):
         return "both"  # "...a singhiozzo... le nostre non arrivano... insomma tutte e due"
-    if not (_SEND_STEM.search(text) or _RECEIVE_STEM.search(text) or _TO_ME.search(text)):
+    if not (
+        _SEND_STEM.search(text)
+        or _RECEIVE_STEM.search(text)
+        or _TO_ME.search(text)
+        or _MINE_MISSED.search(text)
+    ):
         return _phrase_direction(text)  # no way of mail named: nothing for the clauses
     for part in re.split(r"[.;!?\n]+", text):  # "né ricevo né invio", in one sentence
         if _joined(part) and _FAILS.search(part):
@@ -1100,7 +1142,10 @@ NEW_MAILBOX = re.compile(
     r"e-?mail|casella|indirizzo|buz[oó]n|cuenta|correo|direcci[oó]n)\b|"
     r"\b(?:casella|indirizzo|buz[oó]n|cuenta|mailbox|address|account)\s+(?:nuov[ao]|nuev[ao])\b|"
     r"\b(?:crearne|aprirne|attivarne|aggiungerne|farne)\s+(?:una|uno|un'altra|un altro)\b|"
-    r"\b(?:crear|abrir|dar de alta)\s+(?:otr[oa]|un[oa]?\s+nuev[oa])\b",
+    r"\b(?:crear|abrir|dar de alta)\s+(?:otr[oa]|un[oa]?\s+nuev[oa])\b|"
+    # "crear el buzón ventas2@…", "create the mailbox x@…"
+    r"\b(?:crear|create|creare|attivare|activar|set up)\s+(?:el |il |la |the |un |una |a |lo )?"
+    r"(?:buz[oó]n|casella|mailbox|cuenta de correo|account|indirizzo)\b",
     re.IGNORECASE,
 )
 # A mailbox to delete, in so many words: "va proprio cancellata", "just delete the whole thing".
@@ -1323,7 +1368,7 @@ def webmail_in(text: str) -> Webmail | None:
 
 # A program and webmail named together as where it fails: "in Outlook and in webmail alike".
 _PROGRAM_AND_WEBMAIL = re.compile(
-    r"(?P<program>[^.;!?\n,]{2,30}?)\s+(?:and|e|y|as well as|sia|that in|come in|como en)\s+"
+    r"(?P<program>[^.;!?\n,]{2,30}?)\s+(?:and|e|y|as well as|sia|that in|come in|como en|\+|&|/)\s+"
     r"(?:(?:in|on|from|en|da|dalla|nella|sulla|la|el|the|also|anche|tambi[eé]n)\s+)*web ?mail\b"
     r"(?!\s+(?:is|are|works?|va|funziona|funciona|est[aá]|sono|si)\b)",
     re.IGNORECASE,
@@ -1360,7 +1405,9 @@ _TRYING_NOW = Cue(
 
 
 _IT_HAPPENS = Cue(
-    r"\b(?:happens?|happening|dead|down|broken|succede|capita|pasa|ocurre|alike|uguale|igual)\b"
+    r"\b(?:happens?|happening|dead|down|broken|succede|capita|pasa|ocurre|alike|uguale|igual|"
+    r"same (?:result|thing|error|problem|behaviou?r)|stesso (?:risultato|errore|problema)|"
+    r"mismo (?:resultado|error|problema))\b"
 )
 
 
@@ -1389,9 +1436,26 @@ def webmail_answer(text: str) -> Webmail | None:
         return None
     if _WEBMAIL_UNTRIED.search(text):
         return "not_tried"  # "todavía no lo probé, ahora no puedo"
-    if not _TRIED.search(text):
+    said = _THE_PAGE.sub(" webmail ", text)  # asked of webmail: "en la página tampoco llegan"
+    if said != text and (found := webmail_in(said)) is not None:
+        return found
+    if not (_TRIED.search(text) or _THERE_TOO.search(text)):
         return None  # "the web one is the web one innit": nothing tried, nothing said
     return webmail_in(f"webmail {text}")
+
+
+# The page asked about, said as a page: "en la página", "the page", "il sito".
+_THE_PAGE = re.compile(
+    r"\b(?:(?:en|in|on|from|desde|da|dalla|nella|sulla|sul)\s+)?(?:la|the|il|el)\s+"
+    r"(?:p[aá]gina|page|site|sito)\b(?:\s+(?:del|de|dell'|of the|on the|sul|su)\s*"
+    r"(?:ordenador|computer|pc|port[aá]til|laptop|navegador|browser))?",
+    re.IGNORECASE,
+)
+# It fails there as well, the place not named: "tampoco", "not there either".
+_THERE_TOO = Cue(
+    r"\b(?:tampoco|neanche|nemmeno|neppure|either|ni ah[ií]|anche l[iì]|anche da l[iì]|"
+    r"there too|there as well|even there|ah[ií] tampoco)\b"
+)
 
 
 _TRIED = Cue(
@@ -1403,7 +1467,8 @@ _TRIED = Cue(
 
 # Webmail shows a message, quoted: it is an error (what works shows nothing to quote).
 _QUOTES_A_MESSAGE = Cue(
-    r"\b(?:dice|says|said|shows|show|me sale|sale|pone|mi d[aà]|me da|gives|scrive|aparece|"
+    r"\b(?:dice|says|said|shows|show|me sale|sale|pone|mi d[aà]|me da|y da|e d[aà]|gives|scrive|"
+    r"aparece|"
     r"appare|compare|esce|pops up|i get|i got|we get|we got)\b\s*:?\s*[\"“«']"
 )
 
@@ -1492,6 +1557,8 @@ def error_in(text: str) -> str | None:
                 return _pasted(lines[i + 1 :])  # "...this is the error:" introduces it
             if _SPEAKER.search(line) and not _MACHINE.search(line) and i + 1 < len(lines):
                 continue  # the customer's own sentence that names "smtp.virginmedia.com"
+            if i + 1 < len(lines) and _told(line):
+                continue  # "Mailbox: x@… (…). Sending via …. Since yesterday … is refused."
             # "...esce solo questo:" two lines up introduces the paste: it starts after it
             intro = [j for j in range(max(0, i - 3), i) if lines[j].rstrip().endswith(":")]
             return _pasted(lines[intro[-1] + 1 if intro else i :])
@@ -1576,6 +1643,25 @@ _THROWS = Cue(
 )
 
 
+def _told(line: str) -> bool:
+    """A paragraph of the customer's facts, before a paste: "Mailbox: x@… (…). Sending via
+    …. Since yesterday …": a label of theirs, several sentences, no reply code, no <address>."""
+    return (
+        _FACT_LABEL.match(line) is not None
+        and len(line.split()) >= 12
+        and len(re.findall(r"[.!?](?:\s|$)", line)) >= 2
+        and _code_at(line) is None
+        and "<" not in line
+    )
+
+
+_FACT_LABEL = re.compile(
+    r"^\s*(?:mailbox|casella|buz[oó]n|account|cuenta|client|cliente|program|programma|programa|"
+    r"problem|problema|issue|direction|webmail|note|nota|symptom|sintomo|s[ií]ntoma)\s*:",
+    re.IGNORECASE,
+)
+
+
 def _looks_pasted(line: str) -> bool:
     """Tell whether a line reads as a program's message, not as the customer's own words."""
     return bool(
@@ -1630,7 +1716,10 @@ _SPEAKER = Cue(  # the customer speaking of themselves, or to us
     r"nuestro|nuestra)\b"
 )
 _MACHINE = Cue(
-    r"^\s|^[\w-]+:\s|<[^<>\s]+@[^<>\s]+>|[2-5]\d\d[ -][245]\.\d|\b[245]\.\d{1,3}\.\d{1,3}\b|"
+    r"^\s|^(?!(?:mailbox|casella|buz[oó]n|client|cliente|program|programma|programa|problem|"
+    r"problema|direction|webmail|example|esempio|ejemplo|note|nota|account|cuenta|since|"
+    r"issue|symptom|sintomo|s[ií]ntoma|smtp|imap)\s*:)[\w-]+:\s|"  # (not the customer's labels)
+    r"<[^<>\s]+@[^<>\s]+>|[2-5]\d\d[ -][245]\.\d|\b[245]\.\d{1,3}\.\d{1,3}\b|"
     r"\b0x[0-9a-f]{8}\b|^-{2,}|^>"
 )
 
@@ -1786,7 +1875,9 @@ _OTHER_MAILBOXES = re.compile(
 _ANYONE_AT_ALL = Cue(
     r"\b(?:da igual|no importa|non importa|[eè] uguale|doesn'?t matter|does not matter|no matter|"
     r"whatever)\b.{0,20}?\b(?:destinatari\w*|remitente\w*|mittent\w*|a qui[eé]n|qui[eé]n|a chi|"
-    r"chi|who|whom|recipient\w*|sender\w*|address\w*|direcci[oó]n\w*|indirizz\w*)"
+    r"chi|who|whom|recipient\w*|sender\w*|address\w*|direcci[oó]n\w*|indirizz\w*)|"
+    r"\b(?:venga de quien venga|sea quien sea|sea de quien sea|da chiunque (?:venga|arrivi)|"
+    r"chiunque (?:lo )?mandi|whoever (?:sends|it'?s from)|no matter who)\b"
 )
 _EVERY_DAY = re.compile(
     r"\b(?:todos los d[ií]as|todo el d[ií]a|tutti i giorni|tutto il giorno|ogni giorno|every ?day|"
@@ -1798,6 +1889,26 @@ _EVERY_DAY = re.compile(
 _FROM_NOBODY = Cue(  # (but "from nobody at gmail": only theirs; "de nadie de fuera": all)
     r"\b(?:de|from|da|a|to)\s+(?:nadie|nobody|no one|no-one|nessuno|ninguno)\b"
     r"(?!\s+(?:at|di|en|in|on)\b|\s+de\s+(?!fuera))"
+)
+_SOME_RECEIVE_FINE = Cue(
+    r"\b(?:ricevono|receive them|receive|reciben|get them|le ricevono|los reciben|gets them)\s+"
+    r"(?:regolarmente|bene|fine|normally|sin problemas?|senza problemi|normalmente|bien|ok)\b"
+)
+_EVERY_RECIPIENT = Cue(
+    r"\b(?:a )?(?:todos los destinatarios|tutti i destinatari|all (?:the )?(?:our )?recipients|"
+    r"every recipient|any recipient|cualquier destinatario|qualsiasi destinatario|"
+    r"all (?:external|outside) (?:recipients|addresses))\b"
+)
+_KIND_WORD = Cue(r"\b(?:extern\w*|estern\w*|outside|fuera)\b")
+_ALL_KINDS = Cue(
+    r"\b(?:too|also|as well|anche|pure|tambi[eé]n|incluso|even|internal\w*|intern[ie]|"
+    r"internos|internas)\b"
+)
+# One party pointed at: "just her", "solo lui", "sólo ella".
+_JUST_THEM = Cue(
+    r"^\W*(?:yes,?\s+|s[iì],?\s+)?(?:just|only|solo|s[oó]lo|soltanto|solamente|[uú]nicamente)\s+"
+    r"(?:(?:con|da|de|from|to|with|a)\s+)?(?:him|her|them|lui|lei|loro|[eé]l|ella|ellos|ellas|"
+    r"that (?:one|person|client|customer|supplier)|quell[oa]|ese|esa|this (?:one|person))\b"
 )
 # No mail at all, from no one in particular: "nothing at all is coming in", "niente di niente".
 _NOTHING_AT_ALL = Cue(
@@ -1853,6 +1964,13 @@ def only_some_in(text: str) -> bool | None:
         return False  # "con tutti, non solo con uno"
     if _NONE_IN_PARTICULAR.search(text) or _ANYONE_AT_ALL.search(text):
         return False  # "pasa con todo el mundo, no con un destinatario concreto"
+    if _JUST_THEM.search(text):
+        return True  # "Just her as far as I know", "solo lui"
+    if _SOME_RECEIVE_FINE.search(text):
+        return True  # "non consegna più a indirizzi Hotmail; Gmail, Aruba ecc. ricevono bene"
+    if _EVERY_RECIPIENT.search(text):  # "a todos los destinatarios externos": a kind; "every
+        return bool(_KIND_WORD.search(text)) and not _ALL_KINDS.search(text)  # recipient,
+        # internal ones too": all
     if (_FROM_NOBODY.search(text) or _NOTHING_AT_ALL.search(text)) and not _ONLY.search(text):
         return False  # "no, de nadie de fuera", "I think nothing at all is coming in"
     if "." in text and _THE_ONES_ON.search(text):
@@ -2077,18 +2195,33 @@ def _way_of_error(error: str | None, own: str, text: str) -> Said | None:
         return None
     if _RELAY_DENIED.search(error):
         return "send"  # "550 5.7.1 Unable to relay": only mail being sent is relayed
+    if _SMTP_SESSION.search(error) and not _INCOMING_TEST.search(own):
+        return "send"  # a session the customer drove: "~> MAIL FROM:<…>", "swaks --to …"
     way = direction_in(error)
     return way if way in ("send", "receive") else None
 
 
+_SMTP_SESSION = Cue(
+    r"(?:^|\n)\s*(?:~>|c:|>>>|->)\s*(?:mail from|rcpt to|ehlo|helo|auth)\b|\bswaks\s+--|"
+    r"\bs_client\s+-connect\s+smtp|(?:^|\n)\s*\$?\s*telnet\s+smtp"
+)
+_INCOMING_TEST = Cue(r"\b(?:inbound|incoming|in entrata|entrante|receiv\w*|ricev\w*|recib\w*)\b")
 _RELAY_DENIED = Cue(r"\b(?:unable to relay|relay(?:ing)? (?:access )?denied|relay not permitted)\b")
 
 
 def _without_button(text: str) -> str:
     low = text.lower()
-    if "recib" in low or "ricev" in low or "receive" in low:
-        return _SEND_RECEIVE_BUTTON.sub(" ", text)
+    if "recib" in low or "ricev" in low or "receive" in low or "/" in low:
+        return _SLASHED_TASK.sub(" ", _SEND_RECEIVE_BUTTON.sub(" ", text))
     return text
+
+
+# Outlook's task written as its button: "Errore in Invio/Ricezione", "Send/Receive error".
+_SLASHED_TASK = re.compile(
+    r"\b(?:invio\s*/\s*ricezione|send\s*/\s*receive|enviar\s*/\s*recibir|env[ií]o\s*/\s*recepci[oó]n|"
+    r"invia\s*/\s*ricevi)\b",
+    re.IGNORECASE,
+)
 
 
 def own_words(text: str, error: str | None = None) -> str:

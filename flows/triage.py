@@ -693,7 +693,7 @@ class Dialog(Texts):
                 self.gave.add("client_name")
             elif r.only_webmail:
                 found = "webmail"
-            elif (spoken := unnamed_program(r.text))[0]:
+            elif (spoken := unnamed_program(r.text))[0] and not r.text.rstrip().endswith("?"):
                 found = "both"  # "uso il programma che c'era già nel computer"
                 if spoken[1]:  # "..., Posta si chiama": its name, as said
                     self.case.client_name = spoken[1]
@@ -975,6 +975,10 @@ class Dialog(Texts):
                 c.smtp_is_provider = True
 
     def take_email_client_name(self, value: str) -> None:
+        r = read(value, classify=False)
+        if r.only_webmail and r.program is None and not unnamed_program(value)[0]:
+            self.take_email_client("webmail")  # "I just use the blue E and the email website,
+            return  # nothing else": no program after all
         self.case.client_name = value
 
     def take_email_error(self, value: str) -> None:

@@ -15,7 +15,7 @@ import pytest
 
 from flows.dates import find_sent_at, parse_sent_at
 from flows.intents import IntentModel, load_model, read_corpus
-from flows.prefill import subject_in
+from flows.prefill import smtp_answer, subject_in
 from flows.reading import read
 from flows.replies import own_message
 from storage.store import SqlStore
@@ -3206,3 +3206,101 @@ def test_a_subject_then_when_it_was_sent(chat: Chat) -> None:
         "Aviso de cargo; según el banco lo mandaron el miércoles por la tarde, hacia las 17:30"
     )
     assert chat.asking != "examples.sent_at", chat.text
+
+
+# Held-out sets 68-70: lay words for webmail, technical pastes, conversations that turn.
+
+
+@pytest.mark.parametrize(
+    ("text", "webmail"),
+    [
+        ("I tried the email website too, and it won't go from either.", "fails"),
+        ("I go on the blue E and the email page, is that it? The emails from Joan aren't there",
+         "fails"),
+        ("Ho provato adesso dalla pagina internet: me la sono mandata sul cellulare e non è "
+         "arrivata neanche così", "fails"),
+        ("I logged into webmail on my phone and tried sending myself a test. It just spun and "
+         "then said it couldn't send", "fails"),
+        ("I just logged into webmail with exactly the same password and it went straight in, "
+         "and all of today's emails are sitting there.", "works"),
+        ("Acabo de entrar en el webmail y me he mandado una factura de prueba, y me ha llegado "
+         "en un segundo", "works"),
+        ("Mailbox: billing@example.com (Thunderbird 128 + webmail, same result in both).",
+         "fails"),
+    ],
+)  # fmt: skip
+def test_webmail_in_lay_words_and_stories(text: str, webmail: str) -> None:
+    assert read(text).webmail == webmail
+
+
+def test_webmail_asked_and_answered_as_the_page(chat: Chat) -> None:
+    chat.say("/lang es")
+    chat.say("no me llegan los correos a info@garcia.example al programa del ordenador")
+    assert chat.asking == "webmail_fails", chat.text
+    chat.say("En la página tampoco llegan... espere, me había equivocado de pestaña. Sí, en la "
+             "página sí que están todos, perdone")  # fmt: skip
+    assert chat.state == "out_of_scope", chat.text
+
+
+@pytest.mark.parametrize(
+    ("text", "direction"),
+    [
+        ("Nothing's going in or out on my email since the weekend.", "both"),
+        ("Hello, people tell me my emails aren't reaching them.", "send"),
+        ("mia sorella dice che le mail che mi manda le tornano tutte indietro", "receive"),
+        ("Su paola.ricci@rossi-srl.example mi mancano delle mail", "receive"),
+    ],
+)
+def test_the_way_said_by_others_or_by_what_is_missing(text: str, direction: str) -> None:
+    assert read(text).direction == direction
+
+
+def test_only_webmail_in_lay_words(chat: Chat) -> None:
+    chat.say("my email doesnt work")
+    answer(chat, {"mailbox": "bill.turner@example.org", "direction": "Nothing is coming in",
+                  "webmail_fails": "nothing new there either on the email page"})  # fmt: skip
+    assert chat.asking == "client", chat.text
+    chat.say("What do you mean by a program?")
+    assert chat.asking == "client", chat.text  # asked back: explained, not taken for "both"
+    chat.say("I just use the blue E on the computer and go to the email website, nothing else")
+    assert chat.asking == "error_text", chat.text
+    assert read("solo dalla pagina internet, col computer. Programmi non ne ho").only_webmail
+
+
+def test_a_bounce_our_server_wrote_or_a_listed_setting_says_the_smtp_server() -> None:
+    bounce = read(
+        "Got this:\n\nThis is the mail system at host smtp.example.net.\n\n"
+        "<k@yahoo.com>: host mta7.yahoodns.net said: 421 4.7.0 [TSS04] deferred"
+    )
+    assert smtp_answer(bounce, "smtp.example.net") is True
+    listed = read('Thunderbird:\n- SMTP smtp.example.net:465 SSL -> "Timeout della connessione"')
+    assert smtp_answer(listed, "smtp.example.net") is True
+    relay = read("Il nostro Postfix fa relay:\n\nrelayhost = [smtp.fastwebnet.it]:587")
+    assert smtp_answer(relay, "smtp.example.net") is False
+
+
+def test_the_request_said_to_be_urgent_goes_first(chat: Chat) -> None:
+    chat.say("/lang es")
+    chat.say(
+        "Hola, tengo dos cosas. Lo urgente: desde ayer no puedo enviar correos desde "
+        "pedidos@garcia.example, ni desde el webmail. Y luego, cuando se pueda, quería crear un "
+        "buzón nuevo para mi socio."
+    )
+    assert chat.asking == "smtp_is_provider", chat.text  # not "which one first?"
+
+
+def test_a_dns_check_answered_with_wanting_a_technician_opens_a_ticket(chat: Chat) -> None:
+    chat.say("Is DKIM set up for our domain example.org? A client says our emails fail DKIM.")
+    assert chat.asking == "dns_ticket", chat.text
+    chat.say("They'll quarantine us if it isn't sorted, so I'd rather someone looked at it.")
+    assert chat.asking not in ("dns_ticket", None), chat.text
+
+
+def test_a_habit_is_no_example_time(chat: Chat) -> None:
+    chat.say("/lang it")
+    chat.say("su info@rossi-srl.example non arriva più niente da ieri, neanche dalla webmail")
+    answer(chat, {"addresses": "da tutti, non mi è arrivata nemmeno la mail della banca che "
+                  "arriva ogni mattina alle 7", "client": "Outlook e webmail",
+                  "error_text": "nessun errore", "examples.sender": "ordini@cartotecnica.it",
+                  "examples.subject": "Ordine 4471"})  # fmt: skip
+    assert chat.asking == "examples.sent_at", chat.text  # not 7:00 today

@@ -38,6 +38,19 @@ KNOWN_FAILING: frozenset[str] = frozenset(
         "b-en-12",  # "hello is this the email folk. i dinnae really know how": taken for e-mail
         "lj-it-19",  # support on 24 and 31 December, a phone line for emergencies: read as sales
         "mn-it-19",  # "quella che usa mio figlio per lavoro", after a miss: taken for a mailbox
+        # Set 69 (sysadmins' pastes), first run 45 of 60, now 49:
+        "ms-en-03",  # "Client is Thunderbird" on the last line of a paste: not read
+        "ms-en-06",  # a Laravel log line naming Amazon SES: the sender is not read from it
+        "ms-en-09",  # a bank's mail landing in Junk, with headers: taken for a DNS check
+        "ms-en-19",  # facts given as "key: value" lines after "Outbound issue."
+        "ms-es-09",  # a test from another address in an SMTP transcript: taken for the example
+        "ms-es-20",  # an Exchange smarthost's queue error: "todos los destinatarios externos"
+        "ms-it-06",  # relayhost = [smtp.fastwebnet.it] in a Postfix log: sent elsewhere, unread
+        "ms-it-09",  # two errors pasted (greylisting, then 550 5.7.1): the first is kept
+        "ms-it-10",  # an error answer cut at the address: "550 5.7.1 <segreteria@example"
+        # Set 70 (conversations that turn), first run 43 of 60, now 58:
+        "mt-en-03",  # "everything I send to Gmail addresses bounces": no "only", so asked
+        "mt-en-10",  # a practice software ("ClinicMaster") named as the program: not read
     }
 )
 
