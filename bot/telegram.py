@@ -30,7 +30,7 @@ from telegram import (
     Update,
 )
 from telegram.constants import ChatAction, ChatType, ParseMode
-from telegram.error import BadRequest, Forbidden, InvalidToken, TelegramError
+from telegram.error import BadRequest, Forbidden, InvalidToken, NetworkError, TelegramError
 from telegram.ext import AIORateLimiter, Application, ContextTypes, TypeHandler
 
 from bot.i18n import LANGUAGES
@@ -428,8 +428,15 @@ class TelegramChannel:
             log.info("chat %s blocked the bot; the conversation is kept", chat_id)
             await asyncio.to_thread(self.desk.store.delivered_key, key, {"blocked": True})
             return False
-        except (TelegramError, TimeoutError):  # the turn is saved: its answer is not lost
-            log.warning("sending to %s failed; the sender will finish it", chat_id, exc_info=True)
+        except (TelegramError, TimeoutError) as exc:  # the turn is saved: its answer is kept
+            # A network failure is expected and needs no traceback; anything else gets one.
+            expected = isinstance(exc, (NetworkError, TimeoutError))
+            log.warning(
+                "sending to %s failed (%s); the sender will finish it",
+                chat_id,
+                type(exc).__name__,
+                exc_info=not expected,
+            )
             rest = {**payload, "text": html.unescape("\n\n".join(texts[sent:]))}
             await asyncio.to_thread(self.desk.store.due_now, key, rest)
             return False
