@@ -187,7 +187,8 @@ class Sender:
         if getattr(transport, "looks_first", False) and not row.maybe_sent:
             # A receiver that can be asked whether a row arrived: a kill -9 between its OK
             # and the mark must not post twice.
-            await asyncio.to_thread(self.store.attempting, row.id)
+            settled = self.clock() + timedelta(seconds=self.settle.get(row.kind, 0.0))
+            await asyncio.to_thread(self.store.attempting, row.id, settled)
         try:
             result = await asyncio.wait_for(transport(payload, row.attempts), self.timeout)
         except Undeliverable as gone:

@@ -72,8 +72,11 @@ async def serve(
     socket_mode: SocketModeHandler | None = None
     bolt = None
     if slack is not None:
-        client = WebClient(
-            token=slack.token, base_url=slack.api_url or WebClient.BASE_URL, timeout=SLACK_TIMEOUT
+        client = WebClient(  # no retries of its own: a post retried blindly after a lost answer
+            token=slack.token,  # posts twice; the outbox retries, looking first
+            base_url=slack.api_url or WebClient.BASE_URL,
+            timeout=SLACK_TIMEOUT,
+            retry_handlers=[],
         )
         alerts = Alerts(store, desk.renderer, slack, client)
         transports["staff_alert"] = alerts.post_alert

@@ -1351,6 +1351,7 @@ def webmail_in(text: str) -> Webmail | None:
         return tried  # "la webmail non l'avevo mai usata... provo... anche da lì non parte"
     if (
         result is None
+        and "web" in text.lower()  # (the two searches below are slow: only where they can match)
         and (_FAILS.search(text) or _IT_HAPPENS.search(text))
         and (
             any(program_in(m["program"]) for m in _PROGRAM_AND_WEBMAIL.finditer(text))

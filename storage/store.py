@@ -300,13 +300,16 @@ class SqlStore(Store):
                 session.add(row)
                 session.commit()
 
-    def attempting(self, row_id: int) -> None:
+    def attempting(self, row_id: int, retry_at: datetime | None = None) -> None:
         """Record that a try of the row starts: if the process dies during it, the next try
-        knows the receiver may have it (and looks first, where the receiver can tell)."""
+        knows the receiver may have it (and looks first, where the receiver can tell), and
+        comes no sooner than `retry_at` (a post still under way has landed by then)."""
         with Session(self.engine) as session:
             row = session.get(OutboxRow, row_id)
-            if row is not None and not row.maybe_sent:
+            if row is not None and row.sent_at is None:
                 row.maybe_sent = True
+                if retry_at is not None:
+                    row.next_at = retry_at
                 session.add(row)
                 session.commit()
 
