@@ -789,8 +789,9 @@ def smtp_answer(r: Reading, smtp_host: str) -> bool | None:
     configured = {h.lower() for h in _CONFIGURED.findall(r.error or "")}
     servers = [h for h in r.hosts if looks_like_smtp(h) and (h in own or h in configured)]
     ours = smtp_host.lower()
-    if ours in servers and len(servers) > 1 and _NEVER_BEFORE.search(own[: own.find(ours)][-40:]):
-        servers.remove(ours)  # "the outgoing server is smtp.vodafone.it, we never used smtp.…"
+    if ours in servers and _NEVER_BEFORE.search(own[: own.find(ours)][-40:]):
+        servers.remove(ours)  # "the outgoing server is smtp.vodafone.it, we never used smtp.…",
+        # "non passiamo da smtp.example.net:" (and the paste shows the relayhost)
     if len(servers) > 1 and is_correction(own):  # "smtp.example.net.. no aspetta, c'e scritto
         tail = after_correction(own)  # out.alice.it": the one said after
         servers = [h for h in servers if h in tail] or servers

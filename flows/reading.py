@@ -106,8 +106,13 @@ _BOUNCE_LINE = Cue(
     r"postmaster|smtp|relay|denied|[2-5]\d\d[ -][245]\.\d)"
 )
 # Where a pasted error ends inside a sentence of the customer's own.
+_SERVER_SAYS = re.compile(
+    r"^\s*(?:remote server|il server remoto|el servidor remoto|server remoto|servidor remoto)\b",
+    re.IGNORECASE,
+)
 _ERROR_END = re.compile(
-    r"(?<!\d)[.;!?](?!\d)|\s(?:quando|when|cuando|mentre|while|mientras|e poi|and then|y luego|"
+    r"(?<!\d)[.;!?](?!\d)(?![\w-])|"  # (not the dot of an address: "<x@example.org>")
+    r"\s(?:quando|when|cuando|mentre|while|mientras|e poi|and then|y luego|"
     r"perch[eé]|because|porque|ma|but|pero|per[oò]|da quando|since|desde|dopo|after|despu[eé]s|"
     r"se|if|si|ogni volta|every time|cada vez|anche|also|tambi[eé]n|e ora|and now|y ahora)\s|"
     # the customer speaking again, in a message typed without stops: "…try again later i use
@@ -1551,7 +1556,8 @@ def error_in(text: str) -> str | None:
                 return _pasted(lines[i + 1 :])
             if not (_BOUNCE_LINE.search(line) or _OUTLOOK.search(line) or _quotes(line)):
                 continue
-            in_line = _quotes(line) if len(line) > 120 else []
+            # (a remote server's line quotes its reply too: it is the paste, not a sentence)
+            in_line = _quotes(line) if len(line) > 120 and not _SERVER_SAYS.match(line) else []
             if in_line and (not _code_at(line) or any(_code_at(q[0]) for q in in_line)):
                 continue  # a sentence of the customer's that quotes the error: the quote
             if i + 1 < len(lines) and line.rstrip().endswith(":"):

@@ -3277,6 +3277,11 @@ def test_a_bounce_our_server_wrote_or_a_listed_setting_says_the_smtp_server() ->
     assert smtp_answer(listed, "smtp.example.net") is True
     relay = read("Il nostro Postfix fa relay:\n\nrelayhost = [smtp.fastwebnet.it]:587")
     assert smtp_answer(relay, "smtp.example.net") is False
+    denied = read(
+        "Il nostro Postfix fa relay verso lo smarthost del provider, non passiamo da "
+        "smtp.example.net:\n\nrelayhost = [smtp.fastwebnet.it]:587"
+    )
+    assert smtp_answer(denied, "smtp.example.net") is False
 
 
 def test_the_request_said_to_be_urgent_goes_first(chat: Chat) -> None:
@@ -3304,3 +3309,18 @@ def test_a_habit_is_no_example_time(chat: Chat) -> None:
                   "error_text": "nessun errore", "examples.sender": "ordini@cartotecnica.it",
                   "examples.subject": "Ordine 4471"})  # fmt: skip
     assert chat.asking == "examples.sent_at", chat.text  # not 7:00 today
+
+
+def test_an_error_does_not_end_inside_an_address() -> None:
+    r = read("Errore: 550 5.7.1 <segreteria@example.org>: Sender rate limit exceeded")
+    assert r.error == "550 5.7.1 <segreteria@example.org>: Sender rate limit exceeded"
+
+
+def test_a_remote_server_line_that_quotes_its_reply_is_the_paste() -> None:
+    r = read(
+        "Ci ha girato il log del suo Exchange:\n\nRemote Server at mx.example.net (198.51.100.20) "
+        "returned '451 4.7.1 <info@example.com>: Recipient address rejected: Greylisted, see "
+        "http://postgrey.example/help.html'\nRemote Server at mx.example.net (198.51.100.20) "
+        "returned '550 5.7.1 Client host [192.0.2.77] blocked using zen.spamhaus.org'"
+    )
+    assert r.error is not None and "451 4.7.1" in r.error and "550 5.7.1" in r.error

@@ -45,9 +45,6 @@ KNOWN_FAILING: frozenset[str] = frozenset(
         "ms-en-19",  # facts given as "key: value" lines after "Outbound issue."
         "ms-es-09",  # a test from another address in an SMTP transcript: taken for the example
         "ms-es-20",  # an Exchange smarthost's queue error: "todos los destinatarios externos"
-        "ms-it-06",  # relayhost = [smtp.fastwebnet.it] in a Postfix log: sent elsewhere, unread
-        "ms-it-09",  # two errors pasted (greylisting, then 550 5.7.1): the first is kept
-        "ms-it-10",  # an error answer cut at the address: "550 5.7.1 <segreteria@example"
         # Set 70 (conversations that turn), first run 43 of 60, now 58:
         "mt-en-03",  # "everything I send to Gmail addresses bounces": no "only", so asked
         "mt-en-10",  # a practice software ("ClinicMaster") named as the program: not read
