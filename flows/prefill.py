@@ -814,6 +814,8 @@ def smtp_answer(r: Reading, smtp_host: str) -> bool | None:
             return False
     if _YOUR_SERVER.search(own) and not _NOT_YOUR_SERVER.search(own):
         return True  # "yes I use your smtp server", "uso il vostro server di posta in uscita"
+    if _NO_OTHER_SERVER.search(own):
+        return True  # "I suppose so, we don't have any other server"
     return None
 
 
@@ -832,6 +834,13 @@ _SENT_BY = re.compile(
 _AS_SMARTHOST = re.compile(
     r"\b([\w.-]+\.[a-z]{2,})(?::\d+)?\s+(?:como|as|as a|as the|come|como el)\s+"
     r"(?:smarthost|relay ?host|relay)\b",
+    re.IGNORECASE,
+)
+
+
+_NO_OTHER_SERVER = re.compile(
+    r"\b(?:(?:we|i) (?:don'?t|do not) have (?:any )?(?:other|another) (?:mail )?server|"
+    r"non (?:abbiamo|ho) altri server|no (?:tenemos|tengo) otro servidor)\b",
     re.IGNORECASE,
 )
 

@@ -106,6 +106,18 @@ _BOUNCE_LINE = Cue(
     r"postmaster|smtp|relay|denied|[2-5]\d\d[ -][245]\.\d)"
 )
 # Where a pasted error ends inside a sentence of the customer's own.
+# The customer's facts as "key: value" lines (not a paste's headers).
+_FACT_LINE = re.compile(
+    r"^\s*(?P<key>mailbox|casella|buz[oó]n|smtp|imap|pop3?|webmail|affected|client|cliente|"
+    r"program|programma|programa|direction|since|dal|desde|error|errore|error message|"
+    r"messaggio di errore|mensaje de error|port|porta|puerto|server|servidor|account|cuenta|"
+    r"recipients?|destinatari|destinatarios|sender|mittente|remitente|example|esempio|ejemplo)"
+    r"\s*:\s*(?P<value>\S.*)$",
+    re.IGNORECASE,
+)
+_ERROR_KEYS = frozenset(
+    {"error", "errore", "error message", "messaggio di errore", "mensaje de error"}
+)
 _SERVER_SAYS = re.compile(
     r"^\s*(?:remote server|il server remoto|el servidor remoto|server remoto|servidor remoto)\b",
     re.IGNORECASE,
@@ -1404,7 +1416,9 @@ def _tried_now(clauses: list[str]) -> Webmail | None:
 
 
 _TRYING_NOW = Cue(
-    r"\b(?:provo|riprovo|sto provando|ho appena provato|adesso provo|ora provo|pruebo|"
+    r"\b(?:they say|they tell me|mi dicono|me dicen|dicen que|dicono che|seg[uú]n ellos|"
+    r"secondo loro|my colleague says|il collega dice|mi colega dice|"
+    r"provo|riprovo|sto provando|ho appena provato|adesso provo|ora provo|pruebo|"
     r"lo pruebo|estoy probando|acabo de probar|ahora pruebo|let me try|trying (?:it )?now|"
     r"just tried|tried (?:it )?just now|i'?ll try)\b"
 )
@@ -1460,7 +1474,7 @@ _THE_PAGE = re.compile(
 # It fails there as well, the place not named: "tampoco", "not there either".
 _THERE_TOO = Cue(
     r"\b(?:tampoco|neanche|nemmeno|neppure|either|ni ah[ií]|anche l[iì]|anche da l[iì]|"
-    r"there too|there as well|even there|ah[ií] tampoco)\b"
+    r"there too|there as well|even there|ah[ií] tampoco|tambi[eé]n|anche|too|also|as well)\b"
 )
 
 
@@ -1539,6 +1553,10 @@ _PLAINLY_WORKS = Cue(
 def error_in(text: str) -> str | None:
     """Return the error message quoted or pasted in `text`, word for word, or None."""
     lines = [line for line in text.split("\n") if line.strip()]
+    facts = [m for line in lines if (m := _FACT_LINE.match(line))]
+    if len(facts) >= 3 and len(facts) >= len(lines) - 1:  # "mailbox: x@…\nsmtp: …\nwebmail: …"
+        said = [m["value"].strip() for m in facts if m["key"].lower() in _ERROR_KEYS]
+        return said[0] if said else None  # the facts, as "key: value" lines; the error, if one
     bullets = [m[1] for line in lines if (m := _BULLET.match(line))]
     if len(bullets) >= 3:  # a list of facts: the error is the items that are errors
         errors = [b for b in bullets if (":" in b and _ERROR_ITEM.search(b)) or _code_at(b)]

@@ -3324,3 +3324,15 @@ def test_a_remote_server_line_that_quotes_its_reply_is_the_paste() -> None:
         "returned '550 5.7.1 Client host [192.0.2.77] blocked using zen.spamhaus.org'"
     )
     assert r.error is not None and "451 4.7.1" in r.error and "550 5.7.1" in r.error
+
+
+def test_webmail_tried_by_others_and_no_other_server() -> None:
+    said = "No idea, I don't use webmail myself... they say nothing's arriving there either"
+    assert read(said).webmail == "fails"
+    assert (
+        read(
+            "Non saprei, io la webmail non la uso... mi dicono che anche lì non arriva niente"
+        ).webmail
+        == "fails"
+    )
+    assert smtp_answer(read("I suppose so, we don't have any other server"), "smtp.example.net")
