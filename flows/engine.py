@@ -703,12 +703,11 @@ class Engine:
             # Nothing to install, set up or learn, no program named: "mi si è bloccata la
             # posta sul computer... non so come fare" is a mail problem to ask about.
             ranked = _without(ranked, "oos_mail_client")
-        if (not others(reading, d.hosted) and not _ELSEWHERE.search(reading.text)) or written_by_us(
-            reading, self.policy.provider.smtp_host
-        ):
-            # (a bounce our own server wrote: the customer sends through us, to Yahoo)
+        provider_named = others(reading, d.hosted) or _ELSEWHERE.search(reading.text)
+        if not provider_named or written_by_us(reading, self.policy.provider.smtp_host):
             # No other provider named, no address elsewhere: "my email doesnt work anymore"
-            # is a mail problem to ask about, not a mailbox at another provider.
+            # is a mail problem to ask about, not a mailbox at another provider; nor is a
+            # bounce our own server wrote (the customer sends through us, to a Yahoo user).
             ranked = _without(ranked, "oos_other_provider")
         webmail_fails = reading.webmail == "fails" and bool(reading.direction)
         if webmail_fails:  # "...un firewall nuevo, pero en la webmail desde casa tampoco me

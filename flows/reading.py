@@ -107,11 +107,18 @@ _BOUNCE_LINE = Cue(
 )
 # Where a pasted error ends inside a sentence of the customer's own.
 # The customer's facts as "key: value" lines (not a paste's headers).
+# The labels of the customer's own facts ("Mailbox: x@…", "Cuenta afectada:"), not a paste's
+# headers: a line "label: …" with one of them is theirs.
+_OWN_LABELS = (
+    r"mailbox|casella|buz[oó]n|client|cliente|program|programma|programa|problem|problema|"
+    r"direction|webmail|example|esempio|ejemplo|note|nota|account|cuenta|since|issue|symptom|"
+    r"sintomo|s[ií]ntoma|smtp|imap"
+)
+# The customer's facts as "key: value" lines (not a paste's headers).
 _FACT_LINE = re.compile(
-    r"^\s*(?P<key>mailbox|casella|buz[oó]n|smtp|imap|pop3?|webmail|affected|client|cliente|"
-    r"program|programma|programa|direction|since|dal|desde|error|errore|error message|"
-    r"messaggio di errore|mensaje de error|port|porta|puerto|server|servidor|account|cuenta|"
-    r"recipients?|destinatari|destinatarios|sender|mittente|remitente|example|esempio|ejemplo)"
+    rf"^\s*(?P<key>{_OWN_LABELS}|pop3?|affected|dal|desde|error|errore|error message|"
+    r"messaggio di errore|mensaje de error|port|porta|puerto|server|servidor|"
+    r"recipients?|destinatari|destinatarios|sender|mittente|remitente)"
     r"\s*:\s*(?P<value>\S.*)$",
     re.IGNORECASE,
 )
@@ -1680,11 +1687,7 @@ def _told(line: str) -> bool:
     )
 
 
-_FACT_LABEL = re.compile(
-    r"^\s*(?:mailbox|casella|buz[oó]n|account|cuenta|client|cliente|program|programma|programa|"
-    r"problem|problema|issue|direction|webmail|note|nota|symptom|sintomo|s[ií]ntoma)\s*:",
-    re.IGNORECASE,
-)
+_FACT_LABEL = re.compile(rf"^\s*(?:{_OWN_LABELS})\s*:", re.IGNORECASE)
 
 
 def _looks_pasted(line: str) -> bool:
@@ -1741,9 +1744,7 @@ _SPEAKER = Cue(  # the customer speaking of themselves, or to us
     r"nuestro|nuestra)\b"
 )
 _MACHINE = Cue(
-    r"^\s|^(?!(?:mailbox|casella|buz[oó]n|client|cliente|program|programma|programa|problem|"
-    r"problema|direction|webmail|example|esempio|ejemplo|note|nota|account|cuenta|since|"
-    r"issue|symptom|sintomo|s[ií]ntoma|smtp|imap)\s*:)[\w-]+:\s|"  # (not the customer's labels)
+    rf"^\s|^(?!(?:{_OWN_LABELS})\s*:)[\w-]+:\s|"  # (not the customer's labels)
     r"<[^<>\s]+@[^<>\s]+>|[2-5]\d\d[ -][245]\.\d|\b[245]\.\d{1,3}\.\d{1,3}\b|"
     r"\b0x[0-9a-f]{8}\b|^-{2,}|^>"
 )
