@@ -213,6 +213,7 @@ class Alerts:
                 "\n".join(
                     f"{e['sender']} \u2192 {e['recipient']} \u00b7 \u201c{e['subject']}\u201d "
                     f"\u00b7 {e['sent_at']}"
+                    + (f" (\u201c{e['sent_at_text']}\u201d)" if e.get("sent_at_text") else "")
                     for e in examples
                 ),
             )

@@ -528,3 +528,41 @@ def find_sent_at(text: str, now: datetime, zone: ZoneInfo) -> datetime | None:
         except DateProblem:
             continue
     return None
+
+
+# The customer says the hour is not known: "non ricordo", "no me acuerdo", "no idea of the time".
+_HOUR_UNKNOWN = re.compile(
+    r"\b(?:(?:i )?(?:don t|do not|can t|cannot|couldn t) (?:remember|recall|say|tell)|"
+    r"no idea|not sure|(?:i )?(?:don t|do not) know|"
+    r"non (?:me |mi )?(?:la |lo )?(?:ricordo|so|saprei)|boh|"
+    r"no (?:me )?acuerdo|no (?:lo |la )?recuerdo|no (?:lo |la )?se|no sabria|ni idea)\b"
+)
+# A part of the day without its hour, as a technician would note it: the middle of it.
+_ROUGH_HOURS = (
+    (("at night", "noche", "notte", "di notte"), time(22)),
+    (("evening", "sera", "serata"), time(19)),
+    (("afternoon", "arvo", "pomeriggio", "tarde"), time(15)),
+    (("morning", "mattina", "mattino", "mattinata", "manana", "madrugada"), time(9)),
+)
+
+
+def rough_moment(text: str, now: datetime, zone: ZoneInfo) -> datetime | None:
+    """The moment of a day said with "I don't remember the time": the day, at about when.
+
+    "Tuesday or Wednesday, I don't remember, in the morning" is Tuesday at 9:00
+    (the first day named, the middle of the part of the day); a day alone is
+    taken at noon. The customer's words go with it, so nobody takes the hour
+    for theirs. None when a day is not read or the hour is not said to be unknown.
+    """
+    folded = _fold(text)
+    if not _HOUR_UNKNOWN.search(folded.replace("'", " ")):
+        return None
+    day = best_day(text, now, zone)
+    if day is None:
+        return None
+    words = f" {folded} "
+    hour = next(
+        (h for said, h in _ROUGH_HOURS if any(f" {w} " in words for w in said)), time(12)
+    )
+    moment = datetime.combine(day, hour, tzinfo=zone)
+    return min(moment, now.astimezone(zone).replace(second=0, microsecond=0))

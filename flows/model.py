@@ -25,7 +25,7 @@ class Example(BaseModel):
     recipient: str = ""
     subject: str | None = None  # None: not asked yet; "" means it had no subject
     sent_at: str = ""  # ISO 8601 with the provider's UTC offset ("" when not read)
-    sent_at_text: str = ""  # the customer's words, when the date could not be read
+    sent_at_text: str = ""  # the customer's words, when the date could not be read or was rough
 
 
 class AttachmentRef(BaseModel):

@@ -260,7 +260,7 @@ class Texts:
                     sender=ex.sender,
                     recipient=ex.recipient,
                     subject=ex.subject or t("(no subject)"),
-                    sent_at=datetime.fromisoformat(ex.sent_at) if ex.sent_at else ex.sent_at_text,
+                    sent_at=_sent_at(ex),
                 )
             )
         if c.other_topic and c.other_topic != "something_else":
@@ -432,3 +432,13 @@ def too_long(limit: int, length: int) -> T:
         limit,
         length=length,
     )
+
+
+def _sent_at(ex: Any) -> datetime | str | T:
+    """When an example was sent, as read; with the customer's words when the hour was rough."""
+    if not ex.sent_at:
+        return str(ex.sent_at_text)
+    moment = datetime.fromisoformat(ex.sent_at)
+    if not ex.sent_at_text:
+        return moment
+    return t("{moment} (as you said: \u201c{words}\u201d)", moment=moment, words=ex.sent_at_text)

@@ -19,7 +19,7 @@ from dataclasses import replace
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from flows.dates import DateProblem, best_day, find_sent_at, parse_sent_at
+from flows.dates import DateProblem, best_day, find_sent_at, parse_sent_at, rough_moment
 from flows.dnstexts import report_lines
 from flows.form import EXITS, FORMS, form_transitions, states_of, ticket_fields
 from flows.model import (
@@ -90,6 +90,7 @@ MAX_TEXT = 8000
 MAX_SHORT = 300
 MAX_SAID = 40  # messages kept for a handoff
 AS_TYPED = "as_typed"  # the answer: a value kept as typed, since it could not be read
+ROUGH = "rough"  # the answer: a day whose hour the customer does not know, with their words
 IDENTIFY_CONFIDENCE = 0.8  # how sure the language identifier must be to switch by itself
 
 
@@ -344,6 +345,7 @@ class Dialog(Texts):
         self.moved = False  # a transition happened: the question asked is a new one
         self.began_in = conv.state
         self.answer: str | None = None
+        self.rough_words = ""  # the customer's words of a rough moment (ROUGH)
         self.said: list[Bubble] = []
         self.ticket: str | None = None
         self.example_done = False  # this turn finished an example message
@@ -1047,6 +1049,8 @@ class Dialog(Texts):
     def take_ex_sent_at(self, value: str) -> None:
         if self.answer == AS_TYPED:
             self._update_draft(sent_at="", sent_at_text=value)
+        elif self.answer == ROUGH:
+            self._update_draft(sent_at=value, sent_at_text=self.rough_words)
         else:
             self._update_draft(sent_at=value, sent_at_text="")
         self.finish_when_complete()
@@ -1311,6 +1315,10 @@ class Dialog(Texts):
             joined = self._on_day(day, said) if day else None
             if joined is not None:  # "last tuesday, late-ish" ... "about 8 o'clock": the two
                 return joined
+            rough = rough_moment(said, self.ctx.now, zone) if problem.reason == "no_time" else None
+            if rough is not None:  # "martedì o mercoledì, non ricordo, di mattina"
+                self.answer, self.rough_words = ROUGH, said[:MAX_SHORT]
+                return rough.isoformat(timespec="minutes")
             if problem.reason == "no_time":
                 raise Invalid(
                     t("Please add the time too, even roughly, for example: yesterday 15:30.")

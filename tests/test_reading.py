@@ -318,15 +318,57 @@ def test_a_day_without_a_time_is_kept_with_its_reading_shown(chat: Chat, store: 
     chat.say("Invoice 42")
     chat.say("monday")
     assert chat.asking == "examples.sent_at"  # the time, please
-    chat.say("monday, I really don't remember the hour")
+    chat.say("monday, before the big meeting")
     assert "I understood Monday, November 16, 2026" in chat.text, chat.text
     assert chat.asking == "examples.more"
     chat.choose("no")
-    assert "monday, I really don't remember the hour" in chat.text  # at the summary, to change
+    assert "monday, before the big meeting" in chat.text  # at the summary
     chat.choose("yes")
     ticket = store.ticket(chat.ticket or "")
     assert ticket is not None
-    assert ticket["examples"][0]["sent_at_text"] == "monday, I really don't remember the hour"
+    assert ticket["examples"][0]["sent_at_text"] == "monday, before the big meeting"
+
+
+@pytest.mark.parametrize(
+    ("said", "moment"),
+    [
+        ("Tuesday or Wednesday, I don't remember, in the morning", "2026-11-17T09:00"),
+        ("martedì o mercoledì, non ricordo, di mattina", "2026-11-17T09:00"),
+        ("el martes o el miércoles, no me acuerdo, por la mañana", "2026-11-17T09:00"),
+        ("ieri, l'ora non me la ricordo", "2026-11-19T12:00"),
+        ("yesterday evening, no idea what time", "2026-11-19T19:00"),
+    ],
+)
+def test_a_day_whose_hour_is_not_remembered_is_not_asked_again(
+    chat: Chat, store: SqlStore, said: str, moment: str
+) -> None:
+    """The customer who says the hour is not known is not asked for it: the day is read, at
+    about when, and their words go with it to the summary and the ticket."""
+    chat.say(
+        "I can't receive mail at info@example.org from anna@rossi-srl.example, webmail too, "
+        "with everyone, only webmail, no error"
+    )
+    chat.say("Invoice 42")
+    chat.say(said)
+    assert chat.asking == "examples.more", chat.text
+    chat.choose("no")
+    assert said in chat.text  # at the summary, beside the reading, to be changed
+    chat.choose("yes")
+    ticket = store.ticket(chat.ticket or "")
+    assert ticket is not None
+    assert ticket["examples"][0]["sent_at"].startswith(moment)
+    assert ticket["examples"][0]["sent_at_text"] == said
+
+
+def test_a_part_of_the_day_alone_still_asks_for_the_hour(chat: Chat) -> None:
+    chat.say(
+        "I can't receive mail at info@example.org from anna@rossi-srl.example, webmail too, "
+        "with everyone, only webmail, no error"
+    )
+    chat.say("Invoice 42")
+    chat.say("yesterday afternoon")
+    assert chat.asking == "examples.sent_at"
+    assert "add the time too" in chat.text
 
 
 # Found by a fourth set of independent scripted customers (session 3).

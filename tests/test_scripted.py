@@ -51,9 +51,6 @@ KNOWN_FAILING: frozenset[str] = frozenset(
         "mv-es-03",  # "sí, solo con esa dirección" after a party named in words: "which ones?"
         "mv-it-18",  # "solo quelle di Amazon": a company, no address, so "which ones?"
         "mw-en-03",  # "the program on the PC, I only used webmail just now": no "which program?"
-        "mw-en-07",  # "Tuesday or Wednesday, morning": asked again, as no time was given
-        "mw-es-07",  # the same in Spanish
-        "mw-it-07",  # the same in Italian
     }
 )
 
