@@ -43,6 +43,7 @@ from flows.reading import (
     action_said,
     changed_mind,
     gazetteer,
+    looks_like_smtp,
     own_words,
     read,
     ways_named,
@@ -1373,7 +1374,11 @@ class Engine:
         # is no "no"); a short answer by the phrase table first ("no").
         long = reading is not None and len(reading.text.split()) > SHORT_ANSWER
         # "webmail sends ok": the verdict on webmail, not the "ok" ("yes") in it
-        told = reading is not None and reading.webmail is not None and q.asking == "webmail_fails"
+        told = reading is not None and (
+            (reading.webmail is not None and q.asking == "webmail_fails")
+            # "not sure.. let me look / ok it says smtp.sky.com": the server named wins
+            or (q.asking == "smtp_is_provider" and any(looks_like_smtp(h) for h in reading.hosts))
+        )
         facts_first = long or (told and len(event.value.split()) > 1)
         resolved = d.answer_from(reading, ids) if facts_first and reading is not None else None
         if (

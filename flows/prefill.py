@@ -215,8 +215,8 @@ _POPUP_ACCOUNT = re.compile(
     re.IGNORECASE,
 )
 _FAILS_AFTER = re.compile(
-    r"^\W{0,3}(?:\([^)]{0,40}\)\W{0,3})?(?:non|nn|no|doesn'?t|does not|can'?t|cannot|won'?t|"
-    r"isn'?t|is not|ha smesso|stopped|dej[oó]|ya no)\b",
+    r"^\W{0,3}(?:\([^)]{0,40}\)\W{0,3})?(?:non|nn|no|not|never|doesn'?t|does not|can'?t|"
+    r"cannot|won'?t|isn'?t|is not|ha smesso|stopped|dej[oó]|ya no|has stopped|keeps)\b",
     re.IGNORECASE,
 )
 
@@ -233,8 +233,21 @@ _IT_IS_BEFORE = re.compile(
     r"[,.;:\u2013-]\s*(?:es|[eè]|e'|it'?s|it is|is|la mia [eè])\s*:?\s*$", re.I
 )
 _MY_MAIL = re.compile(
-    r"\b(?:mi|my|la mia|il mio|our|nuestro|nuestra|la nostra|il nostro)\s+(?:correo|e-?mail|mail|"
-    r"posta|casella|cuenta|account|buz[oó]n|inbox|mailbox)\b",
+    r"\b(?:mi|my|la mia|il mio|our|nuestro|nuestra|la nostra|il nostro)\s+"
+    r"(?:(?:husband|wife|son|daughter|mum|mom|dad|father|mother|partner|boss|colleague)'?s?\s+)?"
+    r"(?:correo|e-?mail|mail|posta|casella|cuenta|account|buz[oó]n|inbox|mailbox)\b|"
+    # "la mail di mio marito", "el correo de mi mujer"
+    r"\b(?:la|il|el)\s+(?:mail|casella|posta|correo|cuenta|buz[oó]n)\s+(?:di|de|del|della)\s+"
+    r"(?:mio|mia|mi|nuestro|nuestra)\s+\w+",
+    re.IGNORECASE,
+)
+# Mail not reaching the customer, at the address that follows: "no me llegan los correos a
+# x@…", "non mi arriva niente su x@…", "I'm not getting anything at x@…".
+_NOT_REACHING_ME_AT = re.compile(
+    r"(?:\b(?:no|non|nn)\s+(?:me|mi|ci|nos)\s+(?:llega\w*|arriva\w*|entra\w*)|"
+    r"\b(?:i'?m|we'?re|i am|we are|i|we)\s+(?:not|never|don'?t|do not)\s+"
+    r"(?:getting|receiving|recieving|get|receive|recieve)|\bnothing (?:is )?(?:coming|arriving))"
+    r"\b[^.;!?\n@]{0,30}?\b(?:a|al|su|sulla|sull'|in|en|at|on|to|into)\s*$",
     re.IGNORECASE,
 )
 
@@ -255,6 +268,8 @@ def named_mailbox(text: str, address: str, direction: str | None = None) -> bool
         return True  # "the lawyer's gmail x@…": a mailbox, whoever's it is
     if _IT_IS_BEFORE.search(text[:at]) and _MY_MAIL.search(text[:at]):
         return True  # "no puedo entrar en mi correo, me dice contraseña incorrecta, es x@…"
+    if direction != "send" and _NOT_REACHING_ME_AT.search(text[:at]):
+        return True  # "no me llegan los correos a x@… desde ayer"
     if _SOMEONE.search(text[:at][-40:]):
         return False  # "il mio fornitore x@… non riceve": my mail to them
     return own_address(text, address) or bool(_FAILS_AFTER.search(text[at + len(address) :]))

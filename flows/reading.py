@@ -101,7 +101,7 @@ _ERROR_CUES = Cue(
     r"fallisce|falla|fall[oó]|fallid[oa]s?|fails|failing)\b"
 )
 _BOUNCE_LINE = Cue(
-    r"(delivery|undeliver|recapit|entrega|rejected|rifiutat|rechaz|diagnostic|remote-mta|"
+    r"(deliver|mail system|mailer|recapit|entrega|rejected|rifiutat|rechaz|diagnostic|remote-mta|"
     r"status:|action: failed|final-recipient|permanent|temporar|returned|mailer-daemon|"
     r"postmaster|smtp|relay|denied|[2-5]\d\d[ -][245]\.\d)"
 )
@@ -175,6 +175,7 @@ _RECEIVE_STEM = Cue(
     r"receiv\w*|reciev\w*|recive\w*|incoming|entrata|entrada|entrant\w*|inbox|"
     r"com(?:es|ing|e|in'?) (?:in|into|through|thru)|"
     r"get(?:s|ting)? (?:through|thru)|reach(?:es|ed|ing)? (?:me|us)|entrano|entran|entra|"
+    r"get(?:s|ting)? (?:anything|nothing|stuff|much|any) (?:in|through)\b|"
     r"entrando|scaric\w*|"
     r"descarg\w*|download\w*|no me baja|no me bajan|no se bajan|bajar el correo|baja el correo|"
     r"baja los correos|bajan los correos|"
@@ -263,6 +264,9 @@ _MINE_MISSED = Cue(
     r"\b(?:non|nn|no|not|never|mai|nunca|don'?t|aren'?t)\s+(?:\w+\s+)?(?:arriv\w*|lleg\w*|reach\w*|"
     r"get\w*)\s+(?:a|ai|alle|agli|al|a los|a las|a mis|to|to the|to my|to our)\s+(?:\w+\s+)?"
     r"(?:clienti|clientes|clients|customers|destinatari|destinatarios|recipients)\b|"
+    # "no les llegan mis correos", "non gli arrivano le mie mail"
+    r"\b(?:no|non|nn)\s+(?:les|gli|le)\s+(?:llega\w*|arriva\w*)\s+(?:\w+\s+)?(?:mis|nuestr[oa]s|"
+    r"le mie|i miei|le nostre|i nostri)\b|"
     # "people tell me my emails aren't reaching them"
     r"\b(?:my|our|le mie|i miei|le nostre|i nostri|mis|nuestr[oa]s)\s+(?:e-?mails?|mails?|"
     r"messages?|correos|mensajes|messaggi|replies|risposte|respuestas)\s+(?:are(?:n'?t| not)|"
@@ -410,6 +414,8 @@ _IN_NOR_OUT = Cue(
     r"(?:out|outgoing)\b|\bnothing (?:is )?(?:going|coming|getting) in (?:or|nor|and) "
     r"(?:out|outgoing)\b|\bniente in entrata,? (?:e |n[eé] )?niente in uscita\b|"
     r"\bnada entra,? (?:ni )?nada sale\b|"
+    r"\b(?:not|n'?t|never) (?:going|coming|getting|go|come|get) (?:out|in),? (?:or|nor|and|,) "
+    r"(?:not )?(?:coming|going|getting|come|go|get) (?:in|out)\b|"  # "not going out OR coming in"
     r"\b(?:can'?t|cannot|unable to|can not) send\b.{0,12}\b(?:and|,)\s+(?:also\s+)?(?:nothing|no "
     r"(?:new )?(?:mail|e-?mails?)) (?:new )?(?:comes?|is coming|coming|arriv\w*|gets? through)\b"
 )
@@ -560,7 +566,7 @@ _ONLY_WEBMAIL = re.compile(
     r"don'?t (?:use|have) (?:any |a )?(?:mail )?(?:programs?|clients?|apps?)|"
     r"nessun programma|ning[uú]n programa|sin programa|no (?:mail )?(?:programs?|clients?))\b|"
     r"\b(only|solo|s[oó]lo|soltanto|solamente|sempre|always|siempre)\b[^.,;]{0,20}"
-    r"\b(web ?mail|browser|navegador|navigatore|p[aá]gina web|the website|il sito|"
+    r"\b((?:la|the|el) web(?![\w-])(?!\s*(?:site|page|p[aá]gina))|web ?mail|browser|navegador|navigatore|p[aá]gina web|the website|il sito|"
     r"pagina (?:di )?internet|p[aá]gina de internet|e-?mail website|e-?mail page|the blue e|"
     r"sito della posta)\b|"
     r"\b(?:programmi non ne ho|programas no tengo|no programs|nessun altro programma)\b|"
@@ -702,7 +708,8 @@ def addresses_in(text: str) -> list[str]:
     found = []
     text = _MESSAGE_IDS.sub(" ", text)  # "Message-ID: <2026...@rossi-srl.example>"
     for m in _ADDRESS.finditer(text):
-        local, domain = m[1].strip(".'"), m[2].lower().rstrip(".")
+        # (in lower case: "Pedidos@garcia.example", capitalized by a phone, is pedidos@…)
+        local, domain = m[1].strip(".'").lower(), m[2].lower().rstrip(".")
         if local and "." in domain and domain.rsplit(".", 1)[1] not in _NOT_DOMAIN:
             address = f"{local}@{domain}"
             if address not in found:
@@ -940,6 +947,7 @@ def direction_in(text: str) -> Said | None:
     if "back" in low or "rebot" in low or "indietro" in low or "devuelv" in low:
         text = _NO_BOUNCE.sub(" ", text)  # "the senders don't get anything back": no bounce
     text = _POPS_UP.sub(" error ", text)  # "esce un errore di connessione": a message shows
+    text = _NOTICE_BACK.sub(" error ", text)  # "mi arriva un messaggio che dice …": a bounce
     if "sal" in low or "esc" in low:
         text = _ON_SCREEN.sub(" ", text)  # "lo que salía antes en la pantalla": what it showed
     if "c" in low or "how" in low:
@@ -1091,10 +1099,12 @@ _THEIRS_UNSEEN = Cue(
     r"\b(?:they|they'?ve|customers|clients|people|suppliers|someone|everyone|he|she|i clienti|"
     r"clienti|fornitori|mi hanno|ci hanno|me han|nos han|los clientes|clientes|proveedores)\b"
     r"[^.;!?\n]{0,40}?\b(?:emailed|e-mailed|mailed|sent|written|wrote|scritto|mandato|inviato|"
-    r"spedito|escrito|enviado|mandado)\b[^.;!?\n]{0,50}?\b(?:but|ma|pero|però)\s+"
+    r"spedito|escrito|enviado|mandado)\b[^.;!?\n]{0,50}?\b(?:(?:but|ma|pero|però)\s+"
     r"(?:i|we|io|noi|yo|nosotros|a me|a mi|a m[ií])?\s*(?:never|don'?t|do not|can'?t|cannot|"
     r"non|no|nunca|mai)\s+(?:\w+\s+)?(?:see|find|get|vedo|vediamo|trovo|veo|vemos|encuentro|"
-    r"me (?:llega|aparece)|mi (?:arriva|compare))\w*\b"
+    r"me (?:llega|aparece)|mi (?:arriva|compare))\w*\b|"
+    # "...saying they've sent stuff and I've got nothing"
+    r"(?:and|but)\s+(?:i|we)(?:'ve| have)?\s+(?:got|had|received|seen|get)\s+nothing\b)"
 )
 _IN_WORD = r"(?:ricezione|in entrata|recepci[oó]n|de entrada|receiving|incoming|inbound)"
 _OUT_WORD = r"(?:invio|in uscita|env[ií]o|de salida|sending|outgoing|outbound)"
@@ -1150,6 +1160,17 @@ _POPS_UP = re.compile(
     r"\b(?:mi |me |ci )?(?:esce|escono|sale|salen|appare|aparece|compare)\s+(?:fuori\s+)?"
     r"(?:un[ao']?\s*|l'|il |la |el |questo |questa |este |esta )?(?:errore|error|messaggio|"
     r"mensaje|avviso|aviso|scritta|cartel|finestra|ventana|pop-?up)",
+    re.IGNORECASE,
+)
+# A notice that comes back is an error, not mail received: "mi arriva un messaggio che dice
+# mail delivery failed", "me llega un correo de error", "I get an email back saying".
+_NOTICE_BACK = re.compile(
+    r"\b(?:(?:mi|me|ci|nos)\s+(?:arriva|arrivano|arrivato|torna|tornano|llega|llegan|lleg[oó]|"
+    r"devuelve|devuelven)|i (?:get|got|receive|received)|we (?:get|got|receive|received))\s+"
+    r"(?:indietro\s+|de vuelta\s+|back\s+)?(?:un[ao']?\s*|l'|il |la |el |an? |this |the )?"
+    r"(?:messaggio|mensaje|mail|e-?mail|correo|avviso|aviso|notifica|notificaci[oó]n|message|"
+    r"notice|notification|reply)\s+(?:back\s+)?(?:di errore|de error|d'errore|che dice|que dice|"
+    r"que pone|dicendo|diciendo|con scritto|saying|that says|which says|telling me)",
     re.IGNORECASE,
 )
 # A problem that "comes" somewhere happens there: "same issue is coming in webmail also".
@@ -1322,13 +1343,31 @@ _WEBMAIL_SAYS_BAD = Cue(
 )
 
 
+# At a loss, and not about webmail: "no sé qué hacer", "non so cosa vuol dire" (the bounce).
+_AT_A_LOSS = re.compile(
+    r"\b(?:no s[eé] (?:qu[eé]|q) (?:hacer|pasa|est[aá] pasando|ocurre|sucede|significa|"
+    r"quiere decir|le pasa|m[aá]s hacer)|"
+    r"non so (?:pi[uù] )?(?:cosa|che|cos') ?(?:fare|succede|sta succedendo|sia successo|"
+    r"vuol dire|voglia dire|significa|pensare)|"
+    r"(?:i )?(?:don'?t|do not) know what (?:to do|else to do|(?:is|'s) (?:happening|going on|wrong)|"
+    r"it means|that means|this means)|"
+    # how it was before, not what it does now: "antes funcionaba perfectamente"
+    r"(?:antes|hasta ayer|hasta ahora|siempre|prima|fino a ieri|fino ad ora|sempre|before|always)"
+    r" (?:me |mi |it |lo |la )?(?:funcionaba|iba|funzionava|andava|worked|used to work)"
+    r"(?: (?:perfectamente|bien|de maravilla|sin problemas|perfettamente|benissimo|bene|"
+    r"senza problemi|perfectly|fine|just fine|ok))?|"
+    r"(?:it )?used to work(?: (?:perfectly|fine|just fine|ok))?)\b",
+    re.IGNORECASE,
+)
+
+
 def webmail_in(text: str) -> Webmail | None:
     """Return what the message says of webmail, when it speaks of webmail.
 
     Read in the clause that names webmail; when that clause says nothing
     either way ("webmail? haven't tried"), in the one that follows it.
     """
-    text = text.replace("\u2019", "'")
+    text = _AT_A_LOSS.sub(" ", text.replace("\u2019", "'"))
     fixed = _CORRECTED.split(text)
     if len(fixed) > 1 and _WEBMAIL.search(fixed[-1]) and (corrected := webmail_in(fixed[-1])):
         return corrected  # "nothing there... ah no, sorry, I was in Sent: in the inbox they are"
@@ -1526,7 +1565,7 @@ def _webmail_says(clause: str) -> Webmail | None:
 _NOT_THERE_EITHER = Cue(
     r"\b(?:not|nor|neither|nothing|non|nn|ni|n[eé]|nada|niente|nulla|tampoco|nemmeno|neanche|"
     r"neppure|manco)\s+(?:even\s+|either\s+|anche\s+)?(?:in|on|en|nella|sulla|in the|on the|"
-    r"dalla|nel|sul)\s+(?:la\s+|the\s+|il\s+|el\s+)?web ?mail\b"
+    r"dalla|nel|sul|desde|from|from the|da|dal)\s+(?:la\s+|the\s+|il\s+|el\s+)?web ?mail\b"
 )
 
 
@@ -1579,8 +1618,10 @@ def error_in(text: str) -> str | None:
                 and _looks_pasted(lines[i + 1])
             ):  # "Thunderbird keeps throwing this when I check mail on x@…:" / the message
                 return _pasted(lines[i + 1 :])
-            if not (_BOUNCE_LINE.search(line) or _OUTLOOK.search(line) or _quotes(line)):
-                continue
+            if not (
+                _BOUNCE_LINE.search(_HOSTNAME.sub(" ", line)) or _OUTLOOK.search(line) or _quotes(line)
+            ):
+                continue  # (a host name alone is a setting read out: "ok it says smtp.sky.com")
             # (a remote server's line quotes its reply too: it is the paste, not a sentence)
             in_line = _quotes(line) if len(line) > 120 and not _SERVER_SAYS.match(line) else []
             if in_line and (not _code_at(line) or any(_code_at(q[0]) for q in in_line)):
@@ -1617,11 +1658,43 @@ def error_in(text: str) -> str | None:
             ]
             return "\n".join([quoted, *others])
     if code is None:
-        return None
+        return _notice_title(text)
     start = code.start()
     tail = text[start:]
     end = _ERROR_END.search(tail, code.end() - start)
     return tail[: end.start() if end else len(tail)].strip(" ,:;-")
+
+
+# The title of a bounce notice, typed without quotes after what shows it: "mi arriva un
+# messaggio che dice mail delivery failed returning message to sender", "says Undeliverable".
+_NOTICE_TITLE = re.compile(
+    r"\b(?:dice|dicendo|says|saying|said|que dice|que pone|pone|con scritto|scritto|reads|"
+    r"titled|called|oggetto|asunto|subject)\s*:?\s*(?P<title>(?:mail delivery (?:failed|failure)|"
+    r"undelivered mail|undeliverable|delivery status notification|delivery (?:has )?failed|"
+    r"message not delivered|returned mail|mail delivery system|mail delivery subsystem|"
+    r"non recapitabile|impossibile recapitare|mancato recapito|errore di (?:consegna|recapito)|"
+    r"no se (?:ha )?(?:puede|pudo) entregar|mensaje no entregado|correo no entregado|"
+    r"error de entrega|notificaci[oó]n de estado de entrega|unzustellbar)\b.*)",
+    re.IGNORECASE | re.DOTALL,
+)
+
+
+_SPEAKING_AGAIN = re.compile(
+    r"\s(?:(?:y|e|and)\s+)?(?:no s[eé]|non so|i don'?t know|i do not know|no entiendo|"
+    r"non capisco|i don'?t understand)\b",
+    re.IGNORECASE,
+)
+
+
+def _notice_title(text: str) -> str | None:
+    """The title of a bounce notice said in a sentence, up to where the customer goes on."""
+    m = _NOTICE_TITLE.search(text)
+    if m is None:
+        return None
+    title = _AT_A_LOSS.split(m["title"], maxsplit=1)[0]
+    title = _SPEAKING_AGAIN.split(title, maxsplit=1)[0]
+    end = _ERROR_END.search(title)
+    return title[: end.start() if end else len(title)].strip(" ,:;-") or None
 
 
 # The items of a list of facts ("- smtp è il vostro", "• error: 0x800CCC0E").
@@ -1918,7 +1991,11 @@ _FROM_NOBODY = Cue(  # (but "from nobody at gmail": only theirs; "de nadie de fu
 )
 _SOME_RECEIVE_FINE = Cue(
     r"\b(?:ricevono|receive them|receive|reciben|get them|le ricevono|los reciben|gets them)\s+"
-    r"(?:regolarmente|bene|fine|normally|sin problemas?|senza problemi|normalmente|bien|ok)\b"
+    r"(?:regolarmente|bene|fine|normally|sin problemas?|senza problemi|normalmente|bien|ok)\b|"
+    # the others yes, after the ones that fail: "... a gmail y demás sí", "agli altri sì"
+    r"\b(?:a|con|to|with|agli|ai|alle)\s+(?:\w+\s+){0,3}?(?:y|e|and)\s+(?:a\s+|agli\s+)?"
+    r"(?:dem[aá]s|otros|otras|others|the others|the rest|el resto|altri|gli altri|il resto)\s+"
+    r"(?:s[ií]|yes|fine|ok|bien|bene|va|van|vanno)\b"
 )
 _EVERY_RECIPIENT = Cue(
     r"\b(?:a )?(?:todos los destinatarios|tutti i destinatari|all (?:the )?(?:our )?recipients|"

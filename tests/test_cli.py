@@ -255,7 +255,7 @@ def test_a_whole_email_conversation_to_a_ticket(
     summary = chat.turns[-1]
     assert ids(summary)[0] == "yes"
     assert all(i.startswith("edit_") for i in ids(summary)[1:])
-    assert "Mario.Rossi@example.com" in summary["text"]
+    assert "mario.rossi@example.com" in summary["text"]
     assert "Relaying denied" in summary["text"]
 
     opened = chat.send("yes")
@@ -289,7 +289,7 @@ def test_a_whole_email_conversation_to_a_ticket(
     assert ticket["language"] == "en"
     assert ticket["channel"] == "terminal"
     assert ticket["user"] == "anna"
-    assert ticket["mailbox"] == "Mario.Rossi@example.com"
+    assert ticket["mailbox"] == "mario.rossi@example.com"
     assert ticket["direction"] == "send"
     assert ticket["smtp_is_provider"] is True
     assert ticket["webmail_fails"] is True
@@ -299,13 +299,13 @@ def test_a_whole_email_conversation_to_a_ticket(
     assert ticket["error_text"] == "550 5.7.1 <anna@partner.example>: Relaying denied"
     assert ticket["examples"] == [
         {
-            "sender": "Mario.Rossi@example.com",
+            "sender": "mario.rossi@example.com",
             "recipient": "anna@partner.example",
             "subject": "Preventivo n° 42 — urgente ✉️",
             "sent_at": SENT_1,
         },
         {
-            "sender": "Mario.Rossi@example.com",
+            "sender": "mario.rossi@example.com",
             "recipient": "bob@partner.example",
             "subject": "",
             "sent_at": SENT_2,
@@ -319,9 +319,9 @@ def test_a_whole_email_conversation_to_a_ticket(
     shown = sportello(env, "tickets", "show", code)
     assert shown.returncode == 0, shown.stderr
     assert f"code: {code}" in shown.stdout
-    assert "example 1: Mario.Rossi@example.com -> anna@partner.example" in shown.stdout
+    assert "example 1: mario.rossi@example.com -> anna@partner.example" in shown.stdout
     assert "Preventivo n° 42 — urgente ✉️" in shown.stdout
-    assert "example 2: Mario.Rossi@example.com -> bob@partner.example" in shown.stdout
+    assert "example 2: mario.rossi@example.com -> bob@partner.example" in shown.stdout
     assert "error_text: 550 5.7.1 <anna@partner.example>: Relaying denied" in shown.stdout
 
 
@@ -353,7 +353,7 @@ def test_a_receiving_problem_with_typed_answers(env: dict[str, str], chats: Any)
     ticket = show(env, code)
     assert ticket["category"] == "email_receiving"
     assert ticket["direction"] == "receive"
-    assert ticket["mailbox"] == "Luca@garcia.example"
+    assert ticket["mailbox"] == "luca@garcia.example"
     assert ticket["webmail_fails"] is True
     assert ticket["addresses"] is None
     assert ticket["client"] == "webmail"

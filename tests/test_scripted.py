@@ -39,7 +39,6 @@ KNOWN_FAILING: frozenset[str] = frozenset(
         "lj-it-19",  # support on 24 and 31 December, a phone line for emergencies: read as sales
         "mn-it-19",  # "quella che usa mio figlio per lavoro", after a miss: taken for a mailbox
         # Set 69 (sysadmins' pastes), first run 45 of 60, now 49:
-        "ms-en-03",  # "Client is Thunderbird" on the last line of a paste: not read
         "ms-en-06",  # a Laravel log line naming Amazon SES: the sender is not read from it
         "ms-en-09",  # a bank's mail landing in Junk, with headers: taken for a DNS check
         "ms-es-09",  # a test from another address in an SMTP transcript: taken for the example
