@@ -561,8 +561,6 @@ def rough_moment(text: str, now: datetime, zone: ZoneInfo) -> datetime | None:
     if day is None:
         return None
     words = f" {folded} "
-    hour = next(
-        (h for said, h in _ROUGH_HOURS if any(f" {w} " in words for w in said)), time(12)
-    )
+    hour = next((h for said, h in _ROUGH_HOURS if any(f" {w} " in words for w in said)), time(12))
     moment = datetime.combine(day, hour, tzinfo=zone)
     return min(moment, now.astimezone(zone).replace(second=0, microsecond=0))

@@ -426,7 +426,9 @@ _WEBMAIL_NAMED = re.compile(r"\bweb ?-?mail\b", re.IGNORECASE)
 # Someone who left: their mailbox is to be closed (or handed over), not its password changed.
 _LEAVER = re.compile(
     r"\b(?:andat[oa] in pensione|in pensione|retired|retiring|se (?:ha )?jubil\w*|jubilad[oa]|"
-    r"left the company|has left|ha lasciato|ci ha lasciato|non lavora pi[uù]|ya no trabaja|"
+    r"left the company|has left(?! (?:me|us|a|the|it|his|her)\b)|"
+    r"ha lasciato (?:l'azienda|la ditta|lo studio|l'ufficio|il lavoro|la societ[aà])|"
+    r"ci ha lasciat[oi](?! (?:il|un|una|le|la|lo|detto|scritto)\b)|non lavora pi[uù]|ya no trabaja|"
     r"no longer works|doesn'?t work (?:here|at \w+|for us)|se ha ido de la empresa|dimess[oa]|"
     r"licenziat[oa]|despedid[oa])\b",
     re.IGNORECASE,
@@ -803,7 +805,8 @@ class Engine:
         if best == "webmail_advice" and reading.program and not _WEBMAIL_NAMED.search(reading.text):
             return self._route(d, "oos_mail_client", reading)  # "how do I make Outlook move…"
         leaver = best == "password_change" and _LEAVER.search(reading.text)
-        if leaver and not _PASSWORD_WORD.search(reading.text):  # "una collega è in pensione"
+        if leaver and not _PASSWORD_WORD.search(reading.text) and not mail_facts:  # "una collega
+            # è in pensione" (not "…in ferie, mi ha lasciato il compito… non entrano le mail")
             return self._route(d, "mailbox_admin", reading)
         boxed = _BOX_WORD.search(reading.text) and tail is None  # (a change of mind: below)
         action = action_said(reading.text) if boxed else None

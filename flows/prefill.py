@@ -64,7 +64,11 @@ _CORRECTION = re.compile(
     r"en realidad|perd[oó]n\w*|me equivoqu[eé]|quer[ií]a decir|quise decir|mejor dicho|"
     r"no,? es|no,? [eè]|non [eè] \w+ ma|got it (?:backwards|the wrong way round|wrong)|"
     r"the other way round|it'?s the opposite|i mixed (?:it|them) up|al rev[eé]s|al contrario|"
-    r"[eè] il contrario|[eè] l'opposto|me he liado|mi sono confus\w*|i was wrong)\b|"
+    r"[eè] il contrario|[eè] l'opposto|me he liado|mi sono confus\w*|i was wrong|"
+    # looked up while typing: "raul@… o raul.gomez@…, espera que lo miro... es raul.gomez@…"
+    r"espera,? (?:que )?lo (?:miro|compruebo|busco)|d[eé]jame (?:ver|mirar|comprobar)(?:lo)?|"
+    r"let me (?:check|look|see)|aspett\w*,? (?:che )?(?:controllo|guardo|verifico)|"
+    r"fammi (?:controllare|vedere|guardare)|un attimo che (?:controllo|guardo))\b|"
     r"\s[-\u2013\u2014]+\s*no,\s",  # "10:12 per their log - no, 10:21"
     re.IGNORECASE,
 )
@@ -414,6 +418,10 @@ def fill(
             new = [h for h in r.hosts if not looks_like_smtp(h) and not hosted(f"x@{h}")]
             new = [h for h in new if not _placeholder(r.text, h) and not _registrar(r.text, h)]
             names = new + [n for n in names if n not in new]
+        if len(names) > 1 and changes:  # "elrinconcito.es … en realidad es elrinconcitodepaco.es"
+            tail = after_correction(r.text)
+            said = [n for n in names if _find(tail, n) >= 0]
+            names = said + [n for n in names if n not in said]
         if names:
             put("domain", case.domain, names[0])
     if topic != "email":
@@ -599,7 +607,12 @@ _SPARED = re.compile(
     r"rimane (?:cos[iì]|uguale|com'[eè])|resta (?:cos[iì]|uguale|com'[eè])|"
     r"ya (?:la |lo )?tenemos|(?:l'|la |lo )?abbiamo gi[aà]|we already have|"
     r"(?:i|we) (?:want to |would like to )?keep|da tenere|(?:la|lo) teniamo|(?:la|lo) tengo|"
-    r"(?:la|lo) dejamos)",
+    r"(?:la|lo) dejamos|"
+    # "His own is ken@… and that one stays", "quella resta", "esa se queda"
+    r"(?:that one|this one|it|quella|questa|esa|esta|ese|este)\s+(?:stays|remains|resta|rimane|"
+    r"se queda|sigue)\b(?!\s+(?:down|off|empty|vuot|cos[iì]\s+non))|"
+    r"(?:he|she|we|i)(?:'d| would)? (?:like to |wants to |want to )?keep (?:it|that|this|his|her)|"
+    r"(?:his|her|their|my) own (?:one )?(?:is|è|es))",
     re.IGNORECASE,
 )
 

@@ -171,7 +171,7 @@ _SEND_STEM = Cue(
 )
 _RECEIVE_STEM = Cue(
     r"\b((?<!le )(?<!la )(?<!delle )(?<!della )(?<!una )(?<!alle )(?<!sulle )(?<!nelle )ricev\w*|"
-    r"rivev\w*|ricezione|arriv\w*|recib\w*|recv\w*|recepci\w*|lleg\w*|"
+    r"rivev\w*|ricezione|arriv\w*|recib\w*|recv\w*|recepci(?!onist)\w*|lleg\w*|"
     r"receiv\w*|reciev\w*|recive\w*|incoming|entrata|entrada|entrant\w*|inbox|"
     r"com(?:es|ing|e|in'?) (?:in|into|through|thru)|"
     r"get(?:s|ting)? (?:through|thru)|reach(?:es|ed|ing)? (?:me|us)|entrano|entran|entra|"
@@ -184,7 +184,7 @@ _RECEIVE_STEM = Cue(
     r"(?:i|we) (?:haven'?t|have not|never) seen|"
     r"(?:i|we) (?:never|haven'?t|have not|didn'?t|did not|still haven'?t|still didn'?t) "
     r"(?:got|get|gotten)(?! (?:an? |any )?(?:error|message|warning|reply|answer))\b|"
-    r"had (?:any |no )?(?:e-?mails?|mail|messages)|"
+    r"had (?:any |no |a single |one )?(?:e-?mails?|mail|messages?)|"
     r"get mail|show(?:s|ing)? up|posta nuova|nuove (?:e-?)?mail|(?:e-?)?mail nuove|"
     r"new (?:e-?)?mails?|correos? nuevos?|nuevos correos|mensajes nuevos|leggere la posta|"
     r"leggere le (?:e-?)?mail|leer (?:el|los) correos?|read (?:my |the )?(?:e-?)?mails?)\b"
@@ -218,7 +218,7 @@ _PROGRAM_SENDS = Cue(
 )
 # Others who send to the customer: "the emails they send to orders@… bounce back".
 _THEY_SEND = Cue(
-    r"\b(?:they|customers|clients|people|suppliers|he|she|senders)\s+(?:\w+\s+)?"
+    r"\b(?:they|customers|clients|people|suppliers|he|she|senders)\s+(?:[\w']+\s+){0,2}?"
     r"(?:send|sent|are sending|email)\b|"
     r"\b(?:che|que|q)\s+(?:mi\s+|ci\s+|me\s+|nos\s+)?(?:manda|mandano|invia|inviano|spedisce|"
     r"spediscono|mandan|env[ií]a|env[ií]an|enviaron|mandaron|mand[oó]|envi[oó])\b|"
@@ -323,7 +323,9 @@ _CORRECTED = re.compile(
     r"correction|me expliqu[eé] mal|mi sono spiegat[oa] male|"
     r"i explained (?:it )?badly|i misspoke|me equivoqu[eé]|mi sono sbagliat[oa]|i was wrong|"
     r"ho sbagliato|no,? mejor dicho|ah no,? scus\w*|"
-    r"no aspe|no,? wait|"
+    r"no aspe|no,? wait|(?:no,? )?sorry,? i(?:'ve| have)? got (?:that|it) (?:the wrong way round|"
+    r"backwards?|wrong)|i(?:'ve| have)? got (?:that|it) (?:the wrong way round|backwards?)|"
+    r"l'ho detto al contrario|al rev[eé]s|lo he dicho al rev[eé]s|"
     # "I thought at first I couldn't SEND, but no, sending is fine": the first thought undone
     r"(?:but|ma|pero|per[oò])\s+no(?=,))\b",
     re.IGNORECASE,
@@ -440,6 +442,12 @@ _EVERYONE_WORDS = (
     r"ning[uú]n (?:cliente|contacto|proveedor)|nessun (?:cliente|contatto|fornitore)|"
     r"(?:da igual|no importa|non importa|doesn'?t matter|no matter) (?:a )?(?:qui[eé]n|chi|who)|"
     r"(?:any|no) (?:client|customer|contact)s?)\b"
+)
+# An answer that starts with "everything": all of the mail, from anyone ("Everything as far as
+# I can tell"), not "everything I send to one client".
+_ALL_OF_IT = Cue(
+    r"^\W*(?:everything|all of it|tutto|todo)\b(?!\s+(?:i|we|that|he|she|they|che|que|lo que|"
+    r"quello che|ci[oò] che|what)\b)"
 )
 _EVERYONE = Cue(_EVERYONE_WORDS)
 _WEBMAIL = Cue(
@@ -566,7 +574,8 @@ _ONLY_WEBMAIL = re.compile(
     r"don'?t (?:use|have) (?:any |a )?(?:mail )?(?:programs?|clients?|apps?)|"
     r"nessun programma|ning[uú]n programa|sin programa|no (?:mail )?(?:programs?|clients?))\b|"
     r"\b(only|solo|s[oó]lo|soltanto|solamente|sempre|always|siempre)\b[^.,;]{0,20}"
-    r"\b((?:la|the|el) web(?![\w-])(?!\s*(?:site|page|p[aá]gina))|web ?mail|browser|navegador|navigatore|p[aá]gina web|the website|il sito|"
+    r"\b((?:la|the|el) web(?![\w-])(?!\s*(?:site|page|p[aá]gina))|"
+    r"web ?mail|browser|navegador|navigatore|p[aá]gina web|the website|il sito|"
     r"pagina (?:di )?internet|p[aá]gina de internet|e-?mail website|e-?mail page|the blue e|"
     r"sito della posta)\b|"
     r"\b(?:programmi non ne ho|programas no tengo|no programs|nessun altro programma)\b|"
@@ -1349,8 +1358,8 @@ _AT_A_LOSS = re.compile(
     r"quiere decir|le pasa|m[aá]s hacer)|"
     r"non so (?:pi[uù] )?(?:cosa|che|cos') ?(?:fare|succede|sta succedendo|sia successo|"
     r"vuol dire|voglia dire|significa|pensare)|"
-    r"(?:i )?(?:don'?t|do not) know what (?:to do|else to do|(?:is|'s) (?:happening|going on|wrong)|"
-    r"it means|that means|this means)|"
+    r"(?:i )?(?:don'?t|do not) know what (?:to do|else to do|"
+    r"(?:is|'s) (?:happening|going on|wrong)|it means|that means|this means)|"
     # how it was before, not what it does now: "antes funcionaba perfectamente"
     r"(?:antes|hasta ayer|hasta ahora|siempre|prima|fino a ieri|fino ad ora|sempre|before|always)"
     r" (?:me |mi |it |lo |la )?(?:funcionaba|iba|funzionava|andava|worked|used to work)"
@@ -1619,7 +1628,9 @@ def error_in(text: str) -> str | None:
             ):  # "Thunderbird keeps throwing this when I check mail on x@…:" / the message
                 return _pasted(lines[i + 1 :])
             if not (
-                _BOUNCE_LINE.search(_HOSTNAME.sub(" ", line)) or _OUTLOOK.search(line) or _quotes(line)
+                _BOUNCE_LINE.search(_HOSTNAME.sub(" ", line))
+                or _OUTLOOK.search(line)
+                or _quotes(line)
             ):
                 continue  # (a host name alone is a setting read out: "ok it says smtp.sky.com")
             # (a remote server's line quotes its reply too: it is the paste, not a sentence)
@@ -2065,7 +2076,7 @@ def only_some_in(text: str) -> bool | None:
         flags,
     ):
         return False  # "con tutti, non solo con uno"
-    if _NONE_IN_PARTICULAR.search(text) or _ANYONE_AT_ALL.search(text):
+    if _NONE_IN_PARTICULAR.search(text) or _ANYONE_AT_ALL.search(text) or _ALL_OF_IT.match(text):
         return False  # "pasa con todo el mundo, no con un destinatario concreto"
     if _JUST_THEM.search(text):
         return True  # "Just her as far as I know", "solo lui"

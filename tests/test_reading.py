@@ -3378,3 +3378,79 @@ def test_webmail_tried_by_others_and_no_other_server() -> None:
         == "fails"
     )
     assert smtp_answer(read("I suppose so, we don't have any other server"), "smtp.example.net")
+
+
+# Set 74 (typed on a phone, dictated): run-on messages without stops.
+@pytest.mark.parametrize(
+    ("said", "direction", "webmail"),
+    [
+        (
+            "desde el martes no me llegan los correos a reservas@example.org y he mirado en la "
+            "pagina web del correo y tampoco estan y en el outlook tampoco y no se que hacer",
+            "receive",
+            "fails",
+        ),
+        (
+            "no puedo enviar correos desde ventas@example.org ni desde el movil ni desde la "
+            "pagina web tampoco y no se que pasa porque antes funcionaba perfectamente",
+            "send",
+            "fails",
+        ),
+        (
+            "non riesco a mandare le mail dalla casella commerciale@rossi-srl.example sia da "
+            "outlook che dalla webmail ho provato anche da lì e niente mi arriva un messaggio "
+            "che dice mail delivery failed returning message to sender non so cosa vuol dire",
+            "send",
+            "fails",
+        ),
+        ("emails not going out OR coming in on accounts@example.com", "both", None),
+        (
+            "La recepcionista no consigue enviar correos desde recepcion@garcia.example",
+            "send",
+            None,
+        ),
+        (
+            "I'm not getting anything in, my customers say they've sent stuff and I've got nothing",
+            "receive",
+            None,
+        ),
+    ],
+)
+def test_a_dictated_run_on_message_is_read(said: str, direction: str, webmail: str | None) -> None:
+    """Being at a loss ("no sé qué hacer") or how it was ("antes funcionaba") says nothing of
+    webmail; a notice that comes back is a bounce, not mail received; a receptionist is no
+    reception of mail."""
+    r = read(said)
+    assert (r.direction, r.webmail) == (direction, webmail)
+
+
+@pytest.mark.parametrize(
+    ("said", "error"),
+    [
+        (
+            "mi arriva un messaggio che dice mail delivery failed returning message to sender "
+            "non so cosa vuol dire",
+            "mail delivery failed returning message to sender",
+        ),
+        (
+            "me llega un correo que dice Undelivered Mail Returned to Sender y no se que es",
+            "Undelivered Mail Returned to Sender",
+        ),
+        ("not sure.. let me look\nok it says smtp.sky.com", None),  # a setting read out
+    ],
+)
+def test_a_bounce_title_typed_without_quotes_is_the_error(said: str, error: str | None) -> None:
+    assert read(said).error == error
+
+
+def test_a_server_read_out_answers_the_smtp_question() -> None:
+    assert (
+        smtp_answer(read("not sure.. let me look\nok it says smtp.sky.com"), "smtp.example.net")
+        is False
+    )
+
+
+def test_an_address_capitalized_by_a_phone_is_folded() -> None:
+    assert read("buenas\nPedidos@garcia.example\nno recibe ni envia nada").addresses == (
+        "pedidos@garcia.example",
+    )
