@@ -65,6 +65,7 @@ from flows.reading import (
     only_some_in,
     own_words,
     product_just_changed,
+    program_in,
     read,
     unnamed_program,
     webmail_answer,
@@ -309,9 +310,25 @@ _THIS_PARTY = re.compile(
     r"\b(?:this|that|the same|these|those|questo|quest[ao]|quel|quell[ao]|stess[ao]|este|esta|"
     r"ese|esa|dicho|dicha|mismo|misma)\s+(?:\w+\s+)?(?:supplier|customer|client|sender|"
     r"recipient|company|person|one|guy|fornitore|cliente|mittente|destinatario|ditta|azienda|"
-    r"persona|proveedor|remitente|empresa|se[nñ]or|tipo)\b|\b(?:only|solo|s[oó]lo) (?:them|him|her|"
+    r"persona|proveedor|remitente|empresa|se[nñ]or|tipo|address|indirizzo|direcci[oó]n|"
+    r"domain|dominio|account|cuenta)\b|\b(?:only|solo|s[oó]lo) (?:them|him|her|"
     r"loro|lui|lei|ellos|[eé]l|ella)\b",
     re.IGNORECASE,
+)
+# A party named by its name, with no address: "solo quelle di Amazon", "only the ones from
+# Barclays", "solo los de Correos Express" (the name, as typed, is what the technician needs).
+_BY_NAME = re.compile(
+    r"\b(?:di|de|del|della|dello|from|da|dal|dalla|con|with|to|a|al|verso|by)\s+"
+    r"(?P<name>(?-i:[A-Z][\w&'.-]+)(?:\s+(?-i:[A-Z][\w&'.-]+)){0,3})"
+)
+_NOT_A_PARTY = frozenset(
+    "lunedì martedì mercoledì giovedì venerdì sabato domenica lunes martes miércoles jueves "
+    "viernes sábado domingo monday tuesday wednesday thursday friday saturday sunday ieri ayer "
+    "yesterday today oggi hoy webmail outlook thunderbird windows mac iphone ipad android "
+    "mail posta correo email e-mail apple internet wifi pc "
+    "gennaio febbraio marzo aprile maggio giugno luglio agosto settembre ottobre novembre "
+    "dicembre enero febrero abril mayo junio julio septiembre octubre noviembre diciembre "
+    "january february march april may june july august september october november december".split()
 )
 
 
@@ -346,6 +363,7 @@ class Dialog(Texts):
         self.began_in = conv.state
         self.answer: str | None = None
         self.rough_words = ""  # the customer's words of a rough moment (ROUGH)
+        self.typed = ""  # what the customer typed this turn ("" for a button)
         self.said: list[Bubble] = []
         self.ticket: str | None = None
         self.example_done = False  # this turn finished an example message
@@ -533,6 +551,7 @@ class Dialog(Texts):
     # Reading every message (flows.reading, flows.prefill) ----------------------------
     def remember(self, text: str) -> None:
         """Keep what the customer wrote, for a person who takes the request over."""
+        self.typed = text  # this turn's message, for the answers that read more of it
         said = self.case.said
         if len(said) < MAX_SAID and sum(len(x) for x in said) + len(text) <= MAX_TEXT:
             said.append(text)
@@ -936,13 +955,16 @@ class Dialog(Texts):
         """
         examples = [*self.case.examples, *([self.case.draft] if self.case.draft else [])]
         if not _THIS_PARTY.search(text):
-            return self._party_named(text, examples)
+            return self._party_named(text, examples) or _named_party(text)
         role = "recipient" if self.sending() else "sender"
         parties = {
             a.lower()
             for e in examples
             if (a := getattr(e, role) or "") and "@" in a and not self.hosted(a)
         }
+        if not parties and self.sending():  # "solo con esa dirección": the one the bounce refused
+            parties = {a.lower() for a in rejected_in(self.case.error_text or "")}
+            parties = {a for a in parties if not self.hosted(a)}
         return parties.pop() if len(parties) == 1 else ""
 
     def _party_named(self, text: str, examples: list[Example]) -> str:
@@ -957,6 +979,10 @@ class Dialog(Texts):
 
     def take_email_scope(self, value: str) -> None:
         self.case.addresses_limited = value == "yes"
+        said = self.typed
+        if value == "yes" and "addresses" not in self.gave and (which := self._party_meant(said)):
+            self.case.addresses = which  # "sí, solo con esa dirección": the one already seen
+            self.gave.add("addresses")
         if value == "no" or (self.conv.editing and "addresses" not in self.gave):
             self.case.addresses = None  # asked again, unless this answer named them
 
@@ -1424,3 +1450,12 @@ def _topic_condition(topic: str) -> Callable[[Dialog], bool]:
 
 for _topic in TOPICS:  # the conditions topic_email, topic_password, ... of the table
     setattr(Dialog, f"topic_{_topic}", _topic_condition(_topic))
+
+
+def _named_party(text: str) -> str:
+    """The party an answer names by its name, as typed ("quelle di Amazon"), or ""."""
+    for m in _BY_NAME.finditer(text):
+        words = m["name"].split()
+        if words[0].lower() not in _NOT_A_PARTY and program_in(m["name"]) is None:
+            return text[m.start() : m.end()].strip()
+    return ""
