@@ -104,6 +104,7 @@ MONTH_NAMES: dict[str, int] = {
 # Words that say morning or afternoon: "3 del pomeriggio", "9 de la manana", "3 pm".
 PM_WORDS = (
     "pm", "p.m", "in the afternoon", "in the evening", "at night", "afternoon", "evening", "arvo",
+    "night",
     "del pomeriggio", "di pomeriggio", "pomeriggio", "di sera", "della sera", "sera",
     "de la tarde", "por la tarde", "de la noche", "por la noche", "tarde", "noche",
 )  # fmt: skip
@@ -347,6 +348,9 @@ def _parse(said: str, today: date) -> _Parts:
     for phrase in sorted(AM_WORDS, key=len, reverse=True):
         rest, found = _take(rest, phrase)
         am = am or found
+    if day is not None:  # "ayer a las 7, y esta mañana otra vez": a second try, not tomorrow
+        for phrase in sorted(RELATIVE_DAYS, key=len, reverse=True):
+            rest, _ = _take(rest, phrase)
     for phrase, back in sorted(FUTURE_DAYS.items(), key=lambda kv: -len(kv[0])):
         rest, found = _take(rest, phrase)
         if found:
@@ -444,10 +448,13 @@ def _named_day(rest: str, today: date) -> tuple[date | None, str, bool]:
 
     Also tell whether the words said it was afternoon or evening ("stasera").
     """
-    for phrase, back in sorted(RELATIVE_DAYS.items(), key=lambda kv: -len(kv[0])):
-        rest, found = _take(rest, phrase)
-        if found:
-            return today - timedelta(days=back), rest, phrase in PM_DAYS
+    # The first day said ("ayer a las 7, y esta mañana otra vez": yesterday); at one place,
+    # the longest phrase ("l'altro ieri", not "ieri").
+    said = [(rest.find(f" {p} "), -len(p), p) for p in RELATIVE_DAYS if f" {p} " in rest]
+    if said:
+        phrase = min(said)[2]
+        rest, _ = _take(rest, phrase)
+        return today - timedelta(days=RELATIVE_DAYS[phrase]), rest, phrase in PM_DAYS
     for name, month in MONTH_NAMES.items():
         pattern = (
             rf" (\d{{1,2}})(?:st|nd|rd|th)? (?:de )?{name}(?: (?:de |del )?(\d{{4}}))? "

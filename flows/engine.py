@@ -141,6 +141,27 @@ _ASKED_BACK = re.compile(
     r"cos'[eè]|quale)\b[^?]*\?)",
     re.IGNORECASE,
 )
+# What the question means, asked back: "what do you mean by mailbox?", "el asunto, ¿qué es?".
+_WHAT_IT_MEANS = re.compile(
+    r"\b(?:what(?:'s| is| does| do you mean)|what'?s that|che cos\w*|cos'[eè]|cosa (?:intende|"
+    r"vuol dire|significa|sarebbe)|qu[eé] (?:es|significa|quiere decir|ser[ií]a)|"
+    r"a qu[eé] se refiere|no (?:s[eé]|entiendo) (?:qu[eé]|lo que) es|non so cos\w*|"
+    r"i don'?t know what (?:that|it) is|don'?t understand)\b",
+    re.IGNORECASE,
+)
+
+
+def _asks_what_it_means(text: str, reading: Reading | None) -> bool:
+    """Tell whether a short message only asks what the question means (no answer in it)."""
+    facts = reading is not None and (reading.addresses or reading.hosts or reading.error)
+    return (
+        not facts
+        and "?" in text
+        and len(text.split()) <= 10
+        and _WHAT_IT_MEANS.search(text) is not None
+    )
+
+
 # A technician to look at it, said in so many words: the DNS check's "open a ticket".
 _HAVE_IT_LOOKED_AT = re.compile(
     r"\b(?:someone|somebody|a technician|one of your (?:people|technicians|team)|your (?:people|"
@@ -1412,6 +1433,8 @@ class Engine:
             return resolved
         if q.reader is None:
             raise Invalid(t(q.hint))
+        if q.explain and _asks_what_it_means(event.value, reading):
+            raise Invalid(t(q.explain))  # "the subject? what is that": told, and asked again
         d.answer = None
         value: str = getattr(d, q.reader)(event.value)
         return value

@@ -28,8 +28,13 @@ class Question:
     # The answer is copied, not written (addresses, names, a pasted error): its
     # language says nothing about the customer's.
     copied: bool = False
+    explain: str | None = None  # what the question means, told when the customer asks it
 
 
+MAILBOX_MEANS = N_(
+    "The mailbox is the e-mail address that has the problem, the one you read your mail with: "
+    "type it whole, like name@example.com."
+)
 YES_NO = (("yes", N_("Yes")), ("no", N_("No")))
 YES_NO_INTENTS = {"yes": "yes", "no": "no"}
 YES_NO_HINT = N_("Please answer yes or no (or use the buttons).")
@@ -83,6 +88,7 @@ QUESTIONS: dict[str, Question] = {
         prompt=N_("Which mailbox has the problem? Please type its full address."),
         reader="read_mailbox",
         hint=N_("That doesn't look like an e-mail address. Please type it like name@example.com."),
+        explain=MAILBOX_MEANS,
         copied=True,
     ),
     "email_direction": Question(
@@ -182,6 +188,9 @@ QUESTIONS: dict[str, Question] = {
         ),
         reader="read_address",
         hint=N_("That doesn't look like an e-mail address. Please type it like name@example.com."),
+        explain=N_(
+            "The sender is the address the message came from: in the message, the line “From”."
+        ),
         intro="example_intro",
         copied=True,
     ),
@@ -190,6 +199,9 @@ QUESTIONS: dict[str, Question] = {
         prompt=N_("Who was the recipient? (e-mail address)"),
         reader="read_address",
         hint=N_("That doesn't look like an e-mail address. Please type it like name@example.com."),
+        explain=N_(
+            "The recipient is the address the message was sent to: in the message, the line “To”."
+        ),
         copied=True,
     ),
     "ex_subject": Question(
@@ -199,6 +211,10 @@ QUESTIONS: dict[str, Question] = {
         intents={"no_subject": "none"},
         reader="read_short_text",
         hint=N_("Please type the subject of the message."),
+        explain=N_(
+            "The subject is the title of the message: the line shown in bold in the list of "
+            "messages, beside the sender. If it had none, say so."
+        ),
         copied=True,
     ),
     "ex_sent_at": Question(
@@ -228,6 +244,7 @@ QUESTIONS: dict[str, Question] = {
         prompt=N_("Which mailbox? Please type its full address."),
         reader="read_mailbox",
         hint=N_("That doesn't look like an e-mail address. Please type it like name@example.com."),
+        explain=MAILBOX_MEANS,
         copied=True,
     ),
     "password_mailbox": Question(
@@ -235,6 +252,7 @@ QUESTIONS: dict[str, Question] = {
         prompt=N_("Which mailbox's password must be changed? Please type its full address."),
         reader="read_mailbox",
         hint=N_("That doesn't look like an e-mail address. Please type it like name@example.com."),
+        explain=MAILBOX_MEANS,
         intro="password_intro",
         copied=True,
     ),

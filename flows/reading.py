@@ -160,7 +160,8 @@ _SEND_STEM = Cue(
     r"salen|(?:escono|esce)(?!\s+(?:(?:nessun[ao]?|alcun[ao]?|un[ao]?|l'|il|lo|gli|degli)"
     r"\s*)?(?:error\w*|messagg\w*|avvis\w*|scritt\w*|finestr\w*|pop-?up|notific\w*))|"
     # ("non esce nessun errore": a message shows)
-    r"go(?:es)? out|going out|"
+    r"go(?:es)? out|going out|(?<=don't )go(?! (?:to|into|in)\b)|(?<=dont )go(?! (?:to|into|in)\b)|"
+    r"(?<=doesn't )go(?! (?:to|into|in)\b)|(?<=won't )go(?! (?:to|into|in)\b)|"
     r"(?<=no )sale(?=\s+(?:(?:ning[uú]n|ni un|el|mi|un)\s+)?(?:correo|mail|e-?mail)\b)|"
     r"out ?going|"
     r"scrivo a|scriviamo a|scrivendo a|escribo a|escribimos a|escribiendo a|i write to|"
@@ -176,6 +177,7 @@ _RECEIVE_STEM = Cue(
     r"com(?:es|ing|e|in'?) (?:in|into|through|thru)|"
     r"get(?:s|ting)? (?:through|thru)|reach(?:es|ed|ing)? (?:me|us)|entrano|entran|entra|"
     r"get(?:s|ting)? (?:anything|nothing|stuff|much|any) (?:in|through)\b|"
+    r"(?<=stopped )coming|(?<=stop )coming|(?:n'?t|not|never) (?:be )?coming(?! out)\b|"
     r"entrando|scaric\w*|"
     r"descarg\w*|download\w*|no me baja|no me bajan|no se bajan|bajar el correo|baja el correo|"
     r"baja los correos|bajan los correos|"
@@ -379,6 +381,8 @@ _WORKS = Cue(
 _FAILS = Cue(
     r"(\b(not|no|non|nun|nothing|niente|nulla|nada|never|mai|nunca|nn|ni|n[eé]|neither|nor|"
     r"cannot|stopped|smesso|dejado|dejaron|error|errore|(?<!without )fail\w*|bounc\w*|problem\w*|"
+    r"(?:every time|each time|whenever|ogni volta che|cada vez que) (?:i|we )?(?:try|provo|"
+    r"proviamo|intento|intentamos)|red (?:cross|circle|x)|pops? up|"
     r"rimbalz\w*|rebot\w*|issue\w*|trouble|stuck|bloccat\w*|bloquead\w*|atascad\w*|"
     r"rechaz\w*|rifiut\w*|reject\w*|denied|deneg\w*|retras\w*|ritard\w*|delay\w*|"
     r"impossibile|imposible|unable|senza|sin|without(?! fail)|more|pi[uù]|"
@@ -471,6 +475,8 @@ _WEBMAIL_CLAUSES = re.compile(r"[.;!?]+(?=\s|$)|\n+|,|\b(?:ma|but|pero|per[oò]|
 _WEBMAIL_WORKS = Cue(
     r"(?<!\w)(funziona|funzionava|va bene|va benissimo|ci sono|si vedono|le vedo|arrivano|"
     r"went (?:straight |right )?in|sitting there|me ha llegado|mi [eè] arrivat[ao]|"
+    r"(?:they|it|yes|yeah) (?:do )?(?:go|goes|went|arrive[ds]?)(?! (?:back|nowhere))\b|"
+    r"(?<!n't )(?<!nt )(?<!not )(?<!never )(?<!yet )(?:got|received|gets) it\b|"
     r"lleg[oó] (?:en un segundo|enseguida|al momento|al instante)|"
     r"arrived (?:straight away|instantly|at once|right away|in seconds)|"
     r"c'[eè] tutt[ao]|c'[eè] tutto|c'[eè] la posta|"
@@ -565,10 +571,18 @@ _NO_ERROR = Cue(
     r"ninguno|niente|nada)\b[^.;!?\n]{0,25}?\b(?:vediamo|vedo|vemos|veo|see|seen|get|got|"
     r"compar\w*|sal\w*|aparec\w*|escon\w*|ricev\w*|recib\w*|ne vediamo|ne ho visti|"
     r"ce n'?(?:e|è)|ce ne sono|c'[eè]|ci sono|hay|there (?:are|is|were|was))|"
-    r"(?:nessuno|ninguno|none)\b)"
+    r"(?:nessuno|ninguno|none)\b)|"
+    # nothing shows on screen: "no sale ningún mensaje", "non compare nessun messaggio"
+    r"\b(?:no (?:me )?sale|no aparece|no pone|non (?:mi )?compare|non (?:mi )?esce|non appare|"
+    r"doesn'?t (?:show|pop up|come up)|nothing (?:shows|pops up|comes up))\s+(?:(?:ning[uú]n|"
+    r"nessun|any|a|an|un|una)\s+)?(?:mensaje|messaggio|message|cartel|aviso|avviso|ventana|"
+    r"finestra|pop-?up|box|sign)\b|\bnothing pops up\b"
 )
 _ONLY_WEBMAIL = re.compile(
-    r"\b(?:no (?:uso|usa|usamos|usan) (?:ning[uú]n )?programas?|"
+    r"\b(?:(?:that'?s|thats|it'?s|its|is) the only (?:way|place) (?:i|we) (?:read|check|see|get)|"
+    r"[eè] l'unico modo (?:in cui|con cui|per) (?:leggo|leggere)|"
+    r"es la [uú]nica (?:forma|manera) (?:en )?(?:que|de) (?:leo|leer|miro|mirar)|"
+    r"no (?:uso|usa|usamos|usan) (?:ning[uú]n )?programas?|"
     r"non (?:uso|usa|usiamo|usano) (?:nessun )?programm[ai]|"
     r"(?:doesn'?t|don'?t) use (?:any )?(?:mail )?programs?|"
     r"don'?t (?:use|have) (?:any |a )?(?:mail )?(?:programs?|clients?|apps?)|"
@@ -792,7 +806,11 @@ def _without_names(folded: str, names: tuple[str, ...]) -> str:
 # A mail program spoken of without its name: "the program that came with the computer".
 _A_PROGRAM = re.compile(
     r"\b(?:programm[ai]|programs?|programas?|applicazione|app|aplicaci[oó]n|"
-    r"client(?:e|e di posta)?)\b",
+    r"client(?:e|e di posta)?|"
+    # a program shown by its icon: "I click on the little envelope", "la busta blu", "el sobre"
+    r"(?:little |small |white |blue |yellow )?envelope|(?:la |una |sulla )?bustin?a|icon[ae]?|"
+    r"icono|(?:un|el|del|al|ese|un) sobre(?:cito)?|sobrecito|the blue o|la o (?:azul|blu)|"
+    r"uccellino|pajarito|little bird)\b",
     re.IGNORECASE,
 )
 _NO_PROGRAM_USED = re.compile(
@@ -1416,6 +1434,8 @@ def webmail_in(text: str) -> Webmail | None:
             if found == "fails" or _WEBMAIL.search(following) or program_in(following):
                 break  # said, or the next clauses speak of webmail again, or of a program
             then = _webmail_says(following)  # "it logs in but the inbox never loads"
+            if found == "works" and then == "fails" and not _FAILS.search(following):
+                continue  # "ci sono tutte! anche quelle di ieri": "also" more of them, there
             if found is None or then == "fails":
                 found = then  # "entro ma le mail nuove non ci sono": logging in is not enough
         result = found
@@ -1521,8 +1541,9 @@ def webmail_answer(text: str) -> Webmail | None:
 
 # The page asked about, said as a page: "en la página", "the page", "il sito".
 _THE_PAGE = re.compile(
-    r"\b(?:(?:en|in|on|from|desde|da|dalla|nella|sulla|sul)\s+)?(?:la|the|il|el)\s+"
-    r"(?:p[aá]gina|page|site|sito)\b(?:\s+(?:del|de|dell'|of the|on the|sul|su)\s*"
+    r"\b(?:(?:en|in|on|from|desde|da|dalla|nella|sulla|sul)\s+)?(?:la|the|il|el|that|quella|"
+    r"quel|esa|ese|this|questa)\s+(?:p[aá]gina|page|site|sito)\b"
+    r"(?:\s+(?:del|de|dell'|of the|on the|sul|su)\s*"
     r"(?:ordenador|computer|pc|port[aá]til|laptop|navegador|browser))?",
     re.IGNORECASE,
 )

@@ -315,6 +315,9 @@ _THIS_PARTY = re.compile(
     r"loro|lui|lei|ellos|[eé]l|ella)\b",
     re.IGNORECASE,
 )
+_BUT = re.compile(
+    r"\b(?:pero|but|ma|per[oò]|however|sin embargo|tuttavia|aunque|anche se|although)\b", re.I
+)
 # A party named by its name, with no address: "solo quelle di Amazon", "only the ones from
 # Barclays", "solo los de Correos Express" (the name, as typed, is what the technician needs).
 _BY_NAME = re.compile(
@@ -719,6 +722,9 @@ class Dialog(Texts):
                 if spoken[1]:  # "..., Posta si chiama": its name, as said
                     self.case.client_name = spoken[1]
                     self.gave.add("client_name")
+        elif state == "email_error" and r.error == "" and not _BUT.search(r.text):
+            found = "none"  # "¿Qué mensaje? No sale ningún mensaje, simplemente no llegan"
+            # (not "no veo ningún error, pero una clienta dice que le rebota": that is kept)
         elif state == "admin_action":
             fixed = after_correction(r.text) if is_correction(r.text) else ""
             found = action_said(fixed) if fixed else None  # "crear... no perdona, borrar"

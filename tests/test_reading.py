@@ -3454,3 +3454,52 @@ def test_an_address_capitalized_by_a_phone_is_folded() -> None:
     assert read("buenas\nPedidos@garcia.example\nno recibe ni envia nada").addresses == (
         "pedidos@garcia.example",
     )
+
+
+# Set 77 (customers who ask what a question means, and describe what they see).
+def test_a_question_asked_back_is_explained_and_asked_again(chat: Chat, store: SqlStore) -> None:
+    chat.say(
+        "I can't receive mail at info@example.org from anna@rossi-srl.example, webmail too, "
+        "with everyone, only webmail, no error"
+    )
+    chat.say("the subject? what is that")
+    assert "the title of the message" in chat.text
+    assert chat.asking == "examples.subject"
+    chat.say("Battesimo")
+    chat.say("yesterday at 10")
+    chat.choose("no")
+    chat.choose("yes")
+    ticket = store.ticket(chat.ticket or "")
+    assert ticket is not None and ticket["examples"][0]["subject"] == "Battesimo"
+
+
+def test_the_first_day_said_is_the_day() -> None:
+    """ "Ayer sobre las 7 de la tarde, y esta mañana otra vez" is yesterday at 19:00, not a date
+    in the future (this morning at 19:00)."""
+    moment = parse_sent_at("Ayer sobre las 7 de la tarde, y esta mañana otra vez", NOW, ROME)
+    assert moment.isoformat().startswith("2026-11-19T19:00")
+
+
+@pytest.mark.parametrize(
+    "said",
+    [
+        "¿Qué mensaje? No sale ningún mensaje, simplemente no llegan",
+        "non compare nessun messaggio, semplicemente non arrivano",
+        "nothing pops up, they just don't come",
+    ],
+)
+def test_nothing_on_screen_is_no_error(said: str) -> None:
+    assert read(said).error == ""
+
+
+@pytest.mark.parametrize(
+    "said",
+    [
+        "On the computer, I click on the little envelope at the bottom and they come up",
+        "En la tablet, en el iconito del sobre que pone Correo",
+    ],
+)
+def test_a_program_shown_by_its_icon_is_a_program(said: str) -> None:
+    from flows.reading import unnamed_program
+
+    assert unnamed_program(said)[0]

@@ -47,8 +47,6 @@ KNOWN_FAILING: frozenset[str] = frozenset(
         "mt-en-03",  # "everything I send to Gmail addresses bounces": no "only", so asked
         "mt-en-10",  # a practice software ("ClinicMaster") named as the program: not read
         # Sets 72-73, first runs 57 and 53 of 60 (set 71: 60 of 60):
-        "mv-es-03",  # "sí, solo con esa dirección" after a party named in words: "which ones?"
-        "mv-it-18",  # "solo quelle di Amazon": a company, no address, so "which ones?"
         "mw-en-03",  # "the program on the PC, I only used webmail just now": no "which program?"
     }
 )
