@@ -215,7 +215,8 @@ _HOSTED_ELSEWHERE = re.compile(
 )
 # The account a mail program's popup names: 'La contraseña de la cuenta "x@…" es incorrecta'.
 _POPUP_ACCOUNT = re.compile(
-    r"\b(?:account|cuenta|conto)\s*(?:di posta\s*|de correo\s*)?[\"\u201c\u00ab']?\s*$",
+    r"\b(?:account|cuenta|conto|username|user name|user|utente|nome utente|usuario|"
+    r"nombre de usuario)\s*(?:di posta\s*|de correo\s*)?[\"\u201c\u00ab']?\s*$",
     re.IGNORECASE,
 )
 _FAILS_AFTER = re.compile(
@@ -829,6 +830,12 @@ def smtp_answer(r: Reading, smtp_host: str) -> bool | None:
         return False
     if written_by_us(r, smtp_host):
         return True  # a bounce our server wrote: "This is the mail system at host smtp.…"
+    if r.error and re.search(
+        rf"\b(?:su|on|at|via|tramite|en|con|from|da|desde|server|servidor)\s+{re.escape(ours)}\b",
+        r.error,
+        re.IGNORECASE,
+    ):
+        return True  # "535 5.7.8 authentication failed su smtp.example.net da stamattina"
     through = {
         h.lower().split(":")[0].strip("[]")
         for h in (*_SENT_BY.findall(r.text), *_AS_SMARTHOST.findall(r.text))

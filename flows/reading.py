@@ -163,6 +163,8 @@ _SEND_STEM = Cue(
     r"go(?:es)? out|going out|(?<=don't )go(?! (?:to|into|in)\b)|(?<=dont )go(?! (?:to|into|in)\b)|"
     r"(?<=doesn't )go(?! (?:to|into|in)\b)|(?<=won't )go(?! (?:to|into|in)\b)|"
     r"(?<=no )sale(?=\s+(?:(?:ning[uú]n|ni un|el|mi|un)\s+)?(?:correo|mail|e-?mail)\b)|"
+    r"(?<=no )sale(?=\s+nada\b)|(?<=non )esce(?=\s+(?:niente|nulla)\b)|"
+    r"(?:en|in) (?:cola|coda)\b|(?:in the )?queue\b|"
     r"out ?going|"
     r"scrivo a|scriviamo a|scrivendo a|escribo a|escribimos a|escribiendo a|i write to|"
     r"we write to|writing to|i email|emailing|"
@@ -369,7 +371,7 @@ _UNTRIED = Cue(
     r"didn'?t try|no (?:lo )?he probado|ni lo he probado|not tried)\b"
 )
 _CLAUSES = re.compile(
-    r"[.;!?\n()\u2600-\u27bf\U0001f300-\U0001faff]+|,|"  # an emoji ends a sentence too
+    r"[.;!?\n()\u2600-\u27bf\U0001f300-\U0001faff]+|,|:(?=\s)|"  # an emoji ends a sentence too
     r"\b(?:but|ma|pero|per[oò]|however|mentre|while|mientras)\b",
     re.IGNORECASE,
 )
@@ -381,6 +383,7 @@ _WORKS = Cue(
 _FAILS = Cue(
     r"(\b(not|no|non|nun|nothing|niente|nulla|nada|never|mai|nunca|nn|ni|n[eé]|neither|nor|"
     r"cannot|stopped|smesso|dejado|dejaron|error|errore|(?<!without )fail\w*|bounc\w*|problem\w*|"
+    r"impossibile|imposible|unable|impossible|"
     r"(?:every time|each time|whenever|ogni volta che|cada vez que) (?:i|we )?(?:try|provo|"
     r"proviamo|intento|intentamos)|red (?:cross|circle|x)|pops? up|"
     r"rimbalz\w*|rebot\w*|issue\w*|trouble|stuck|bloccat\w*|bloquead\w*|atascad\w*|"
@@ -406,18 +409,19 @@ _BOTH_WORDS = Cue(
     r"invio|ricezione|env[ií]o|recepci[oó]n|in uscita|in entrata)"
 )
 # Nothing comes in or goes out, said without the verbs of mail: "no me entra ni sale nada".
+_NOTHING = r"noth(?:ing|ign|in)"  # (typed fast: "nothign in or out")
 _IN_NOR_OUT = Cue(
     r"\b(?:ni|no|nn|non|n[eé])\s+(?:me\s+|nos\s+|le\s+|mi\s+|ci\s+)?entra(?:n|no)?\s+"
     r"(?:ni|n[eé]|e\s+(?:non|nn)|y\s+no)\s+(?:me\s+|nos\s+|le\s+|mi\s+|ci\s+)?"
     r"(?:salen?|esc[eo]no|esce)\b|"
-    r"\bnothing (?:comes|is coming|coming|gets|getting) in,? (?:or|and|nor) (?:nothing )?"
+    rf"\b{_NOTHING} (?:comes|is coming|coming|gets|getting) in,? (?:or|and|nor) (?:{_NOTHING} )?"
     r"(?:goes|going|gets|getting|is going) out\b|"
-    r"\bnothing (?:goes|going|is going) out,? (?:or|and|nor) (?:nothing )?"
+    rf"\b{_NOTHING} (?:goes|going|is going) out,? (?:or|and|nor) (?:{_NOTHING} )?"
     r"(?:comes|coming|is coming) in\b|"
-    r"\bnothing in,? (?:and |or |nor )?nothing out\b|"
-    r"\bnothing(?:'s| is)? (?:going|coming|getting) in (?:or|nor|and) out\b|"
-    r"\bnothing (?:in|incoming) (?:or|nor|and) "
-    r"(?:out|outgoing)\b|\bnothing (?:is )?(?:going|coming|getting) in (?:or|nor|and) "
+    rf"\b{_NOTHING} in,? (?:and |or |nor )?nothing out\b|"
+    rf"\b{_NOTHING}(?:'s| is)? (?:going|coming|getting) in (?:or|nor|and) out\b|"
+    rf"\b{_NOTHING} (?:in|incoming) (?:or|nor|and) "
+    rf"(?:out|outgoing)\b|\b{_NOTHING} (?:is )?(?:going|coming|getting) in (?:or|nor|and) "
     r"(?:out|outgoing)\b|\bniente in entrata,? (?:e |n[eé] )?niente in uscita\b|"
     r"\bnada entra,? (?:ni )?nada sale\b|"
     r"\b(?:not|n'?t|never) (?:going|coming|getting|go|come|get) (?:out|in),? (?:or|nor|and|,) "
@@ -963,6 +967,8 @@ def direction_in(text: str) -> Said | None:
     if ":" in text:
         text = _HEADER_LINE.sub(" ", text)  # pasted headers ("Received: from … outbound…")
     text = _HOSTNAME.sub(" ", _ADDRESS.sub(" ", text.replace("\u2019", "'")))
+    if _IN_QUOTED.search(text) and _OUT_QUOTED.search(text):
+        return "both"  # 'In arrivo: "Impossibile ricevere…" In uscita: "Impossibile inviare…"'
     text = _QUOTED.sub(" ", text)  # a quoted error or button ("Invio/ricezione") is not theirs
     low = text.lower()  # (each rewrite below only where its words are: a turn is short of time)
     text = _without_button(text)  # "cada vez que le doy a enviar y recibir"
@@ -1135,6 +1141,9 @@ _THEIRS_UNSEEN = Cue(
 )
 _IN_WORD = r"(?:ricezione|in entrata|recepci[oó]n|de entrada|receiving|incoming|inbound)"
 _OUT_WORD = r"(?:invio|in uscita|env[ií]o|de salida|sending|outgoing|outbound)"
+# Each way labelled, with its own message quoted: 'In arrivo: "Impossibile ricevere…"'.
+_IN_QUOTED = re.compile(rf"\b(?:{_IN_WORD}|in arrivo)\s*:\s*[\"\u201c\u00ab']", re.IGNORECASE)
+_OUT_QUOTED = re.compile(rf"\b{_OUT_WORD}\s*:\s*[\"\u201c\u00ab']", re.IGNORECASE)
 _IN_OR_VERB = rf"(?:{_IN_WORD}|recibir|ricevere|receive)"  # "es recibir, no enviar"
 _OUT_OR_VERB = rf"(?:{_OUT_WORD}|enviar|mandar|inviare|mandare|send)"
 _THIS_NOT_THAT = re.compile(  # (not "I can send, not receive": that one works)
@@ -1900,8 +1909,11 @@ _SUBJECT_QUOTED = Cue(r"\b(?:subject|oggetto|asunto)\s*(?::|was|era|es|è)?\s*[\
 # The customer's setting said after a paste: "using smtp.example.net 587 as always".
 _SETTING_LINE = Cue(  # (not a bounce's indented "    using zen.spamhaus.org")
     r"^(?:using|i use|we use|uso|usamos|usiamo|utilizzo|via|through|tramite|con|sending via|"
-    r"sent via|inviato con|enviado con)\s+(?:smtp|mail|out|outgoing|relay)\.[\w-]+(?:\.[\w-]+)+"
-    r"\b[^\n]{0,50}$"
+    r"sent via|inviato con|enviado con|"
+    # "Outgoing is smtp.example.net 465 SSL/TLS, auth on, same settings as the other PCs"
+    r"(?:the )?outgoing(?: server)?(?: is| =|:)|(?:the )?smtp(?: server)?(?: is| =|:)|"
+    r"(?:el )?servidor de salida(?: es|:)|(?:il )?server (?:di posta )?in uscita(?: [eè]|:))\s+"
+    r"(?:smtp|mail|out|outgoing|relay)\.[\w-]+(?:\.[\w-]+)+\b[^\n]{0,120}$"
 )
 
 
@@ -2027,7 +2039,9 @@ _SOME_RECEIVE_FINE = Cue(
     # the others yes, after the ones that fail: "... a gmail y demás sí", "agli altri sì"
     r"\b(?:a|con|to|with|agli|ai|alle)\s+(?:\w+\s+){0,3}?(?:y|e|and)\s+(?:a\s+|agli\s+)?"
     r"(?:dem[aá]s|otros|otras|others|the others|the rest|el resto|altri|gli altri|il resto)\s+"
-    r"(?:s[ií]|yes|fine|ok|bien|bene|va|van|vanno)\b"
+    r"(?:(?:sale|salen|llega|llegan|va|van|arriva|arrivano|vanno|parte|partono|go|goes|work|"
+    r"works|funciona|funcionan|funziona|funzionano)\s+)?(?:s[ií]|yes|fine|ok|bien|bene|va|van|"
+    r"vanno)\b"
 )
 _EVERY_RECIPIENT = Cue(
     r"\b(?:a )?(?:todos los destinatarios|tutti i destinatari|all (?:the )?(?:our )?recipients|"
@@ -2333,6 +2347,9 @@ def _way_of_error(error: str | None, own: str, text: str) -> Said | None:
     if _SMTP_SESSION.search(error) and not _INCOMING_TEST.search(own):
         return "send"  # a session the customer drove: "~> MAIL FROM:<…>", "swaks --to …"
     way = direction_in(error)
+    if way == "both":  # a message for each way: 'In arrivo: "Impossibile ricevere…" In uscita:
+        lines = {direction_in(line) for line in error.split("\n")}  # "Impossibile inviare…"'
+        return "both" if {"send", "receive"} <= lines else None
     return way if way in ("send", "receive") else None
 
 

@@ -722,7 +722,12 @@ class Dialog(Texts):
                 if spoken[1]:  # "..., Posta si chiama": its name, as said
                     self.case.client_name = spoken[1]
                     self.gave.add("client_name")
-        elif state == "email_error" and r.error == "" and not _BUT.search(r.text):
+        elif (
+            state == "email_error"
+            and r.error == ""
+            and not _BUT.search(r.text)
+            and not is_correction(r.text)  # "perdón, me he liado: … no me llegan. Y error no sale"
+        ):
             found = "none"  # "¿Qué mensaje? No sale ningún mensaje, simplemente no llegan"
             # (not "no veo ningún error, pero una clienta dice que le rebota": that is kept)
         elif state == "admin_action":
