@@ -194,7 +194,8 @@ _MAILBOX_BEFORE = re.compile(
     r"(?: di posta| de correo| e-?mail| mail| elettronica)?"  # the account a program reads
     r"(?: antigu[oa]| viej[oa]| vecchi[ao]| old| nuev[oa]| nuov[ao]| new)?"
     # "Cuenta afectada: x@…", "Affected mailbox: x@…"
-    r"(?: afectad[oa]| interessat[ao]| coinvolt[ao]| affected| con (?:el|il) problema)?\s*:?\s*$|"
+    r"(?: afectad[oa]| interessat[ao]| coinvolt[ao]| affected| con (?:el|il) problema)?"
+    r"(?: sua| mia| tua| suya| m[ií]a| nostra)?,?\s*:?\s*$|"  # "sulla casella sua, x@…"
     r"\b(?:affected|impacted)\s+(?:mailbox|account|address)\s*:?\s*$",
     re.IGNORECASE,
 )

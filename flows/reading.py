@@ -179,6 +179,7 @@ _RECEIVE_STEM = Cue(
     r"com(?:es|ing|e|in'?) (?:in|into|through|thru)|"
     r"get(?:s|ting)? (?:through|thru)|reach(?:es|ed|ing)? (?:me|us)|entrano|entran|entra|"
     r"get(?:s|ting)? (?:anything|nothing|stuff|much|any) (?:in|through)\b|"
+    r"(?<=me )riv(?:a|ano|à)\b|(?<=mi )riv(?:a|ano|à)\b|(?<=ne )riv(?:a|ano|à)\b|"  # Venetian
     r"(?<=stopped )coming|(?<=stop )coming|(?:n'?t|not|never) (?:be )?coming(?! out)\b|"
     r"entrando|scaric\w*|"
     r"descarg\w*|download\w*|no me baja|no me bajan|no se bajan|bajar el correo|baja el correo|"
@@ -202,6 +203,7 @@ _FIRST_PERSON_SEND = Cue(
 )
 # Mail sent to the customer by others: "mi mandano", "me los mandan", "email us".
 _TO_ME = Cue(
+    r"\b(?:e-?mails?|mails?|messages?)\s+to\s+(?:me|us)\b|"  # "their mails to me come back"
     r"\b(?:me|mi|ci|nos|ce|te)\s+(?:l[oaie]s?\s+|la\s+|han\s+|ha\s+|hanno\s+)?"
     r"(?:(?:intenta|intentan|prova|provano|trata de|tratan de)\s+(?:a\s+)?)?"  # "me intenta
     # escribir"
@@ -271,6 +273,10 @@ _MINE_MISSED = Cue(
     # "no les llegan mis correos", "non gli arrivano le mie mail"
     r"\b(?:no|non|nn)\s+(?:les|gli|le)\s+(?:llega\w*|arriva\w*)\s+(?:\w+\s+)?(?:mis|nuestr[oa]s|"
     r"le mie|i miei|le nostre|i nostri)\b|"
+    # "the mails to only one client not arrive": what goes to them
+    r"\b(?:e-?mails?|mails?|messages?)\s+to\s+(?:\w+\s+){0,3}?(?:clients?|customers?|recipients?|"
+    r"hotel|them|him|her|suppliers?)\b[^.;!?\n]{0,20}?\b(?:not|never|don'?t|doesn'?t|no)\s+"
+    r"(?:arriv\w*|reach\w*|get\w*)|"
     # "people tell me my emails aren't reaching them"
     r"\b(?:my|our|le mie|i miei|le nostre|i nostri|mis|nuestr[oa]s)\s+(?:e-?mails?|mails?|"
     r"messages?|correos|mensajes|messaggi|replies|risposte|respuestas)\s+(?:are(?:n'?t| not)|"
@@ -478,6 +484,7 @@ _WEBMAIL = Cue(
 _WEBMAIL_CLAUSES = re.compile(r"[.;!?]+(?=\s|$)|\n+|,|\b(?:ma|but|pero|per[oò]|mentre|while)\b")
 _WEBMAIL_WORKS = Cue(
     r"(?<!\w)(funziona|funzionava|va bene|va benissimo|ci sono|si vedono|le vedo|arrivano|"
+    r"properly|correctly|correttamente|correctamente|"
     r"went (?:straight |right )?in|sitting there|me ha llegado|mi [eè] arrivat[ao]|"
     r"(?:they|it|yes|yeah) (?:do )?(?:go|goes|went|arrive[ds]?)(?! (?:back|nowhere))\b|"
     r"(?<!n't )(?<!nt )(?<!not )(?<!never )(?<!yet )(?:got|received|gets) it\b|"
@@ -592,7 +599,7 @@ _ONLY_WEBMAIL = re.compile(
     r"don'?t (?:use|have) (?:any |a )?(?:mail )?(?:programs?|clients?|apps?)|"
     r"nessun programma|ning[uú]n programa|sin programa|no (?:mail )?(?:programs?|clients?))\b|"
     r"\b(only|solo|s[oó]lo|soltanto|solamente|sempre|always|siempre)\b[^.,;]{0,20}"
-    r"\b((?:la|the|el) web(?![\w-])(?!\s*(?:site|page|p[aá]gina))|"
+    r"\b((?:la|the|el) web(?![\w-])(?!\s*(?:site|page|p[aá]gina))|(?:la|the) (?:p[aá]gina|page)\b|"
     r"web ?mail|browser|navegador|navigatore|p[aá]gina web|the website|il sito|"
     r"pagina (?:di )?internet|p[aá]gina de internet|e-?mail website|e-?mail page|the blue e|"
     r"sito della posta)\b|"
@@ -967,6 +974,8 @@ def direction_in(text: str) -> Said | None:
     if ":" in text:
         text = _HEADER_LINE.sub(" ", text)  # pasted headers ("Received: from … outbound…")
     text = _HOSTNAME.sub(" ", _ADDRESS.sub(" ", text.replace("\u2019", "'")))
+    if "'un " in text:
+        text = _TUSCAN_NOT.sub("non ", text)  # "'un mi scarica più la posta"
     if _IN_QUOTED.search(text) and _OUT_QUOTED.search(text):
         return "both"  # 'In arrivo: "Impossibile ricevere…" In uscita: "Impossibile inviare…"'
     text = _QUOTED.sub(" ", text)  # a quoted error or button ("Invio/ricezione") is not theirs
@@ -1141,6 +1150,7 @@ _THEIRS_UNSEEN = Cue(
 )
 _IN_WORD = r"(?:ricezione|in entrata|recepci[oó]n|de entrada|receiving|incoming|inbound)"
 _OUT_WORD = r"(?:invio|in uscita|env[ií]o|de salida|sending|outgoing|outbound)"
+_TUSCAN_NOT = re.compile(r"(?:(?<=\s)|^)'un (?=(?:mi|ti|ci|si|le|la|lo|gli|ne|[eè]|va|funziona)\b)")
 # Each way labelled, with its own message quoted: 'In arrivo: "Impossibile ricevere…"'.
 _IN_QUOTED = re.compile(rf"\b(?:{_IN_WORD}|in arrivo)\s*:\s*[\"\u201c\u00ab']", re.IGNORECASE)
 _OUT_QUOTED = re.compile(rf"\b{_OUT_WORD}\s*:\s*[\"\u201c\u00ab']", re.IGNORECASE)
@@ -2033,6 +2043,12 @@ _FROM_NOBODY = Cue(  # (but "from nobody at gmail": only theirs; "de nadie de fu
     r"\b(?:de|from|da|a|to)\s+(?:nadie|nobody|no one|no-one|nessuno|ninguno)\b"
     r"(?!\s+(?:at|di|en|in|on)\b|\s+de\s+(?!fuera))"
 )
+# Everyone else's mail does arrive: "da tutti gli altri arrivano", "everyone else's comes in".
+_ALL_THE_OTHERS_FINE = Cue(
+    r"\b(?:tutti gli altri|tutte le altre|tutti l'artri|l'artri|todos los dem[aá]s|todas las "
+    r"dem[aá]s|all the others|everyone else'?s?|everybody else'?s?)\b[^.;!?\n]{0,20}?\b(?:arriv\w*|"
+    r"lleg\w*|vann?o|van|funzion\w*|funcion\w*|work\w*|come|comes|fine|ok|bien|bene)\b"
+)
 _SOME_RECEIVE_FINE = Cue(
     r"\b(?:ricevono|receive them|receive|reciben|get them|le ricevono|los reciben|gets them)\s+"
     r"(?:regolarmente|bene|fine|normally|sin problemas?|senza problemi|normalmente|bien|ok)\b|"
@@ -2115,6 +2131,8 @@ def only_some_in(text: str) -> bool | None:
         return False  # "pasa con todo el mundo, no con un destinatario concreto"
     if _JUST_THEM.search(text):
         return True  # "Just her as far as I know", "solo lui"
+    if _ALL_THE_OTHERS_FINE.search(text):
+        return True  # "Da tutti l'artri arriveno, da libero.it no"
     if _SOME_RECEIVE_FINE.search(text):
         return True  # "non consegna più a indirizzi Hotmail; Gmail, Aruba ecc. ricevono bene"
     if _EVERY_RECIPIENT.search(text):  # "a todos los destinatarios externos": a kind; "every
