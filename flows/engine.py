@@ -831,9 +831,14 @@ class Engine:
             return self._route(d, "mailbox_admin", reading)
         boxed = _BOX_WORD.search(reading.text) and tail is None  # (a change of mind: below)
         action = action_said(reading.text) if boxed else None
-        if action and not mail_facts and _OFFER.get(best, best) in ("other", "mailbox_admin"):
+        unsure_password = best == "password_change" and not _PASSWORD_WORD.search(reading.text)
+        if (
+            action
+            and not mail_facts
+            and (_OFFER.get(best, best) in ("other", "mailbox_admin") or unsure_password)
+        ):  # "hay que borrar el buzón antiguo x@…", "ci serve una nuova casella per la collega"
             wanted = "mailbox_delete" if action == "delete" else "mailbox_create"
-            return self._route(d, wanted, reading)  # "hay que borrar el buzón antiguo x@…"
+            return self._route(d, wanted, reading, sure=True)  # (the action, said in words)
         managed = ACTION_UNSAID.search(reading.text) and not _PASSWORD_WORD.search(reading.text)
         if managed and not mail_facts and _OFFER.get(best, best) in ("other", "mailbox_admin"):
             return self._route(d, "mailbox_admin", reading)  # "un cambio en los buzones": which?

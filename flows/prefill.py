@@ -165,6 +165,14 @@ def _my_provider(text: str, address: str) -> bool:
     return re.search(rf"{mine}{re.escape(provider)}\b", text, re.IGNORECASE) is not None
 
 
+# Tried again, or looked just now: what it shows now wins over what was said before.
+_TRIED_AGAIN = re.compile(
+    r"\b(?:ho riprovato|riprovato|ho appena (?:provato|guardato|controllato|visto)|"
+    r"acabo de (?:entrar|mirar|probar|ver)|he vuelto a (?:mirar|entrar|probar)|"
+    r"just (?:tried|checked|looked|logged)|tried (?:it )?again|checked again|looked again|"
+    r"(?:now|just now) (?:i )?(?:checked|looked|tried))\b",
+    re.IGNORECASE,
+)
 # Someone else's address, said as theirs: "His address is x@…", "la sua mail è x@…".
 _THEIRS_BEFORE = re.compile(
     r"\b(?:his|her|their|suo|sua|loro|su|sus)\s+(?:e-?mail|mail|address|indirizzo|direcci[oó]n|"
@@ -326,8 +334,16 @@ def fill(
     if reads_in and case.client is None and case.client_name is None:  # "the hotmail ones. I
         case.client, case.client_name = "both", r.program  # read my mail in Apple Mail and…"
         return ["client", "client_name"]
-    if asked in VERBATIM_STATES and not (changes and asked == "email_error"):
+    if asked in VERBATIM_STATES and not (changes and asked in ("email_error", "details")):
         return []  # copied word for word, unless it corrects something said before
+    if asked == "details":  # "Sorry, my mistake!! its t.rizzi@…": what follows the correction
+        tail = after_correction(r.text)  # (not "…go to info@… instead? if not, never mind")
+        tail = "" if tail == r.text else tail
+        r = replace(
+            r,
+            addresses=tuple(a for a in r.addresses if _find(tail, a) >= 0),
+            hosts=tuple(h for h in r.hosts if _find(tail, h) >= 0),
+        )
     filled: list[str] = []
 
     def put(name: str, current: object, value: object) -> bool:
@@ -385,6 +401,18 @@ def fill(
             put("mailbox", case.mailbox, failing[0])
         if len(ours) == 1:
             put("mailbox", case.mailbox, ours[0])
+        elif (
+            not ours
+            and changes
+            and case.mailbox is not None
+            and len(r.addresses) == 1
+            and asked not in EXAMPLE_STATES
+            and (
+                own_address(r.text, r.addresses[0])
+                or named_mailbox(r.text, r.addresses[0], r.direction)
+            )
+        ):  # "ho sbagliato io, quella che non riceve è la mia personale, x@libero.it"
+            put("mailbox", case.mailbox, r.addresses[0])
         elif not ours and case.mailbox is None and asked is None:
             own = [a for a in r.addresses if own_address(r.text, a)]
             if not own and len(r.addresses) == 1 and not r.error:
@@ -465,7 +493,16 @@ def fill(
     elif _BY_WEBMAIL.search(r.text):  # "its the webmail so yours i guess": webmail sends
         put("smtp_is_provider", case.smtp_is_provider, True)  # through our server
     if asked != "email_webmail" and r.webmail in ("fails", "works"):
-        put("webmail_fails", case.webmail_fails, r.webmail == "fails")
+        fails = r.webmail == "fails"
+        if (
+            case.webmail_fails is not None
+            and fails != case.webmail_fails
+            and _TRIED_AGAIN.search(r.text)
+        ):  # "aspetti, ho riprovato adesso dalla webmail e le mail ci sono tutte": seen now
+            case.webmail_fails = fails
+            filled.append("webmail_fails")
+        else:
+            put("webmail_fails", case.webmail_fails, fails)
     if asked == "email_client" and r.program is not None and case.client == "both":
         put("client_name", case.client_name, r.program)  # "Outlook and webmail": both
     elif asked not in ("email_client", "email_client_name"):
@@ -908,6 +945,8 @@ def others(r: Reading, hosted: Callable[[str], bool]) -> str:
     """Return the addresses, domains or providers a message names besides ours."""
     names = [a for a in r.addresses if not hosted(a)]
     own = without_error(r).lower()  # not a bounce's hosts
+    if r.error:  # nor the hosts the error names ("blocked using zen.spamhaus.org"), typed inline
+        own = own.replace(r.error.lower(), " ")
     names += [
         h
         for h in r.hosts

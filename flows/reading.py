@@ -130,7 +130,10 @@ _SERVER_SAYS = re.compile(
     re.IGNORECASE,
 )
 _ERROR_END = re.compile(
-    r"(?<!\d)[.;!?](?!\d)(?![\w-])|"  # (not the dot of an address: "<x@example.org>")
+    # (not the dot of an address, "<x@example.org>", nor the semicolon inside a server's reply,
+    # "554 5.7.1 Service unavailable; Client host [x] blocked using zen.spamhaus.org")
+    r"(?<!\d)(?:[.!?]|;(?!\s*(?:client|sender|recipient|host|https?:|see|please|blocked|"
+    r"rejected|(?-i:[A-Z]))))(?!\d)(?![\w-])|"
     r"\s(?:quando|when|cuando|mentre|while|mientras|e poi|and then|y luego|"
     r"perch[eé]|because|porque|ma|but|pero|per[oò]|da quando|since|desde|dopo|after|despu[eé]s|"
     r"se|if|si|ogni volta|every time|cada vez|anche|also|tambi[eé]n|e ora|and now|y ahora)\s|"
@@ -1641,6 +1644,7 @@ _PLAINLY_WORKS = Cue(
     r"(?:are|is) (?:all )?there|"
     r"(?:everything|all) (?:is|are|'s) there|works? (?:fine|perfectly|ok)|"
     r"riesco a (?:entrare|vedere|inviare|mandare|leggere|ricevere)|ci sono tutte|"
+    r"(?:los|las) veo|(?:li|le) vedo|(?:i|we) see them|se ven|si vedono|"
     r"puedo (?:entrar|ver|enviar|mandar|leer|recibir)|est[aá]n todos|est[aá]n todas)\b"
 )
 

@@ -696,6 +696,8 @@ class Dialog(Texts):
         elif state == "email_webmail":
             said = r.webmail or webmail_answer(own_words(r.text))  # "ya entré y tampoco están"
             found = {"fails": "yes", "works": "no", "not_tried": "not_tried"}.get(said or "")
+            if found is None and r.only_webmail:  # "Lo mandé desde la webmail, no uso ningún
+                found = "yes"  # programa": only webmail, so that is where it happened
         elif state == "email_smtp":
             answer = True if r.only_webmail else smtp_answer(r, self.policy.provider.smtp_host)
             if answer is None and _GUESS_OURS.search(r.text):
