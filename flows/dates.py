@@ -240,8 +240,9 @@ def _denied_days() -> re.Pattern[str]:
     days = sorted({*RELATIVE_DAYS, *WEEKDAY_NAMES}, key=len, reverse=True)
     return re.compile(
         r"\b(?:not|non|no|y no|e non|instead of|invece che|invece di|en vez de|en lugar de|"
-        r"rather than)\s+(?:(?:il|el|on|the|di|de)\s+)?(?:"
-        + "|".join(re.escape(d) for d in days if len(d) > 3)
+        r"rather than)\s+(?:(?:fue|era|was|fu|e stato|e stata)\s+)?"
+        r"(?:(?:il|el|on|the|di|de)\s+)?(?:"
+        + "|".join(re.escape(d) for d in days if len(d) > 2)
         + r")\b"
     )
 
@@ -450,9 +451,9 @@ def _named_day(rest: str, today: date) -> tuple[date | None, str, bool]:
     """
     # The first day said ("ayer a las 7, y esta mañana otra vez": yesterday); at one place,
     # the longest phrase ("l'altro ieri", not "ieri").
-    said = [(rest.find(f" {p} "), -len(p), p) for p in RELATIVE_DAYS if f" {p} " in rest]
-    if said:
-        phrase = min(said)[2]
+    named = [(rest.find(f" {p} "), -len(p), p) for p in RELATIVE_DAYS if f" {p} " in rest]
+    if named:
+        phrase = min(named)[2]
         rest, _ = _take(rest, phrase)
         return today - timedelta(days=RELATIVE_DAYS[phrase]), rest, phrase in PM_DAYS
     for name, month in MONTH_NAMES.items():

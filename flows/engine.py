@@ -141,6 +141,10 @@ _ASKED_BACK = re.compile(
     r"cos'[eè]|quale)\b[^?]*\?)",
     re.IGNORECASE,
 )
+# The whole answer "the same" to "does it happen in webmail too?": yes, there too.
+_THE_SAME = frozenset(
+    {"same", "the same", "same thing", "idem", "uguale", "lo stesso", "igual", "lo mismo"}
+)
 # What the question means, asked back: "what do you mean by mailbox?", "el asunto, ¿qué es?".
 _WHAT_IT_MEANS = re.compile(
     r"\b(?:what(?:'s| is| does| do you mean)|what'?s that|che cos\w*|cos'[eè]|cosa (?:intende|"
@@ -195,6 +199,11 @@ _CONCLUSION = re.compile(
 )
 # A request for a person in so many words: "can I talk to a real person", "un operatore".
 _PERSON = re.compile(
+    # "¿me puede atender una persona?", "prefiero hablarlo con alguien", "ne parlerei con qualcuno"
+    r"\b(?:me (?:puede|podr[ií]a|pueden) atender|que me atienda|atenderme)\s+(?:una\s+|un\s+)?"
+    r"(?:persona|humano|t[eé]cnico|operador|alguien)\b|"
+    r"\b(?:hablarlo|comentarlo|parlarne|talk it (?:over|through)) con (?:alguien|una persona|"
+    r"qualcuno|una persona)\b|\btalk it (?:over|through) with (?:someone|somebody|a person)\b|"
     r"\b(?:(?:talk|speak|chat)\s+(?:to|with)|put me through to|transfer me to|"
     r"connect me (?:to|with)|"
     r"hablar con|p[aá]s(?:e|a|ar)me con|comunicarme con|parlare con|passa(?:te)?mi|"
@@ -1424,6 +1433,13 @@ class Engine:
                 raise Invalid(t(q.hint))
         if resolved is None:
             resolved = self._resolve(d, q, event.value)
+        if (
+            resolved is None
+            and q.asking == "webmail_fails"
+            and "yes" in ids
+            and normalize(event.value).strip(" .!") in _THE_SAME
+        ):
+            resolved = "yes"  # "same", the whole answer: it happens there too
         if resolved is None and reading is not None and not long:
             resolved = d.answer_from(reading, ids)
         if resolved is None and reading is not None and long and q.reader is None:

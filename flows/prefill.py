@@ -165,6 +165,17 @@ def _my_provider(text: str, address: str) -> bool:
     return re.search(rf"{mine}{re.escape(provider)}\b", text, re.IGNORECASE) is not None
 
 
+# An alias asked for beside the mailbox: "anche un alias s.longo@…", "an alias like x@…".
+_ALIAS_BEFORE = re.compile(
+    r"\b(?:alias|alias(?:es)?|alia)\s*(?:come|como|like|tipo|:)?\s*$", re.IGNORECASE
+)
+
+
+def alias_before(before: str) -> bool:
+    """Tell whether the words before an address ask for it as an alias ("anche un alias")."""
+    return bool(_ALIAS_BEFORE.search(before))
+
+
 # Tried again, or looked just now: what it shows now wins over what was said before.
 _TRIED_AGAIN = re.compile(
     r"\b(?:ho riprovato|riprovato|ho appena (?:provato|guardato|controllato|visto)|"
@@ -371,6 +382,8 @@ def fill(
             ours = [a for a in ours if _find(rethought, a) >= 0] or ours
         if len(ours) > 1:  # "...la de almacen@… NO hay que tocarla": not that one
             ours = [a for a in ours if not spared(r.text, a)] or ours
+        if len(ours) > 1:  # "sara.longo@…. Se si può anche un alias s.longo@…": the alias is
+            ours = [a for a in ours if not alias_before(r.text[: _find(r.text, a)])] or ours
         if topic == "mailbox_admin":  # "delete his mailbox; his mail should go to office@…"
             ours = [a for a in ours if not _FORWARD_TARGET.search(r.text[: _find(r.text, a)])]
         if len(ours) > 1 and topic == "mailbox_admin":  # "make her one, jean@…? Mine is bill@…"

@@ -336,7 +336,8 @@ _CORRECTED = re.compile(
     r"correction|me expliqu[eé] mal|mi sono spiegat[oa] male|"
     r"i explained (?:it )?badly|i misspoke|me equivoqu[eé]|mi sono sbagliat[oa]|i was wrong|"
     r"ho sbagliato|no,? mejor dicho|ah no,? scus\w*|"
-    r"no aspe|no,? wait|(?:no,? )?sorry,? i(?:'ve| have)? got (?:that|it) (?:the wrong way round|"
+    r"no aspe|no,? wait|no,? scus(?:ate|i|a|ami|atemi)\b|no,? perdon(?:a|e|ad)?\b|"
+    r"(?:no,? )?sorry,? i(?:'ve| have)? got (?:that|it) (?:the wrong way round|"
     r"backwards?|wrong)|i(?:'ve| have)? got (?:that|it) (?:the wrong way round|backwards?)|"
     r"l'ho detto al contrario|al rev[eé]s|lo he dicho al rev[eé]s|"
     # "I thought at first I couldn't SEND, but no, sending is fine": the first thought undone
@@ -385,6 +386,9 @@ _CLAUSES = re.compile(
     re.IGNORECASE,
 )
 _WORKS = Cue(
+    # "ricevere ricevo", "recibir, recibo": that way, it does
+    r"\b(?:ricevere,? ricev\w+|inviare,? invi\w+|mandare,? mand\w+|recibir,? recib\w+|"
+    r"enviar,? env[ií]\w+|mandar,? mand\w+)\b|"
     r"\b(ok|okay|fine|works?|working|funziona\w*|va bene|vanno bene|bene|bien|funciona\w*|"
     r"riesco|puedo|posso|can|arrivano|llegan|no problem|senza problemi|sin problema\w*|"
     r"regolarmente|normalmente|normally|normal)\b"

@@ -37,6 +37,7 @@ from flows.prefill import (
     EXAMPLE_STATES,
     VERBATIM_STATES,
     after_correction,
+    alias_before,
     example_from,
     example_in,
     fill,
@@ -613,8 +614,8 @@ class Dialog(Texts):
             if sent_at and is_correction(timed):  # "...el miércoles. Perdón, el jueves"
                 with suppress(Invalid):
                     sent_at = self.read_sent_at(timed)
-            if sent_at and not c.draft.sent_at:
-                more["sent_at"] = sent_at
+            if sent_at and (not c.draft.sent_at or is_correction(timed)):
+                more["sent_at"] = sent_at  # ("Y perdona, me he liado: no fue hoy, fue ayer…")
             if more:
                 self._update_draft(**more)
                 filled += [f"example_{k}" for k in more]
@@ -1257,6 +1258,8 @@ class Dialog(Texts):
             ours = [a for a in ours if not _existing(text, a)] or ours
         if len(ours) > 1:  # "...vengano girate per un mese ad acquisti@…": where mail goes
             ours = [a for a in ours if not _FORWARDED_TO.search(text[: _at(text, a)])] or ours
+        if len(ours) > 1:  # "sara.longo@…. Se si può anche un alias s.longo@…": the mailbox
+            ours = [a for a in ours if not alias_before(text[: _at(text, a)])] or ours
         if len(ours) > 1 and self.case.topic in ("email", "password"):  # "...: marta@…. El mío,
             ours = [a for a in ours if not said_fine(text, a)] or ours  # pablo@…, va bien."
         if len(ours) > 1:
