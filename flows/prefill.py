@@ -882,7 +882,8 @@ def smtp_answer(r: Reading, smtp_host: str) -> bool | None:
     if written_by_us(r, smtp_host):
         return True  # a bounce our server wrote: "This is the mail system at host smtp.…"
     if r.error and re.search(
-        rf"\b(?:su|on|at|via|tramite|en|con|from|da|desde|server|servidor)\s+{re.escape(ours)}\b",
+        rf"\b(?:su|on|at|via|tramite|en|con|from|da|desde|server|servidor|for|per|para)\s+"
+        rf"{re.escape(ours)}\b",
         r.error,
         re.IGNORECASE,
     ):
@@ -1297,6 +1298,10 @@ def way_of(text: str, address: str) -> Direction | None:
     reached = r"(?:(?:not|n'?t|never) (?:reach\w*|get(?:ting)? (?:in)?to)|reach(?:es|ed|ing)?)"
     if re.search(rf"\b(?:to|verso|hacia|para|{reached})\s*:?\s*<?$", before):
         return "receive"  # "emails from our bank are not reaching finance@…"
+    if re.search(
+        r"\b(?:e-?mails?|mail|messaggi|correos?|mensajes)\s+(?:a|al|alla)\s*:?\s*<?$", before
+    ):
+        return "receive"  # "le sue email a commerciale@… gli tornano indietro": mail to ours
     return None
 
 

@@ -2057,6 +2057,7 @@ _ALL_THE_OTHERS_FINE = Cue(
     r"dem[aá]s|all the others|everyone else'?s?|everybody else'?s?)\b[^.;!?\n]{0,20}?\b(?:arriv\w*|"
     r"lleg\w*|vann?o|van|funzion\w*|funcion\w*|work\w*|come|comes|fine|ok|bien|bene)\b"
 )
+_ALMOST_ALL = Cue(r"\b(?:casi tod[oa]s?|quasi tutt[oiea]|almost (?:all|everything)|nearly all)\b")
 _SOME_RECEIVE_FINE = Cue(
     r"\b(?:ricevono|receive them|receive|reciben|get them|le ricevono|los reciben|gets them)\s+"
     r"(?:regolarmente|bene|fine|normally|sin problemas?|senza problemi|normalmente|bien|ok)\b|"
@@ -2139,8 +2140,8 @@ def only_some_in(text: str) -> bool | None:
         return False  # "pasa con todo el mundo, no con un destinatario concreto"
     if _JUST_THEM.search(text):
         return True  # "Just her as far as I know", "solo lui"
-    if _ALL_THE_OTHERS_FINE.search(text):
-        return True  # "Da tutti l'artri arriveno, da libero.it no"
+    if _ALL_THE_OTHERS_FINE.search(text) or _ALMOST_ALL.search(text):
+        return True  # "Da tutti l'artri arriveno, da libero.it no", "recibimos bien casi todo"
     if _SOME_RECEIVE_FINE.search(text):
         return True  # "non consegna più a indirizzi Hotmail; Gmail, Aruba ecc. ricevono bene"
     if _EVERY_RECIPIENT.search(text):  # "a todos los destinatarios externos": a kind; "every
