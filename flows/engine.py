@@ -141,6 +141,13 @@ _ASKED_BACK = re.compile(
     r"cos'[eè]|quale)\b[^?]*\?)",
     re.IGNORECASE,
 )
+# The customer's own outgoing server, said as theirs: "set up to go out through smtp.x".
+_GOES_OUT_THROUGH = re.compile(
+    r"\b(?:go(?:es)? out (?:through|via)|sends? (?:through|via)|set up to (?:go|send)|"
+    r"outgoing (?:server )?(?:is|=|:)|servidor de salida|server (?:di posta )?in uscita|"
+    r"sale por|escono da|passa(?:no)? da)\b",
+    re.IGNORECASE,
+)
 # The whole answer "the same" to "does it happen in webmail too?": yes, there too.
 _THE_SAME = frozenset(
     {"same", "the same", "same thing", "idem", "uguale", "lo stesso", "igual", "lo mismo"}
@@ -864,6 +871,13 @@ class Engine:
         ):
             return self._route(d, "email_generic", reading)  # "nothing from our website's form
             # reaches enquiries@…": the mail is the problem, the site only sends it
+        if (
+            _OFFER.get(best) == "dns_check"
+            and reading.direction
+            and _GOES_OUT_THROUGH.search(reading.text)
+            and smtp_answer(reading, self.policy.provider.smtp_host) is False
+        ):  # "...set up to go out through smtp.office365.com ... 535 Authentication
+            return self._route(d, "email_generic", reading)  # unsuccessful": mail, elsewhere
         if _OFFER.get(best) == "email" and _evidence(reading) == "hosting" and not reading.webmail:
             return self._route(d, "hosting", reading)  # "throwing 503s, wp-admin too": the site
         if (

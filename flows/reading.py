@@ -422,6 +422,12 @@ _BOTH_WORDS = Cue(
     r"invio|ricezione|env[ií]o|recepci[oó]n|in uscita|in entrata)"
 )
 # Nothing comes in or goes out, said without the verbs of mail: "no me entra ni sale nada".
+# The bounce goes back to them, who wrote to us: "keep bouncing back to her", "gli tornano
+# indietro", "les rebotan" (not "mi tornano indietro": mine, sent; nor "le", her own).
+_BACK_TO_THEM = Cue(
+    r"\b(?:bounc\w*|com(?:e|es|ing)|go(?:es|ing)?|sent) back to (?:her|him|them)\b|"
+    r"\bgli tornano indietro\b|\bles (?:rebotan|vuelven|devuelven)\b"
+)
 _NOTHING = r"noth(?:ing|ign|in)"  # (typed fast: "nothign in or out")
 _IN_NOR_OUT = Cue(
     r"\b(?:ni|no|nn|non|n[eé])\s+(?:me\s+|nos\s+|le\s+|mi\s+|ci\s+)?entra(?:n|no)?\s+"
@@ -432,7 +438,7 @@ _IN_NOR_OUT = Cue(
     rf"\b{_NOTHING} (?:goes|going|is going) out,? (?:or|and|nor) (?:{_NOTHING} )?"
     r"(?:comes|coming|is coming) in\b|"
     rf"\b{_NOTHING} in,? (?:and |or |nor )?nothing out\b|"
-    rf"\b{_NOTHING}(?:'s| is)? (?:going|coming|getting) in (?:or|nor|and) out\b|"
+    rf"\b{_NOTHING}(?:'s| is)? (?:going|coming|getting|goes|gets|comes) in (?:or|nor|and) out\b|"
     rf"\b{_NOTHING} (?:in|incoming) (?:or|nor|and) "
     rf"(?:out|outgoing)\b|\b{_NOTHING} (?:is )?(?:going|coming|getting) in (?:or|nor|and) "
     r"(?:out|outgoing)\b|\bniente in entrata,? (?:e |n[eé] )?niente in uscita\b|"
@@ -1031,6 +1037,8 @@ def direction_in(text: str) -> Said | None:
         return "both"  # "my shop email doesnt work both ways"
     if _BOTH_THINGS.search(text) and ways_named(text):
         return "both"  # "...a singhiozzo... le nostre non arrivano... insomma tutte e due"
+    if _BACK_TO_THEM.search(text) and not (_SEND_STEM.search(text) or _MINE_MISSED.search(text)):
+        return "receive"  # "Emails from our accountant keep bouncing back to her"
     if not (
         _SEND_STEM.search(text)
         or _RECEIVE_STEM.search(text)
