@@ -563,7 +563,7 @@ def rough_moment(text: str, now: datetime, zone: ZoneInfo) -> datetime | None:
     for theirs. None when a day is not read or the hour is not said to be unknown.
     """
     folded = _fold(text)
-    if not _HOUR_UNKNOWN.search(folded.replace("'", " ")):
+    if not _HOUR_UNKNOWN.search(folded):  # (folded: "don't" is "don t")
         return None
     day = best_day(text, now, zone)
     if day is None:

@@ -166,9 +166,7 @@ def _my_provider(text: str, address: str) -> bool:
 
 
 # An alias asked for beside the mailbox: "anche un alias s.longo@…", "an alias like x@…".
-_ALIAS_BEFORE = re.compile(
-    r"\b(?:alias|alias(?:es)?|alia)\s*(?:come|como|like|tipo|:)?\s*$", re.IGNORECASE
-)
+_ALIAS_BEFORE = re.compile(r"\balias(?:es)?\s*(?:come|como|like|tipo|:)?\s*$", re.IGNORECASE)
 
 
 def alias_before(before: str) -> bool:

@@ -835,7 +835,7 @@ _A_PROGRAM = re.compile(
     r"client(?:e|e di posta)?|"
     # a program shown by its icon: "I click on the little envelope", "la busta blu", "el sobre"
     r"(?:little |small |white |blue |yellow )?envelope|(?:la |una |sulla )?bustin?a|icon[ae]?|"
-    r"icono|(?:un|el|del|al|ese|un) sobre(?:cito)?|sobrecito|the blue o|la o (?:azul|blu)|"
+    r"icono|(?:un|el|del|al|ese) sobre(?:cito)?|sobrecito|the blue o|la o (?:azul|blu)|"
     r"uccellino|pajarito|little bird)\b",
     re.IGNORECASE,
 )

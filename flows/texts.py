@@ -13,7 +13,7 @@ from typing import Any
 
 from flows.dnstexts import report_lines
 from flows.form import DIRECTION_LABELS, FORMS, editable
-from flows.model import Case, Context, Conversation, TicketDraft
+from flows.model import Case, Context, Conversation, Example, TicketDraft
 from flows.policy import Policy
 from flows.questions import QUESTIONS
 from flows.reading import domain_of
@@ -434,7 +434,7 @@ def too_long(limit: int, length: int) -> T:
     )
 
 
-def _sent_at(ex: Any) -> datetime | str | T:
+def _sent_at(ex: Example) -> datetime | str | T:
     """When an example was sent, as read; with the customer's words when the hour was rough."""
     if not ex.sent_at:
         return str(ex.sent_at_text)

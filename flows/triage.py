@@ -19,7 +19,16 @@ from dataclasses import replace
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from flows.dates import DateProblem, best_day, find_sent_at, parse_sent_at, rough_moment
+from flows.dates import (
+    MONTH_NAMES,
+    RELATIVE_DAYS,
+    WEEKDAY_NAMES,
+    DateProblem,
+    best_day,
+    find_sent_at,
+    parse_sent_at,
+    rough_moment,
+)
 from flows.dnstexts import report_lines
 from flows.form import EXITS, FORMS, form_transitions, states_of, ticket_fields
 from flows.model import (
@@ -75,6 +84,7 @@ from flows.text import N_, Bubble, Choice, Lines, T, t
 from flows.texts import EDITABLE, OUT_OF_SCOPE_LABELS, TOPIC_LABELS, Texts, too_long
 from flows.understand import (
     clean,
+    normalize,
 )
 
 # An answer to "what was its subject?" that tells when it was sent instead.
@@ -325,14 +335,13 @@ _BY_NAME = re.compile(
     r"\b(?:di|de|del|della|dello|from|da|dal|dalla|con|with|to|a|al|verso|by)\s+"
     r"(?P<name>(?-i:[A-Z][\w&'.-]+)(?:\s+(?-i:[A-Z][\w&'.-]+)){0,3})"
 )
+# Capitalized words after "di/from/de" that name a day, a month or a mail program, not a party.
 _NOT_A_PARTY = frozenset(
-    "lunedì martedì mercoledì giovedì venerdì sabato domenica lunes martes miércoles jueves "
-    "viernes sábado domingo monday tuesday wednesday thursday friday saturday sunday ieri ayer "
-    "yesterday today oggi hoy webmail outlook thunderbird windows mac iphone ipad android "
-    "mail posta correo email e-mail apple internet wifi pc "
-    "gennaio febbraio marzo aprile maggio giugno luglio agosto settembre ottobre novembre "
-    "dicembre enero febrero abril mayo junio julio septiembre octubre noviembre diciembre "
-    "january february march april may june july august september october november december".split()
+    {*WEEKDAY_NAMES, *MONTH_NAMES, *RELATIVE_DAYS}
+    | set(
+        "webmail outlook thunderbird windows mac iphone ipad android mail posta correo email "
+        "e-mail apple internet wifi pc".split()
+    )
 )
 
 
@@ -1472,6 +1481,6 @@ def _named_party(text: str) -> str:
     """The party an answer names by its name, as typed ("quelle di Amazon"), or ""."""
     for m in _BY_NAME.finditer(text):
         words = m["name"].split()
-        if words[0].lower() not in _NOT_A_PARTY and program_in(m["name"]) is None:
+        if normalize(words[0]) not in _NOT_A_PARTY and program_in(m["name"]) is None:
             return text[m.start() : m.end()].strip()
     return ""
